@@ -15,16 +15,17 @@ GO_PAR=${GO_PAR:-2}
 NICE=(nice -n 10)
 
 # Fingerprint of everything that determines a module's binaries.
+# The build function's own text counts, so changing flags rebuilds only that set.
 inputs_hash() {
-  local dir=$1
-  cat "$dir/go.mod" "$dir/go.sum" "$TOOLS/versions.env" "${BASH_SOURCE[0]}" $(ls "$dir"/*.go 2>/dev/null) |
-    sha256sum | cut -c1-16
+  local name=$1 dir=$2
+  { cat "$dir/go.mod" "$dir/go.sum" "$TOOLS/versions.env" $(ls "$dir"/*.go 2>/dev/null)
+    declare -f "build_$name"; } | sha256sum | cut -c1-16
 }
 
 # build_set NAME MODULE_DIR: runs build_NAME in MODULE_DIR unless the stamp matches.
 build_set() {
   local name=$1 dir=$2 stamp="$BIN/.$1.stamp" want
-  want=$(inputs_hash "$dir")
+  want=$(inputs_hash "$name" "$dir")
   if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
     return 0
   fi
