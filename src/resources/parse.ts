@@ -1,0 +1,129 @@
+// Multi-document YAML (or JSON) text → plain objects, each with its source file, the line where it
+// starts, and the line of every field in it, so a diagnostic can point at the field's own line.
+// A document that does not parse becomes a diagnostic; the other documents of the file still load.
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { ErrorCodes } from '../errors.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import { childIndex, childKey, parentPath } from './field-path.ts';
+
+export interface ParsedDocument {
+  /** The document as plain JSON data (a mapping). */
+  object: Record<string, unknown>;
+  file: string;
+  /** 1-based line where the object's content starts. */
+  line: number;
+  /** 1-based line of each field path (`spec.rules[0].matches[0].path.value`) inside the object. */
+  positions: ReadonlyMap<string, number>;
+}
+
+export interface ParseResult {
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/** The line of `field` in a parsed document, or of its nearest ancestor that has one. */
+export function lineOf(doc: Pick<ParsedDocument, 'line' | 'positions'>, field: string | undefined): number {
+  let path = field ?? '';
+  while (path !== '') {
+    const line = doc.positions.get(path);
+    if (line !== undefined) return line;
+    path = parentPath(path);
+  }
+  return doc.line;
+}
+
+export function parseManifests(text: string, file: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const documents: ParsedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  // Kubernetes manifests use plain strings for timestamps and the like: the YAML 1.2 core schema
+  // keeps them strings, and `uniqueKeys` rejects a key given twice, as kubectl does.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    const line = (offset: number) => lineCounter.linePos(offset).line;
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0]!;
+      diagnostics.push({
+        code: ErrorCodes.PARSE,
+        file,
+        line: err.linePos?.[0]?.line ?? line(err.pos[0]),
+        message: `invalid YAML: ${firstLine(err.message)}`,
+      });
+      continue;
+    }
+    const contents = doc.contents as Node | null;
+    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) continue;
+    const start = line(contents.range?.[0] ?? 0);
+    if (!isMap(contents)) {
+      diagnostics.push({ code: ErrorCodes.PARSE, file, line: start, message: 'document is not a mapping (expected an object with apiVersion and kind)' });
+      continue;
+    }
+    const positions = new Map<string, number>();
+    collectPositions(contents, '', positions, line);
+    let object: unknown;
+    try {
+      object = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      diagnostics.push({ code: ErrorCodes.PARSE, file, line: start, message: `invalid YAML: ${(err as Error).message}` });
+      continue;
+    }
+    expandLists({ object: object as Record<string, unknown>, file, line: start, positions }, documents, diagnostics);
+  }
+  return { documents, diagnostics };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+function collectPositions(node: unknown, path: string, out: Map<string, number>, line: (offset: number) => number): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const childPath = childKey(path, key);
+      const keyNode = pair.key as Node | null;
+      const at = keyNode?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
+      if (at !== undefined) out.set(childPath, line(at));
+      collectPositions(pair.value, childPath, out, line);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => {
+      const childPath = childIndex(path, i);
+      const at = (item as Node | null)?.range?.[0];
+      if (at !== undefined) out.set(childPath, line(at));
+      collectPositions(item, childPath, out, line);
+    });
+  }
+}
+
+/** `kind: List` (and any `*List` with items) stands for its items, each a document of its own. */
+function expandLists(doc: ParsedDocument, out: ParsedDocument[], diagnostics: Diagnostic[]): void {
+  const { object } = doc;
+  const kind = object['kind'];
+  if (typeof kind !== 'string' || !kind.endsWith('List') || !('items' in object)) {
+    out.push(doc);
+    return;
+  }
+  const items = object['items'];
+  if (items === null || items === undefined) return;
+  if (!Array.isArray(items)) {
+    diagnostics.push({ code: ErrorCodes.PARSE, file: doc.file, line: lineOf(doc, 'items'), kind, field: 'items', message: 'items must be a list of objects' });
+    return;
+  }
+  items.forEach((item, i) => {
+    const prefix = `items[${i}]`;
+    const line = lineOf(doc, prefix);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      diagnostics.push({ code: ErrorCodes.PARSE, file: doc.file, line, kind, field: prefix, message: 'list item is not an object' });
+      return;
+    }
+    const positions = new Map<string, number>();
+    for (const [path, at] of doc.positions) {
+      if (path.startsWith(prefix + '.') || path.startsWith(prefix + '[')) {
+        positions.set(path.slice(prefix.length).replace(/^\./, ''), at);
+      }
+    }
+    expandLists({ object: item as Record<string, unknown>, file: doc.file, line, positions }, out, diagnostics);
+  });
+}
