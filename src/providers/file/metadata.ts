@@ -1,0 +1,68 @@
+// Object metadata in file mode (DESIGN.md, external contract): creationTimestamp and generation come
+// from the manifest when it gives them; otherwise the timestamp is when the object was first read
+// (kept across reloads) and generation starts at 1 and grows by one whenever the spec changes.
+// "Spec" for kinds without a `spec` field (Secret, EndpointSlice, …) is everything but metadata and
+// status, so a changed Secret or EndpointSlice also counts as a new generation.
+import type { AnyObject } from '../../resources/types.ts';
+
+interface Tracked {
+  firstSeen: string;
+  generation: number;
+  specKey: string;
+}
+
+export function objectKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+export class MetadataTracker {
+  readonly #seen = new Map<string, Tracked>();
+  readonly #now: () => Date;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.#now = now;
+  }
+
+  /**
+   * Returns copies of the objects with creationTimestamp and generation filled. Objects that are no
+   * longer present are forgotten, so one deleted and created again starts over like in a cluster.
+   */
+  stamp(objects: AnyObject[]): AnyObject[] {
+    const present = new Set<string>();
+    const out = objects.map((o) => {
+      const key = objectKey(o);
+      present.add(key);
+      const specKey = stableStringify(specOf(o));
+      let t = this.#seen.get(key);
+      if (!t) {
+        t = { firstSeen: this.#now().toISOString(), generation: 1, specKey };
+        this.#seen.set(key, t);
+      } else if (t.specKey !== specKey) {
+        t.generation += 1;
+        t.specKey = specKey;
+      }
+      const metadata = {
+        ...o.metadata,
+        creationTimestamp: o.metadata.creationTimestamp ?? t.firstSeen,
+        generation: o.metadata.generation ?? t.generation,
+      };
+      return { ...o, metadata } as AnyObject;
+    });
+    for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+    return out;
+  }
+}
+
+function specOf(o: AnyObject): unknown {
+  if ('spec' in o) return o.spec;
+  const { metadata: _m, status: _s, ...rest } = o as AnyObject & { status?: unknown };
+  return rest;
+}
+
+/** JSON with object keys sorted, so reordering keys in a manifest is not a spec change. */
+export function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return '[' + v.map(stableStringify).join(',') + ']';
+  const keys = Object.keys(v as object).sort();
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify((v as Record<string, unknown>)[k])).join(',') + '}';
+}

@@ -1,0 +1,176 @@
+// The file provider: reads manifests from the paths given with `-f`, watches them, and emits a
+// consistent snapshot after every burst of changes.
+//
+// Bad edits never lose state. Each file keeps the objects it last served; when a new version of
+// the file has problems, its valid objects are taken and every object it served before that is not
+// among them (because it no longer parses or validates) keeps serving at its last good version.
+// Once the file is clean again, its objects are exactly what it says (so deletions within a file
+// take effect). Deleting a file removes its objects.
+import { readFile } from 'node:fs/promises';
+import { ErrorCodes } from '../../errors.ts';
+import { logger } from '../../log.ts';
+import type { Diagnostic } from '../../resources/diagnostic.ts';
+import { emptySnapshot, SNAPSHOT_FIELD, type Snapshot } from '../../resources/snapshot.ts';
+import type { AnyObject } from '../../resources/types.ts';
+import type { ObjectStatus } from '../../translate/api.ts';
+import type { Provider, SnapshotUpdate } from '../api.ts';
+import { debounce, type Debouncer } from './debounce.ts';
+import { MetadataTracker, objectKey } from './metadata.ts';
+import { loaderParser } from './loader-parser.ts';
+import type { FileParser } from './parse-file.ts';
+import { scanPaths } from './scan.ts';
+import { DirectoryWatcher } from './watch.ts';
+
+export interface FileProviderOptions {
+  /** Files and directories given with `-f`. */
+  paths: string[];
+  /** Parses one file; defaults to the loader's parser. */
+  parse?: FileParser;
+  /** Quiet window that ends a burst of change events (default 25 ms). */
+  quietMs?: number;
+  /** Longest a burst can delay a reload (default 250 ms). */
+  maxDelayMs?: number;
+  /** Clock for first-read timestamps (tests pin it). */
+  now?: () => Date;
+  /** Watch for changes (default true); `wicket validate`-like one-shot uses may turn it off. */
+  watch?: boolean;
+}
+
+interface FileState {
+  text: string;
+  /** Objects this file serves: the last good version of each. */
+  objects: AnyObject[];
+  diagnostics: Diagnostic[];
+}
+
+export class FileProvider implements Provider {
+  readonly #opts: Required<Omit<FileProviderOptions, 'now'>>;
+  readonly #files = new Map<string, FileState>();
+  readonly #metadata: MetadataTracker;
+  #watcher: DirectoryWatcher | undefined;
+  #debouncer: Debouncer | undefined;
+  #onUpdate: ((u: SnapshotUpdate) => void) | undefined;
+  #lastEmitted = '';
+  #statuses: ObjectStatus[] = [];
+
+  constructor(opts: FileProviderOptions) {
+    this.#opts = {
+      paths: opts.paths,
+      parse: opts.parse ?? loaderParser,
+      quietMs: opts.quietMs ?? 25,
+      maxDelayMs: opts.maxDelayMs ?? 250,
+      watch: opts.watch ?? true,
+    };
+    this.#metadata = new MetadataTracker(opts.now);
+  }
+
+  async start(onUpdate: (update: SnapshotUpdate) => void): Promise<void> {
+    this.#onUpdate = onUpdate;
+    if (this.#opts.watch) {
+      this.#debouncer = debounce(() => this.#reload(), this.#opts.quietMs, this.#opts.maxDelayMs);
+      this.#watcher = new DirectoryWatcher(() => this.#debouncer?.trigger());
+    }
+    await this.#reload();
+  }
+
+  /** The file provider has nowhere to write status; it keeps the last statuses for inspection. */
+  async publishStatus(statuses: ObjectStatus[]): Promise<void> {
+    this.#statuses = statuses;
+  }
+
+  lastStatuses(): ObjectStatus[] {
+    return this.#statuses;
+  }
+
+  /** Resolves once pending change events have been read (tests use it). */
+  async settled(): Promise<void> {
+    await this.#debouncer?.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.#debouncer?.close();
+    this.#watcher?.close();
+    this.#onUpdate = undefined;
+  }
+
+  async #reload(): Promise<void> {
+    const scan = await scanPaths(this.#opts.paths);
+    const diagnostics: Diagnostic[] = scan.missing.map((m) => ({
+      code: ErrorCodes.READ,
+      file: m.path,
+      message: `cannot read: ${m.message}`,
+    }));
+
+    const seen = new Set<string>();
+    for (const file of scan.files) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        continue; // removed between the scan and the read: treated as deleted
+      }
+      seen.add(file);
+      const prev = this.#files.get(file);
+      if (prev && prev.text === text) continue;
+      this.#files.set(file, this.#parseFile(file, text, prev));
+    }
+    for (const file of [...this.#files.keys()]) if (!seen.has(file)) this.#files.delete(file);
+
+    const objects: AnyObject[] = [];
+    const owner = new Map<string, string>();
+    for (const file of scan.files) {
+      const st = this.#files.get(file);
+      if (!st) continue;
+      diagnostics.push(...st.diagnostics);
+      for (const o of st.objects) {
+        const key = objectKey(o);
+        const first = owner.get(key);
+        if (first !== undefined) {
+          diagnostics.push({
+            code: ErrorCodes.DUPLICATE_OBJECT,
+            file,
+            kind: o.kind,
+            namespace: o.metadata.namespace,
+            name: o.metadata.name,
+            message: `already defined in ${first}; this copy is ignored`,
+          });
+          continue;
+        }
+        owner.set(key, file);
+        objects.push(o);
+      }
+    }
+
+    const snapshot = fileSnapshot(this.#metadata.stamp(objects));
+    if (this.#watcher?.update(this.#opts.paths, scan.directories)) this.#debouncer?.trigger();
+
+    const update: SnapshotUpdate = { snapshot, diagnostics };
+    const serialised = JSON.stringify(update);
+    if (serialised === this.#lastEmitted) return;
+    this.#lastEmitted = serialised;
+    try {
+      this.#onUpdate?.(update);
+    } catch (err) {
+      logger.error('snapshot consumer failed', { err: err as Error });
+    }
+  }
+
+  #parseFile(file: string, text: string, prev: FileState | undefined): FileState {
+    let parsed;
+    try {
+      parsed = this.#opts.parse(file, text);
+    } catch (err) {
+      parsed = { objects: [], diagnostics: [{ code: ErrorCodes.PARSE, file, message: (err as Error).message }] };
+    }
+    if (parsed.diagnostics.length === 0 || !prev) return { text, ...parsed };
+    const fresh = new Set(parsed.objects.map(objectKey));
+    const kept = prev.objects.filter((o) => !fresh.has(objectKey(o)));
+    return { text, objects: [...parsed.objects, ...kept], diagnostics: parsed.diagnostics };
+  }
+}
+
+function fileSnapshot(objects: AnyObject[]): Snapshot {
+  const s = emptySnapshot();
+  for (const o of objects) (s[SNAPSHOT_FIELD[o.kind]] as AnyObject[]).push(o);
+  return s;
+}

@@ -1,0 +1,60 @@
+// Watches the directories that hold the manifests and calls `onEvent` on any change in them.
+// Watching directories rather than files is what makes editors that save by writing a new file
+// and renaming it over the old one work: a watch on the old file's inode would go silent. Each
+// directory gets its own non-recursive watcher; after every scan the set is brought up to date,
+// so directories created later are watched too.
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { logger } from '../../log.ts';
+
+export class DirectoryWatcher {
+  readonly #onEvent: () => void;
+  readonly #watchers = new Map<string, FSWatcher>();
+  #closed = false;
+
+  constructor(onEvent: () => void) {
+    this.#onEvent = onEvent;
+  }
+
+  /**
+   * Make the watched set equal to the directories walked plus the parent directory of every root
+   * (so a root file that is replaced, deleted or created is seen). Returns true when a directory
+   * was newly watched: the caller rescans once more, since files may have landed in it before the
+   * watcher existed.
+   */
+  update(roots: string[], directories: string[]): boolean {
+    if (this.#closed) return false;
+    const want = new Set(directories);
+    for (const r of roots) want.add(dirname(resolve(r)));
+    let added = false;
+    for (const dir of want) {
+      if (this.#watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: true }, () => this.#onEvent());
+        w.on('error', () => {
+          // The directory went away; forget it so a new one of the same name is watched again.
+          w.close();
+          this.#watchers.delete(dir);
+          this.#onEvent();
+        });
+        this.#watchers.set(dir, w);
+        added = true;
+      } catch (err) {
+        logger.debug('cannot watch directory', { dir, err: err as Error });
+      }
+    }
+    for (const [dir, w] of this.#watchers) {
+      if (!want.has(dir)) {
+        w.close();
+        this.#watchers.delete(dir);
+      }
+    }
+    return added;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+  }
+}

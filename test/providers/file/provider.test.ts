@@ -1,0 +1,150 @@
+// The file provider against a real directory on disk: initial load, live edits (in place, by
+// rename, new files and directories, deletions), broken edits keeping the last good objects, and
+// file-mode metadata (first-read timestamp, generation bumps).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileProvider } from '../../../src/providers/file/index.ts';
+import type { SnapshotUpdate } from '../../../src/providers/api.ts';
+
+function route(name: string, path: string, extra = ''): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+  namespace: default
+${extra}spec:
+  parentRefs: [{ name: gw }]
+  rules:
+  - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+`;
+}
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'wicket-fp-'));
+  const updates: SnapshotUpdate[] = [];
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const provider = new FileProvider({ paths: [dir], quietMs: 10, maxDelayMs: 100, now: () => new Date((clock += 1000)) });
+  const waitFor = async (pred: (u: SnapshotUpdate) => boolean, what: string) => {
+    for (let i = 0; i < 300; i++) {
+      const last = updates.at(-1);
+      if (last && pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.fail(`timed out waiting for: ${what}; last update: ${JSON.stringify(updates.at(-1))}`);
+  };
+  const cleanup = async () => {
+    await provider.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { dir, provider, updates, waitFor, cleanup };
+}
+
+const names = (u: SnapshotUpdate) => u.snapshot.httpRoutes.map((r) => r.metadata.name).sort();
+const pathOf = (u: SnapshotUpdate, name: string) =>
+  u.snapshot.httpRoutes.find((r) => r.metadata.name === name)?.spec.rules?.[0]?.matches?.[0]?.path?.value;
+
+test('loads a directory recursively and follows edits, renames, new directories and deletions', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a'));
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'sub', 'b.yml'), route('b', '/b'));
+  await writeFile(join(dir, 'notes.txt'), 'not a manifest');
+  await provider.start((u) => updates.push(u));
+  assert.deepEqual(names(updates.at(-1)!), ['a', 'b']);
+
+  // In-place edit.
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a2'));
+  await waitFor((u) => pathOf(u, 'a') === '/a2', 'in-place edit');
+
+  // Editor-style save: write a temporary file, rename it over the original.
+  await writeFile(join(dir, '.a.yaml.swp'), route('a', '/a3'));
+  await rename(join(dir, '.a.yaml.swp'), join(dir, 'a.yaml'));
+  await waitFor((u) => pathOf(u, 'a') === '/a3', 'rename-over save');
+
+  // A directory created later, with a file in it.
+  await mkdir(join(dir, 'later', 'deeper'), { recursive: true });
+  await writeFile(join(dir, 'later', 'deeper', 'c.yaml'), route('c', '/c'));
+  await waitFor((u) => names(u).includes('c'), 'file in a new directory');
+  await writeFile(join(dir, 'later', 'deeper', 'c.yaml'), route('c', '/c2'));
+  await waitFor((u) => pathOf(u, 'c') === '/c2', 'edit in the new directory');
+
+  // Deleting a file removes its objects.
+  await rm(join(dir, 'sub', 'b.yml'));
+  await waitFor((u) => !names(u).includes('b'), 'deleted file');
+  assert.deepEqual(names(updates.at(-1)!), ['a', 'c']);
+});
+
+test('a broken edit keeps the last good objects serving and reports the problem', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a') + '---\n' + route('x', '/x'));
+  await provider.start((u) => updates.push(u));
+  assert.deepEqual(names(updates.at(-1)!), ['a', 'x']);
+
+  await writeFile(join(dir, 'a.yaml'), 'kind: HTTPRoute\nmetadata: [unclosed\n');
+  const broken = await waitFor((u) => u.diagnostics.length > 0, 'diagnostic for the broken file');
+  assert.deepEqual(names(broken), ['a', 'x'], 'last good objects keep serving');
+  assert.equal(pathOf(broken, 'a'), '/a');
+  assert.equal(broken.diagnostics[0]!.code, 'WICKET_ERR_PARSE');
+  assert.match(broken.diagnostics[0]!.file!, /a\.yaml$/);
+
+  // Fixed again: the file says exactly what is served (x is gone now).
+  await writeFile(join(dir, 'a.yaml'), route('a', '/fixed'));
+  const fixed = await waitFor((u) => u.diagnostics.length === 0, 'diagnostics cleared');
+  assert.deepEqual(names(fixed), ['a']);
+  assert.equal(pathOf(fixed, 'a'), '/fixed');
+});
+
+test('a file that never parsed contributes nothing but a diagnostic; other files serve', async (t) => {
+  const { dir, provider, updates, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'good.yaml'), route('good', '/g'));
+  await writeFile(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: Frobnicator\nmetadata: {name: f}\n');
+  await provider.start((u) => updates.push(u));
+  const u = updates.at(-1)!;
+  assert.deepEqual(names(u), ['good']);
+  assert.equal(u.diagnostics.length, 1);
+  assert.match(u.diagnostics[0]!.file!, /bad\.yaml$/);
+});
+
+test('file-mode metadata: first-read timestamp kept, generation grows with spec changes only', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a'));
+  await writeFile(join(dir, 'pinned.yaml'), route('pinned', '/p', '  creationTimestamp: "2020-05-05T00:00:00Z"\n  generation: 7\n'));
+  await provider.start((u) => updates.push(u));
+  const meta = (u: SnapshotUpdate, n: string) => u.snapshot.httpRoutes.find((r) => r.metadata.name === n)!.metadata;
+  const first = meta(updates.at(-1)!, 'a');
+  assert.equal(first.generation, 1);
+  assert.ok(first.creationTimestamp);
+  assert.deepEqual(
+    { t: meta(updates.at(-1)!, 'pinned').creationTimestamp, g: meta(updates.at(-1)!, 'pinned').generation },
+    { t: '2020-05-05T00:00:00Z', g: 7 },
+  );
+
+  // A label change is not a spec change.
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a', '  labels: { team: x }\n'));
+  const relabelled = await waitFor((u) => meta(u, 'a').labels?.['team'] === 'x', 'label change');
+  assert.equal(meta(relabelled, 'a').generation, 1);
+
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a-changed'));
+  const changed = await waitFor((u) => pathOf(u, 'a') === '/a-changed', 'spec change');
+  assert.equal(meta(changed, 'a').generation, 2);
+  assert.equal(meta(changed, 'a').creationTimestamp, first.creationTimestamp, 'timestamp kept across reloads');
+});
+
+test('the same object in two files: the first file wins, the second is reported', async (t) => {
+  const { dir, provider, updates, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, '1.yaml'), route('dup', '/one'));
+  await writeFile(join(dir, '2.yaml'), route('dup', '/two'));
+  await provider.start((u) => updates.push(u));
+  const u = updates.at(-1)!;
+  assert.equal(pathOf(u, 'dup'), '/one');
+  assert.equal(u.diagnostics.length, 1);
+  assert.equal(u.diagnostics[0]!.code, 'WICKET_ERR_DUPLICATE_OBJECT');
+});
