@@ -1,0 +1,134 @@
+// The kubernetes provider: informers (reflectors) for every kind in the snapshot, a debounced
+// snapshot emitter that waits for every initial list, the status writer, optional leader election
+// and an event recorder. `wicket run --kubeconfig PATH` (or in-cluster credentials) uses it.
+import { hostname } from 'node:os';
+import { logger } from '../../log.ts';
+import type { Provider, SnapshotUpdate } from '../api.ts';
+import type { ObjectStatus } from '../../translate/api.ts';
+import { EventRecorder } from './event-recorder.ts';
+import { KubeClient } from './kube-client.ts';
+import { KINDS } from './kinds.ts';
+import type { WatchedKind } from './kinds.ts';
+import { LeaderElector } from './leader-election.ts';
+import { Reflector } from './reflector.ts';
+import { assembleSnapshot, snapshotFingerprint } from './snapshot-assembly.ts';
+import type { KindCaches } from './snapshot-assembly.ts';
+import { StatusWriter } from './status-writer.ts';
+
+export interface KubernetesProviderOptions {
+  kubeconfig?: string;
+  controllerName: string;
+  leaderElection?: { namespace: string; name: string; identity: string };
+  /** Tuning, mostly for tests. */
+  debounceMs?: number;
+  /** How often kinds whose CRD is missing are looked for again. */
+  absentRetryMs?: number;
+  lease?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Emit Kubernetes Events for status transitions (default true). */
+  events?: boolean;
+  /** Use this client instead of loading `kubeconfig`. */
+  client?: KubeClient;
+}
+
+export interface KubernetesProvider extends Provider {
+  /** True when this replica may write status (always, without leader election). */
+  readonly isLeader: boolean;
+  /** For tests and diagnostics. */
+  readonly reflectors: ReadonlyMap<WatchedKind, Reflector>;
+  readonly statusWriter: StatusWriter;
+  readonly events: EventRecorder | undefined;
+}
+
+export function createKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
+  const client = options.client ?? KubeClient.load(options.kubeconfig);
+  const debounceMs = options.debounceMs ?? 5;
+  const identity = options.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
+  const reflectors = new Map<WatchedKind, Reflector>();
+  let onUpdate: ((u: SnapshotUpdate) => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrint: string | undefined;
+  let stopped = false;
+
+  const emit = () => {
+    timer = undefined;
+    if (stopped || !onUpdate) return;
+    for (const r of reflectors.values()) if (!r.synced) return; // never a partial snapshot
+    const caches: KindCaches = {};
+    for (const [kind, r] of reflectors) caches[kind] = r.items();
+    const snapshot = assembleSnapshot(caches, options.controllerName);
+    const print = snapshotFingerprint(snapshot);
+    if (print === lastPrint) return;
+    lastPrint = print;
+    try {
+      onUpdate({ snapshot, diagnostics: [] });
+    } catch (err) {
+      logger.error('snapshot consumer failed', { err: err as Error });
+    }
+  };
+  const schedule = () => {
+    if (!timer && !stopped) timer = setTimeout(emit, debounceMs);
+  };
+
+  for (const info of KINDS) {
+    reflectors.set(info.kind, new Reflector(client, info, { onChange: schedule, absentRetryMs: options.absentRetryMs }));
+  }
+
+  const source = {
+    lookup(kind: string, name: string, namespace?: string) {
+      const r = reflectors.get(kind as WatchedKind);
+      const obj = r?.get(name, namespace);
+      return obj && r?.version ? { obj, version: r.version } : undefined;
+    },
+    all(kind: string) {
+      const r = reflectors.get(kind as WatchedKind);
+      return r?.version ? r.items().map((obj) => ({ obj, version: r.version! })) : [];
+    },
+  };
+
+  let elector: LeaderElector | undefined;
+  const events = options.events === false ? undefined : new EventRecorder(client, { controllerName: options.controllerName, instance: identity });
+  const writer = new StatusWriter(client, {
+    controllerName: options.controllerName,
+    source,
+    canWrite: () => !stopped && (elector ? elector.isLeader : true),
+    onEvent: (obj, apiVersion, ev) => {
+      void events?.record(
+        { apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
+        ev,
+      );
+    },
+  });
+  if (options.leaderElection) {
+    elector = new LeaderElector(client, {
+      ...options.leaderElection,
+      ...options.lease,
+      // A new leader writes the full current status: the previous one may have died mid-write.
+      onStartedLeading: () => void writer.republish(),
+    });
+  }
+
+  return {
+    get isLeader() {
+      return elector ? elector.isLeader : true;
+    },
+    reflectors,
+    statusWriter: writer,
+    events,
+    async start(cb) {
+      onUpdate = cb;
+      stopped = false;
+      for (const r of reflectors.values()) r.start();
+      elector?.start();
+    },
+    publishStatus(statuses: ObjectStatus[]) {
+      return writer.publish(statuses);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await Promise.all([...reflectors.values()].map((r) => r.stop()));
+      await elector?.stop();
+    },
+  };
+}

@@ -1,0 +1,235 @@
+// One kind's list+watch cache (a reflector, in client-go's words). It lists, then watches from the
+// list's resourceVersion; on a dropped watch it re-watches from the last version it saw; on 410 Gone
+// it relists. The cache is only ever replaced by a completed list, so a restarting API server never
+// makes objects disappear in between. A kind whose CRD is not installed is "absent": an empty list
+// that still counts as synced, retried periodically until the CRD appears.
+import { logger } from '../../log.ts';
+import type { KubeClient } from './kube-client.ts';
+import { statusMessage } from './kube-client.ts';
+import type { KindInfo } from './kinds.ts';
+import { apiVersionOf, collectionPath } from './kinds.ts';
+
+export type ReflectorState = 'unsynced' | 'synced' | 'absent';
+
+export interface ReflectorOptions {
+  /** Called after every change to the cache (and after the first sync). */
+  onChange: () => void;
+  /** How often to look again for a kind whose CRD is missing (ms). */
+  absentRetryMs?: number;
+  /** Upper bound of the exponential back-off after errors (ms). */
+  maxBackoffMs?: number;
+}
+
+const PAGE_SIZE = '500';
+
+function keyOf(obj: any): string {
+  const ns = obj?.metadata?.namespace;
+  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+export class Reflector {
+  readonly info: KindInfo;
+  state: ReflectorState = 'unsynced';
+  /** The served version in use, once found. */
+  version: string | undefined;
+  /** Number of completed lists (tests watch it to see a relist happen). */
+  lists = 0;
+  readonly #client: KubeClient;
+  readonly #opts: Required<ReflectorOptions>;
+  #store = new Map<string, any>();
+  #resourceVersion = '';
+  #stopped = false;
+  #failures = 0;
+  #watch: AbortController | undefined;
+  #sleepTimer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(client: KubeClient, info: KindInfo, opts: ReflectorOptions) {
+    this.#client = client;
+    this.info = info;
+    this.#opts = { absentRetryMs: 30_000, maxBackoffMs: 5_000, ...opts };
+  }
+
+  get synced(): boolean {
+    return this.state !== 'unsynced';
+  }
+
+  /** The cached objects (shared; callers must not mutate them). */
+  items(): any[] {
+    return [...this.#store.values()];
+  }
+
+  get(name: string, namespace?: string): any {
+    return this.#store.get(namespace && this.info.namespaced ? `${namespace}/${name}` : name);
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#stopped = false;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#watch?.abort();
+    this.#wakeUp();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  /** Cuts a sleep short: used on stop, and by the provider to retry absent kinds on demand. */
+  #wakeUp(): void {
+    if (this.#sleepTimer) clearTimeout(this.#sleepTimer);
+    this.#sleepTimer = undefined;
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#sleepTimer = setTimeout(() => this.#wakeUp(), ms);
+    });
+  }
+
+  #backoffMs(): number {
+    const base = Math.min(this.#opts.maxBackoffMs, 200 * 2 ** Math.min(this.#failures, 10));
+    this.#failures++;
+    return base / 2 + Math.random() * (base / 2);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        if (!this.#resourceVersion) {
+          const found = await this.#relist();
+          if (this.#stopped) break;
+          if (!found) {
+            await this.#sleep(this.#opts.absentRetryMs);
+            continue;
+          }
+        }
+        const outcome = await this.#watchOnce();
+        if (outcome === 'gone') this.#resourceVersion = '';
+        else if (outcome === 'error') await this.#sleep(this.#backoffMs());
+      } catch (err) {
+        if (this.#stopped) break;
+        logger.warn('kubernetes list failed; retrying', { kind: this.info.kind, err: err as Error });
+        await this.#sleep(this.#backoffMs());
+      }
+    }
+  }
+
+  /** Lists every page; returns false when no candidate version is served (CRD not installed). */
+  async #relist(): Promise<boolean> {
+    const candidates = this.version ? [this.version, ...this.info.versions.filter((v) => v !== this.version)] : this.info.versions;
+    for (const version of candidates) {
+      const items: any[] = [];
+      let cont: string | undefined;
+      let rv = '';
+      let missing = false;
+      do {
+        const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont } });
+        if (res.status === 404) {
+          missing = true;
+          break;
+        }
+        if (res.status === 410 && cont) {
+          // The continue token expired mid-list: start the list over.
+          items.length = 0;
+          cont = undefined;
+          continue;
+        }
+        if (res.status !== 200) throw new Error(`list ${this.info.kind}: ${statusMessage(res)}`);
+        for (const item of res.body.items ?? []) items.push(this.#normalise(item, version));
+        cont = res.body.metadata?.continue || undefined;
+        rv = res.body.metadata?.resourceVersion ?? '';
+      } while (cont && !this.#stopped);
+      if (missing) continue;
+      if (this.version !== version) logger.info('kubernetes kind found', { kind: this.info.kind, version });
+      this.version = version;
+      this.#replace(items);
+      this.#resourceVersion = rv;
+      this.#failures = 0;
+      this.lists++;
+      return true;
+    }
+    // No version served.
+    if (this.state !== 'absent') logger.info('kubernetes kind not served; treating as empty', { kind: this.info.kind, retryMs: this.#opts.absentRetryMs });
+    this.version = undefined;
+    this.#replace([]);
+    this.#resourceVersion = '';
+    this.state = 'absent';
+    this.#opts.onChange();
+    return false;
+  }
+
+  #replace(items: any[]): void {
+    const next = new Map<string, any>();
+    for (const item of items) next.set(keyOf(item), item);
+    this.#store = next;
+    this.state = 'synced';
+    // The provider compares snapshots, so a relist that changed nothing emits nothing.
+    this.#opts.onChange();
+  }
+
+  /** List items carry no apiVersion/kind; managedFields are bulky and of no use to us. */
+  #normalise(obj: any, version: string): any {
+    obj.apiVersion = apiVersionOf(this.info.group, version);
+    obj.kind = this.info.kind;
+    if (obj.metadata) delete obj.metadata.managedFields;
+    return obj;
+  }
+
+  #watchOnce(): Promise<'gone' | 'ended' | 'error'> {
+    const version = this.version!;
+    return new Promise((resolve) => {
+      let gone = false;
+      const onEvent = (type: string, obj: any) => {
+        if (type === 'ERROR') {
+          if (obj?.code === 410) gone = true;
+          else logger.warn('kubernetes watch error event', { kind: this.info.kind, message: obj?.message });
+          return;
+        }
+        if (!obj?.metadata) return;
+        if (obj.metadata.resourceVersion) this.#resourceVersion = obj.metadata.resourceVersion;
+        this.#failures = 0;
+        if (type === 'ADDED' || type === 'MODIFIED') {
+          this.#store.set(keyOf(obj), this.#normalise(obj, version));
+          this.#opts.onChange();
+        } else if (type === 'DELETED') {
+          if (this.#store.delete(keyOf(obj))) this.#opts.onChange();
+        }
+        // BOOKMARK: only the resourceVersion moves.
+      };
+      const onDone = (err?: any) => {
+        this.#watch = undefined;
+        if (gone || err?.statusCode === 410) return resolve('gone');
+        if (err?.statusCode === 404) {
+          // The CRD went away: relist, which finds it absent and empties the cache.
+          this.#resourceVersion = '';
+          return resolve('ended');
+        }
+        if (!err || err.name === 'TimeoutError' || err.name === 'AbortError') return resolve('ended');
+        if (!this.#stopped) logger.debug('kubernetes watch ended with error', { kind: this.info.kind, err });
+        resolve('error');
+      };
+      // The server ends a watch after timeoutSeconds; keep it below the client's 30 s idle timeout
+      // so quiet kinds re-watch cleanly instead of timing out.
+      const timeoutSeconds = String(20 + Math.floor(Math.random() * 8));
+      this.#client
+        .watch(
+          collectionPath(this.info, version),
+          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds },
+          onEvent,
+          onDone,
+        )
+        .then((ctl) => {
+          if (this.#stopped) ctl.abort();
+          else this.#watch = ctl;
+        }, onDone);
+    });
+  }
+}
