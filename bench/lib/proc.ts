@@ -1,0 +1,144 @@
+// Processes the bench starts: each is spawned by us (optionally pinned with taskset, which execs,
+// so the PID we hold is the process itself), tracked, and ended by PID. Memory is read from
+// /proc as the RSS of the process and all of its descendants (nginx and HAProxy fork workers).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+
+export interface Owned {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<string>;
+  /** Last lines of stderr, for error messages. */
+  tail(): string;
+}
+
+const owned = new Set<Owned>();
+
+export interface StartOptions {
+  /** CPU list for taskset (`0`, `1`, `0-1`); undefined = not pinned. */
+  cpus?: string;
+  /** File that receives stdout and stderr. */
+  logFile: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function start(name: string, cmd: string, args: string[], opts: StartOptions): Owned {
+  const [file, argv] = opts.cpus !== undefined ? ['taskset', ['-c', opts.cpus, cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  let tail = '';
+  const keep = (b: Buffer): void => {
+    log.write(b);
+    tail = (tail + b.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(signal ?? String(code)));
+    child.on('error', (e) => resolve(`spawn error: ${e.message}`));
+  });
+  const p: Owned = { name, pid: child.pid ?? -1, child, exited, tail: () => tail.trim() };
+  owned.add(p);
+  void exited.then(() => {
+    owned.delete(p);
+    log.end();
+  });
+  return p;
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
+export async function stop(p: Owned, graceMs = 3000): Promise<void> {
+  if (!owned.has(p)) return;
+  try {
+    process.kill(p.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, graceMs);
+  await p.exited;
+  clearTimeout(t);
+}
+
+/** Ends every process the bench still owns (on exit or interrupt). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...owned].map((p) => stop(p)));
+}
+
+/** Synchronous last resort for process 'exit': SIGKILL by PID. */
+export function killAllSync(): void {
+  for (const p of owned) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function children(): Map<number, number[]> {
+  const byParent = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = byParent.get(ppid) ?? [];
+      list.push(Number(d));
+      byParent.set(ppid, list);
+    } catch {
+      /* process ended while we looked */
+    }
+  }
+  return byParent;
+}
+
+export function descendants(root: number): number[] {
+  const byParent = children();
+  const out: number[] = [];
+  const queue = [root];
+  for (let i = 0; i < queue.length && i < 10_000; i++) {
+    const pid = queue[i]!;
+    out.push(pid);
+    queue.push(...(byParent.get(pid) ?? []));
+  }
+  return out;
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS in MB of the process tree rooted at each pid (summed). */
+export function treeRssMb(pids: number[]): number {
+  let kb = 0;
+  for (const root of pids) for (const pid of descendants(root)) kb += rssKb(pid);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Samples tree RSS every intervalMs until stopped; returns the peak and the samples. */
+export function sampleRss(pids: number[], intervalMs = 100): { stop(): { peakMb: number; samples: number[] } } {
+  const samples: number[] = [treeRssMb(pids)];
+  const t = setInterval(() => samples.push(treeRssMb(pids)), intervalMs);
+  return {
+    stop() {
+      clearInterval(t);
+      samples.push(treeRssMb(pids));
+      return { peakMb: Math.max(...samples), samples };
+    },
+  };
+}

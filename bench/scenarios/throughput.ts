@@ -1,0 +1,95 @@
+// Scenarios 1 and 2: one route, small responses, keep-alive, 1 and 64 connections; req/s and
+// p50/p99 for direct, nginx, HAProxy and Wicket.
+//   throughput: nothing pinned, peers with their all-cores defaults (worker_processes auto,
+//               nbthread = cores): what a user gets out of the box on this machine.
+//   pinned:     the proxy on core 0 with one worker/thread; backend and wrk on core 1: the fair
+//               per-core figure. "direct" there is wrk (core 1) to a backend on core 0, the
+//               cost of serving HTTP on one core with nothing in between.
+import { runWrk } from '../lib/wrk.ts';
+import { freePort } from '../lib/net.ts';
+import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
+import { makeRouteSet, requestFor } from '../peers/routes.ts';
+import { startBackend } from '../targets/backend.ts';
+import { Unavailable, type Target, type TargetKind } from '../targets/types.ts';
+import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
+
+const CONNS = [1, 64];
+
+export async function runThroughput(ctx: Context, pinned: boolean): Promise<ScenarioResult> {
+  const name = pinned ? 'pinned' : 'throughput';
+  const dir = scenarioDir(ctx, name);
+  const cores = pinned ? { proxy: '0', client: '1', backend: '1' } : { proxy: undefined, client: undefined, backend: undefined };
+  const backend = await startBackend(ctx.tools.nginx, dir, cores.backend);
+  // Pinned "direct": a backend of its own on the proxy's core, so the client and the server are
+  // on different cores just as with a proxy in between.
+  const directBackend = pinned ? await startBackend(ctx.tools.nginx, dir, '0') : backend;
+  const rows: Row[] = [];
+  const byConns = new Map<number, { rps: Row; p50: Row; p99: Row }>();
+  for (const c of CONNS) {
+    const r = { rps: row(`req/s, ${c} conn`, 'req/s', 'higher'), p50: row(`p50, ${c} conn`, 'ms', 'lower'), p99: row(`p99, ${c} conn`, 'ms', 'lower') };
+    byConns.set(c, r);
+    rows.push(r.rps, r.p50, r.p99);
+  }
+  const req = requestFor(0);
+  const measure = async (t: { kind: TargetKind; port: number }): Promise<void> => {
+    for (const c of CONNS) {
+      const w = await runWrk({
+        wrk: ctx.tools.wrk,
+        url: `http://127.0.0.1:${t.port}${req.path}`,
+        host: req.host,
+        connections: c,
+        threads: pinned ? 1 : Math.min(2, c),
+        durationS: ctx.durationS,
+        cpus: cores.client,
+        workDir: dir,
+      });
+      const r = byConns.get(c)!;
+      r.rps.values[t.kind] = w.rps;
+      r.p50.values[t.kind] = w.p50Ms;
+      r.p99.values[t.kind] = w.p99Ms;
+      ctx.log(`  ${t.kind} c=${c}: ${w.rps.toFixed(0)} req/s p50 ${w.p50Ms} ms p99 ${w.p99Ms} ms${w.failed ? ` FAILED ${w.failed}` : ''}`);
+    }
+  };
+  try {
+    await measure({ kind: 'direct', port: directBackend.port });
+    for (const kind of PROXIES) {
+      const listenPort = await freePort();
+      const set = makeRouteSet(1, { listenPort, backend: { address: '127.0.0.1', port: backend.port } });
+      const t = await startProxy(ctx, kind, { workRoot: dir, set, cpus: cores.proxy, workers: pinned ? 1 : 'auto', probe: req, startTimeoutMs: 30_000 });
+      if (t instanceof Unavailable) {
+        markUnavailable(rows, kind, t.reason);
+        continue;
+      }
+      try {
+        await measure(t);
+      } finally {
+        await (t as Target).stop();
+      }
+    }
+  } finally {
+    await backend.stop();
+    if (directBackend !== backend) await directBackend.stop();
+  }
+  const checks: Check[] = pinned ? [perCoreCheck(byConns.get(64)!.rps, byConns.get(64)!.p99, 64), perCoreCheck(byConns.get(1)!.rps, byConns.get(1)!.p99, 1)] : [];
+  return { name, title: pinned ? 'One route, pinned: proxy on core 0, backend + wrk on core 1' : 'One route, unpinned, peers on all cores', rows, checks };
+}
+
+/** Throughput on one core ≥ 0.8 × the faster of nginx and HAProxy, with p99 ≤ 1.5 × that peer's. */
+function perCoreCheck(rps: Row, p99: Row, conns: number): Check {
+  const target = `pinned ${conns} conn: Wicket req/s ≥ 0.8 × faster peer, p99 ≤ 1.5 × its p99`;
+  const w = rps.values.wicket;
+  const peers = (['nginx', 'haproxy'] as const).filter((k) => typeof rps.values[k] === 'number');
+  if (peers.length === 0) return { target, met: null, detail: 'no peer measured' };
+  const best = peers.reduce((a, b) => (rps.values[a]! >= rps.values[b]! ? a : b));
+  const bestRps = rps.values[best]!;
+  const bestP99 = p99.values[best];
+  if (typeof w !== 'number') return { target, met: null, detail: `Wicket unavailable: ${rps.unavailable?.wicket ?? 'not measured'}` };
+  const wp = p99.values.wicket;
+  const okRps = w >= 0.8 * bestRps;
+  const okP99 = typeof wp === 'number' && typeof bestP99 === 'number' && wp <= 1.5 * bestP99;
+  return {
+    target,
+    met: okRps && okP99,
+    detail: `Wicket ${w.toFixed(0)} req/s vs ${best} ${bestRps.toFixed(0)} (${(w / bestRps).toFixed(2)}×, need ≥ 0.80); p99 ${wp} ms vs ${bestP99} ms (need ≤ ${typeof bestP99 === 'number' ? (1.5 * bestP99).toFixed(3) : '?'})`,
+  };
+}

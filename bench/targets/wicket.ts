@@ -1,0 +1,82 @@
+// Wicket in file mode: manifests written to a directory it watches (`wicket run -f DIR`), readiness
+// from the admin /readyz, then the probe route. Route changes are file writes (write a temporary
+// name, then rename, so the watcher never reads half a file) and removals.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HTTPRoute } from '../../src/resources/types.ts';
+import { freePort, get, waitFor200 } from '../lib/net.ts';
+import { start, stop } from '../lib/proc.ts';
+import { toYaml, type RouteSet } from '../peers/routes.ts';
+import { Unavailable, type Target, type TargetOptions } from './types.ts';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CHUNK = 500;
+let seq = 0;
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = join(dirname(file), `.${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function writeSet(dir: string, set: RouteSet): void {
+  writeAtomic(join(dir, 'base.yaml'), toYaml([set.gatewayClass, set.gateway, ...set.services, ...set.endpointSlices]));
+  const keep = new Set(['base.yaml']);
+  for (let i = 0; i * CHUNK < set.routes.length; i++) {
+    const name = `routes-${String(i).padStart(4, '0')}.yaml`;
+    keep.add(name);
+    writeAtomic(join(dir, name), toYaml(set.routes.slice(i * CHUNK, (i + 1) * CHUNK)));
+  }
+  for (const f of readdirSync(dir)) if (f.endsWith('.yaml') && !keep.has(f)) rmSync(join(dir, f), { force: true });
+}
+
+let knownUnavailable: string | null = null;
+
+export async function startWicket(o: TargetOptions): Promise<Target> {
+  if (knownUnavailable) throw new Unavailable('wicket', knownUnavailable);
+  const dir = join(o.workRoot, `wicket-${seq++}`);
+  const manifests = join(dir, 'manifests');
+  mkdirSync(manifests, { recursive: true });
+  const port = Number(o.set.gateway.spec.listeners[0]!.port);
+  const adminPort = await freePort();
+  const t0g = performance.now();
+  writeSet(manifests, o.set);
+  const generateMs = performance.now() - t0g;
+  const t0 = performance.now();
+  const args = ['src/cli/main.ts', 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`];
+  const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: REPO, logFile: join(dir, 'wicket.log') });
+  let exit: string | null = null;
+  void p.exited.then((c) => (exit = `\`wicket run\` exited (${c}) before serving: ${p.tail().split('\n').slice(-3).join(' | ') || 'no output'}`));
+  // Readiness first (the contract), then the probe route itself.
+  const deadline = t0 + o.startTimeoutMs;
+  let ready = false;
+  for (let i = 0; i < 100_000 && !exit && performance.now() < deadline; i++) {
+    if ((await get(adminPort, '127.0.0.1', '/readyz', 1000)) === 200) {
+      ready = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const ms = ready ? await waitFor200(port, o.probe.host, o.probe.path, { since: t0, timeoutMs: Math.max(1, deadline - t0), abort: () => exit }) : null;
+  if (ms === null) {
+    await stop(p);
+    const reason = exit ?? (ready ? `ready, but no 200 on ${o.probe.host}${o.probe.path} within ${o.startTimeoutMs} ms` : `/readyz not 200 within ${o.startTimeoutMs} ms`);
+    // A process that exits on start will exit every time: say so once, not per scenario.
+    if (exit) knownUnavailable = reason;
+    throw new Unavailable('wicket', reason);
+  }
+  const routeFile = (name: string): string => join(manifests, `route-${name}.yaml`);
+  return {
+    kind: 'wicket',
+    port,
+    pids: [p.pid],
+    startToServingMs: ms,
+    generateMs,
+    addRoute: async (r: HTTPRoute) => writeAtomic(routeFile(r.metadata.name), toYaml([r])),
+    removeRoute: async (name: string) => rmSync(routeFile(name), { force: true }),
+    replaceAll: async (set: RouteSet) => writeSet(manifests, set),
+    died: () => exit,
+    stop: () => stop(p),
+  };
+}
