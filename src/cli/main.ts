@@ -1,5 +1,73 @@
-// Placeholder entry point; the real CLI is built in src/cli/.
+// The `wicket` command: `main(argv)` returns the exit status. bin/wicket.js calls it; `npm start`
+// runs this file directly (`node src/cli/main.ts quickstart`), which the check at the bottom handles.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isWicketError } from '../errors.ts';
+import { logger, setLogLevel } from '../log.ts';
+import { FileProvider } from '../providers/file/provider.ts';
+import { HELP, parseCommandLine, type ParsedCommand } from './args.ts';
+import { createKubernetesProvider } from './components.ts';
+import { quickstart } from './quickstart.ts';
+import { serve } from './serve.ts';
+import { validate } from './validate.ts';
+import { VERSION } from './version.ts';
+
+const stdout = (line: string) => process.stdout.write(line + '\n');
+
 export async function main(argv: string[]): Promise<number> {
-  console.error(`wicket: not implemented yet (${argv.join(' ')})`);
-  return 2;
+  let cmd: ParsedCommand;
+  try {
+    cmd = parseCommandLine(argv);
+  } catch (err) {
+    process.stderr.write(`wicket: ${(err as Error).message}\nRun 'wicket --help' for usage.\n`);
+    return 2;
+  }
+  setLogLevel(cmd.flags.logLevel);
+  try {
+    switch (cmd.command) {
+      case 'help':
+        process.stdout.write(HELP);
+        return 0;
+      case 'version':
+        stdout(`wicket ${VERSION}`);
+        return 0;
+      case 'validate':
+        return await validate(cmd.files, stdout);
+      case 'quickstart':
+        return await quickstart(cmd.flags, stdout);
+      case 'run': {
+        const provider =
+          cmd.files.length > 0
+            ? new FileProvider({ paths: cmd.files })
+            : await createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
+        return await serve(provider, cmd.flags);
+      }
+    }
+  } catch (err) {
+    if (isWicketError(err)) {
+      logger.error(err.message, { code: err.code });
+      process.stderr.write(`wicket: ${err.message}\n`);
+      return err.code === 'WICKET_ERR_USAGE' ? 2 : 1;
+    }
+    logger.error('fatal error', { err: err as Error, stack: (err as Error)?.stack });
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Everything is closed by now; this only guards against a stray handle keeping us alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
 }

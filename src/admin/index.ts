@@ -1,0 +1,1 @@
+export { startAdminServer, type AdminServer, type AdminSource } from './server.ts';

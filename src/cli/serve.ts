@@ -1,0 +1,90 @@
+// `wicket run` (and quickstart): wires provider → runtime → data plane, starts the admin server,
+// and on SIGTERM/SIGINT drains — stop accepting, let requests in flight finish, exit 0.
+import { startAdminServer } from '../admin/server.ts';
+import { logger, setLogLevel } from '../log.ts';
+import { defaultRegistry } from '../metrics/registry.ts';
+import type { Provider } from '../providers/api.ts';
+import { AddressPool } from '../runtime/address-pool.ts';
+import { Runtime } from '../runtime/runtime.ts';
+import type { CommonFlags } from './args.ts';
+import { createDataPlane, loadTranslate } from './components.ts';
+
+export interface ServeHooks {
+  /** Called once the first configuration is serving. */
+  onReady?: (info: { adminAddress: string }) => void;
+  /** Stops the server as a signal would (tests, quickstart). */
+  stop?: AbortSignal;
+}
+
+export async function serve(provider: Provider, flags: CommonFlags, hooks: ServeHooks = {}): Promise<number> {
+  setLogLevel(flags.logLevel);
+  const translate = await loadTranslate();
+  const addressPool = flags.addressPool ? new AddressPool(flags.addressPool) : undefined;
+  const dataPlane = await createDataPlane({ registry: defaultRegistry });
+  const runtime = new Runtime({
+    provider,
+    dataPlane,
+    translate,
+    translateOptions: {
+      controllerName: flags.controllerName,
+      defaultAddress: flags.defaultAddress,
+      ...(addressPool ? { addressPool: { cidr: addressPool.cidr } } : {}),
+    },
+    registry: defaultRegistry,
+    addressPool,
+  });
+
+  let admin;
+  try {
+    admin = await startAdminServer(flags.adminAddress, runtime, defaultRegistry);
+  } catch (err) {
+    logger.error('cannot start the admin server', { address: flags.adminAddress, err: err as Error });
+    await dataPlane.drain(0);
+    return 1;
+  }
+  logger.info('admin listening', { address: admin.address });
+
+  const stopped = waitForStop(hooks.stop);
+  try {
+    await runtime.start();
+  } catch (err) {
+    logger.error('the provider failed to start', { err: err as Error });
+    await admin.close();
+    await dataPlane.drain(0);
+    stopped.dispose();
+    return 1;
+  }
+  void runtime.whenReady().then(() => hooks.onReady?.({ adminAddress: admin.address }));
+
+  const why = await stopped.promise;
+  logger.info('shutting down: draining requests in flight', { signal: why, deadlineMs: flags.drainTimeoutMs });
+  await runtime.stop();
+  await dataPlane.drain(flags.drainTimeoutMs);
+  await admin.close();
+  logger.info('stopped');
+  return 0;
+}
+
+function waitForStop(signal?: AbortSignal): { promise: Promise<string>; dispose(): void } {
+  let dispose = () => {};
+  const promise = new Promise<string>((resolve) => {
+    const onSig = (sig: NodeJS.Signals) => {
+      dispose();
+      resolve(sig);
+    };
+    const onAbort = () => {
+      dispose();
+      resolve('stop');
+    };
+    process.once('SIGTERM', onSig);
+    process.once('SIGINT', onSig);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    dispose = () => {
+      process.off('SIGTERM', onSig);
+      process.off('SIGINT', onSig);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (signal?.aborted) onAbort();
+  });
+  return { promise, dispose: () => dispose() };
+}

@@ -1,0 +1,2 @@
+export { Runtime, type RuntimeOptions, type TranslateFn } from './runtime.ts';
+export { AddressPool } from './address-pool.ts';

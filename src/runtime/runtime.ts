@@ -1,0 +1,185 @@
+// The control loop: provider → translate → dataPlane.apply → provider.publishStatus.
+//
+// - Updates are handled one at a time; a burst of snapshots collapses to the newest one.
+// - An IR equal to the one in force is not applied again.
+// - Sockets the data plane could not bind are fed back into translate (`unavailableSockets`) so the
+//   listeners on them report PortUnavailable; the feedback loop is bounded.
+// - Status is published only after the data plane serves the configuration it describes.
+// - On any error the last good configuration keeps serving; input never stops the process.
+import type { DataPlane } from '../proxy/api.ts';
+import type { IR } from '../ir/types.ts';
+import type { Provider, SnapshotUpdate } from '../providers/api.ts';
+import { formatDiagnostic, type Diagnostic } from '../resources/diagnostic.ts';
+import type { Snapshot } from '../resources/snapshot.ts';
+import type { ObjectStatus, TranslateOptions, TranslateResult } from '../translate/api.ts';
+import { logger } from '../log.ts';
+import type { Registry } from '../metrics/registry.ts';
+import { ConfigMetrics } from './config-metrics.ts';
+import { mergeInvalidStatuses } from './invalid-status.ts';
+import { toUnavailableSockets } from './sockets.ts';
+import { TransitionTimes } from './transition-times.ts';
+import { addressInputs, type AddressPool } from './address-pool.ts';
+
+export type TranslateFn = (snapshot: Snapshot, options: TranslateOptions) => TranslateResult;
+
+export interface RuntimeOptions {
+  provider: Provider;
+  dataPlane: DataPlane;
+  translate: TranslateFn;
+  translateOptions: TranslateOptions;
+  registry: Registry;
+  /** Assigns Gateways addresses from `--address-pool` (kubernetes mode / conformance). */
+  addressPool?: AddressPool;
+  now?: () => Date;
+}
+
+/** Bound on translate → apply → translate rounds caused by sockets that fail to bind. */
+const MAX_SOCKET_ROUNDS = 3;
+
+export class Runtime {
+  readonly #o: RuntimeOptions;
+  readonly #metrics: ConfigMetrics;
+  readonly #times: TransitionTimes;
+  #pending: SnapshotUpdate | undefined;
+  #working: Promise<void> | undefined;
+  #appliedJson = '';
+  #applied: IR | undefined;
+  #appliedFailures: Record<string, string> = {};
+  #statuses: ObjectStatus[] = [];
+  #ready = false;
+  #generation = 0;
+  #loggedDiagnostics = new Set<string>();
+  #stopped = false;
+  #readyWaiters: (() => void)[] = [];
+
+  constructor(options: RuntimeOptions) {
+    this.#o = options;
+    this.#metrics = new ConfigMetrics(options.registry);
+    this.#times = new TransitionTimes(options.now);
+  }
+
+  /** Starts the provider; resolves once it is watching (the first snapshot may still be in flight). */
+  async start(): Promise<void> {
+    await this.#o.provider.start((u) => this.#enqueue(u));
+  }
+
+  /** True once the first configuration is serving (/readyz). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Resolves when the first configuration is serving. */
+  whenReady(): Promise<void> {
+    if (this.#ready) return Promise.resolve();
+    return new Promise((r) => this.#readyWaiters.push(r));
+  }
+
+  /** The IR in force (/config). */
+  config(): IR | undefined {
+    return this.#applied;
+  }
+
+  /** The statuses of the configuration in force (/status). */
+  statuses(): ObjectStatus[] {
+    return this.#statuses;
+  }
+
+  /** Resolves once every update received so far has been handled. */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100 && this.#working; i++) await this.#working;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#o.provider.stop();
+    await this.idle();
+  }
+
+  #enqueue(update: SnapshotUpdate): void {
+    if (this.#stopped) return;
+    this.#pending = update;
+    if (!this.#working) this.#working = this.#drainQueue();
+  }
+
+  async #drainQueue(): Promise<void> {
+    try {
+      while (this.#pending && !this.#stopped) {
+        const u = this.#pending;
+        this.#pending = undefined;
+        await this.#handle(u);
+      }
+    } finally {
+      this.#working = undefined;
+    }
+  }
+
+  async #handle(update: SnapshotUpdate): Promise<void> {
+    this.#logDiagnostics(update.diagnostics);
+    this.#metrics.invalidObjects.set(update.diagnostics.length);
+    const started = performance.now();
+    let result: TranslateResult | undefined;
+    try {
+      const base: TranslateOptions = { ...this.#o.translateOptions };
+      if (this.#o.addressPool) base.assignedAddresses = this.#o.addressPool.assign(addressInputs(update.snapshot.gateways));
+      let unavailable: Record<string, string> = {};
+      for (let round = 0; round < MAX_SOCKET_ROUNDS; round++) {
+        result = this.#o.translate(update.snapshot, { ...base, unavailableSockets: unavailable });
+        const failed = await this.#apply(result.ir);
+        const fresh = Object.keys(failed).filter((k) => !(k in unavailable));
+        if (fresh.length === 0) break;
+        logger.warn('sockets could not be bound; their listeners report PortUnavailable', { sockets: failed });
+        unavailable = { ...unavailable, ...failed };
+      }
+    } catch (err) {
+      this.#metrics.failed.inc();
+      logger.error('configuration update failed; the previous configuration keeps serving', { err: err as Error, stack: (err as Error)?.stack });
+      return;
+    }
+    this.#metrics.lastApplySeconds.set((performance.now() - started) / 1000);
+    if (!this.#ready) {
+      this.#ready = true;
+      for (const w of this.#readyWaiters.splice(0)) w();
+      logger.info('first configuration serving', { ports: this.#applied?.ports.map((p) => p.name) ?? [] });
+    }
+    const statuses = this.#times.fill(mergeInvalidStatuses(result!.statuses, update.diagnostics, update.snapshot));
+    this.#statuses = statuses;
+    try {
+      await this.#o.provider.publishStatus(statuses);
+    } catch (err) {
+      logger.error('publishing status failed', { err: err as Error });
+    }
+  }
+
+  /** Applies an IR unless it is the one in force; returns the failed sockets in translate's terms. */
+  async #apply(ir: IR): Promise<Record<string, string>> {
+    const json = JSON.stringify(ir);
+    if (json === this.#appliedJson) return this.#appliedFailures;
+    const res = await this.#o.dataPlane.apply(ir);
+    this.#appliedJson = json;
+    this.#applied = ir;
+    this.#appliedFailures = toUnavailableSockets(ir, res.failedSockets ?? {});
+    this.#generation += 1;
+    this.#metrics.applied.inc();
+    this.#metrics.generation.set(this.#generation);
+    logger.info('configuration applied', {
+      generation: this.#generation,
+      ports: ir.ports.map((p) => p.name),
+      clusters: Object.keys(ir.clusters).length,
+      ...(Object.keys(res.failedSockets ?? {}).length > 0 ? { failedSockets: res.failedSockets } : {}),
+    });
+    return this.#appliedFailures;
+  }
+
+  /** Logs each diagnostic once, when it first appears, rather than on every reload. */
+  #logDiagnostics(diagnostics: Diagnostic[]): void {
+    const now = new Set<string>();
+    for (const d of diagnostics) {
+      const line = formatDiagnostic(d);
+      now.add(line);
+      if (!this.#loggedDiagnostics.has(line)) {
+        logger.warn('invalid input', { code: d.code, diagnostic: line, file: d.file, line: d.line, kind: d.kind, namespace: d.namespace, name: d.name, field: d.field });
+      }
+    }
+    this.#loggedDiagnostics = now;
+  }
+}
