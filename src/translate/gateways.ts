@@ -1,0 +1,122 @@
+// Gateways of our classes: class, addresses, parametersRef, backend client certificate, own
+// listeners. ListenerSets are merged in by listener-sets.ts; finalizeGateway() then resolves
+// conflicts and socket availability and decides the Gateway's conditions.
+import type { Gateway } from '../resources/types.ts';
+import { GATEWAY_GROUP } from '../resources/types.ts';
+import { gatewayAddresses } from './addresses.ts';
+import type { TranslateOptions } from './api.ts';
+import { parseClientCertificate } from './certificates.ts';
+import * as C from './conditions.ts';
+import { markConflicts } from './conflicts.ts';
+import type { ClassNode, GatewayNode, ListenerNode } from './graph.ts';
+import { buildListener, listenerRefsUsable } from './listeners.ts';
+import type { Lookup } from './lookup.ts';
+import { compareByName, keyOf } from './meta.ts';
+import { referenceAllowed } from './reference-grants.ts';
+
+export function buildGateways(lookup: Lookup, classes: Map<string, ClassNode>, options: TranslateOptions): GatewayNode[] {
+  const out: GatewayNode[] = [];
+  for (const obj of [...lookup.snapshot.gateways].sort(compareByName)) {
+    const cls = classes.get(obj.spec?.gatewayClassName);
+    if (!cls) continue;
+    out.push(buildGateway(lookup, obj, cls, options));
+  }
+  return out;
+}
+
+function buildGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: TranslateOptions): GatewayNode {
+  const node: GatewayNode = {
+    obj,
+    key: keyOf(obj),
+    cls,
+    addresses: [],
+    listeners: [],
+    listenerSets: [],
+    accepted: false,
+    conditions: [],
+  };
+  const addr = gatewayAddresses(obj, options);
+  node.addresses = addr.addresses;
+  if (!cls.accepted) node.rejected = C.gatewayClassNotAccepted(cls.obj.metadata.name);
+  else if (addr.rejected) node.rejected = addr.rejected;
+  else node.rejected = parametersProblem(lookup, obj);
+  node.notProgrammed = addr.notUsable;
+  checkClientCertificate(lookup, node);
+  for (const l of obj.spec.listeners ?? []) node.listeners.push(buildListener(lookup, l, { kind: 'Gateway', node }, node));
+  return node;
+}
+
+function parametersProblem(lookup: Lookup, gw: Gateway): C.Cond | undefined {
+  const ref = gw.spec.infrastructure?.parametersRef;
+  if (!ref) return undefined;
+  // The only parameters object Wicket can read is a ConfigMap (it has nothing to configure yet).
+  if ((ref.group ?? '') === '' && ref.kind === 'ConfigMap') {
+    if (lookup.configMaps.has(`${gw.metadata.namespace ?? 'default'}/${ref.name}`)) return undefined;
+    return C.gatewayInvalidParameters(`ConfigMap ${ref.name} not found`);
+  }
+  return C.gatewayInvalidParameters(`${ref.group ? ref.group + '/' : ''}${ref.kind} is not a parameters kind Wicket reads`);
+}
+
+function checkClientCertificate(lookup: Lookup, node: GatewayNode): void {
+  const ref = node.obj.spec.tls?.backend?.clientCertificateRef;
+  if (!ref) return;
+  const gwNs = node.obj.metadata.namespace ?? 'default';
+  const ns = ref.namespace ?? gwNs;
+  const where = `spec.tls.backend.clientCertificateRef (${ns}/${ref.name})`;
+  if ((ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') {
+    node.resolvedRefs = C.gatewayInvalidClientCertificateRef(`${where}: only core Secrets are supported`);
+    return;
+  }
+  if (!referenceAllowed(lookup, { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gwNs }, { group: '', kind: 'Secret', namespace: ns, name: ref.name })) {
+    node.resolvedRefs = C.gatewayRefNotPermitted(`${where}: no ReferenceGrant in ${ns} allows it`);
+    return;
+  }
+  const secret = lookup.secrets.get(`${ns}/${ref.name}`);
+  const parsed = secret ? parseClientCertificate(secret) : { ok: false as const, problem: 'Secret not found' };
+  if (!parsed.ok) {
+    node.resolvedRefs = C.gatewayInvalidClientCertificateRef(`${where}: ${parsed.problem}`);
+    return;
+  }
+  node.clientCertificate = parsed.value;
+  node.resolvedRefs = C.gatewayResolvedRefs();
+}
+
+/** Sockets a listener binds: one per Gateway address. */
+export function listenerSockets(l: ListenerNode): string[] {
+  const transport = l.protocol === 'UDP' ? 'udp' : 'tcp';
+  return l.gateway.addresses.map((a) => `${a}:${l.spec.port}/${transport}`);
+}
+
+/** Conflicts, socket availability, listener programming and the Gateway's own conditions. */
+export function finalizeGateway(node: GatewayNode, options: TranslateOptions): void {
+  markConflicts(node.listeners);
+  const unavailable = options.unavailableSockets ?? {};
+  for (const l of node.listeners) {
+    if (l.protocol === null || l.acceptedCond) continue;
+    const bad = listenerSockets(l).find((s) => unavailable[s] !== undefined);
+    if (bad) l.acceptedCond = C.listenerPortUnavailable(bad, unavailable[bad]!);
+  }
+  const ownInvalid: string[] = [];
+  let ownValid = 0;
+  for (const l of node.listeners) {
+    const usable = !l.acceptedCond && !l.conflictedCond && listenerRefsUsable(l);
+    l.programmed = usable && !node.rejected && !node.notProgrammed;
+    if (l.owner.kind !== 'Gateway') continue;
+    if (usable) ownValid++;
+    else ownInvalid.push(l.spec.name);
+  }
+  const accepted = node.rejected
+    ? node.rejected
+    : ownValid === 0 && ownInvalid.length > 0
+      ? C.gatewayNoValidListeners(ownInvalid)
+      : ownInvalid.length > 0
+        ? C.gatewaySomeListenersInvalid(ownInvalid)
+        : C.gatewayAccepted();
+  node.accepted = accepted.status === 'True';
+  if (!node.accepted) for (const l of node.listeners) l.programmed = false;
+  const programmed = !node.accepted
+    ? C.gatewayNotProgrammedInvalid('Gateway is not accepted')
+    : (node.notProgrammed ?? C.gatewayProgrammed(node.addresses));
+  node.conditions = [accepted, programmed];
+  if (node.resolvedRefs) node.conditions.push(node.resolvedRefs);
+}

@@ -1,0 +1,146 @@
+// HTTPRoute → compiled rules: matches (path, headers, query, method), filters, weighted backends
+// with their own filters, timeouts (GEP-2257, backendRequest ≤ request), retry and session
+// persistence. Attachment to parents is parent-refs.ts's job.
+import type { RouteMatch } from '../ir/types.ts';
+import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from '../resources/types.ts';
+import type { BackendContext } from './backends.ts';
+import type * as C from './conditions.ts';
+import { parseDuration } from './durations.ts';
+import { compileFilters } from './filters.ts';
+import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
+import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+
+export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policiesUsed: Set<PolicyNode>): RouteNode {
+  const ns = route.metadata.namespace ?? 'default';
+  const node: RouteNode = {
+    kind: 'HTTPRoute',
+    obj: route,
+    id: `HTTPRoute/${ns}/${route.metadata.name}`,
+    namespace: ns,
+    order: 0,
+    hostnames: (route.spec?.hostnames ?? []).map((h) => h.toLowerCase()),
+    rules: [],
+    resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
+    parents: [],
+  };
+  const problems: C.Cond[] = [];
+  (route.spec?.rules ?? []).forEach((rule, i) => {
+    node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed));
+  });
+  summarizeRoute(node, problems);
+  return node;
+}
+
+/** The IR match for one HTTPRoute match, with defaults applied and duplicate names dropped. */
+export function compileMatch(m: HTTPRouteMatch): RouteMatch {
+  const path = { type: m.path?.type ?? 'PathPrefix', value: m.path?.value ?? '/' } as RouteMatch['path'];
+  const headers: RouteMatch['headers'] = [];
+  for (const h of m.headers ?? []) {
+    const name = h.name.toLowerCase();
+    if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
+  }
+  const queryParams: RouteMatch['queryParams'] = [];
+  for (const q of m.queryParams ?? []) {
+    if (!queryParams.some((x) => x.name === q.name)) queryParams.push({ name: q.name, type: q.type ?? 'Exact', value: q.value });
+  }
+  return { path, headers, queryParams, ...(m.method ? { method: m.method.toUpperCase() } : {}) };
+}
+
+function compileRule(
+  ctx: BackendContext,
+  ns: string,
+  rule: HTTPRouteRule,
+  index: number,
+  problems: C.Cond[],
+  policiesUsed: Set<PolicyNode>,
+): CompiledRule {
+  const where = `spec.rules[${index}]`;
+  const out: CompiledRule = { index, matches: [], ...(rule.name ? { name: rule.name } : {}) };
+  const backends = resolveRuleBackends(ctx, 'HTTPRoute', ns, rule.backendRefs);
+  problems.push(...backends.problems);
+  for (const p of backends.policies) policiesUsed.add(p);
+  const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  for (const [mi, m] of matches.entries()) {
+    const match = compileMatch(m);
+    if (match.path.type === 'RegularExpression' && !validRegex(match.path.value)) {
+      out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].path: invalid regular expression` };
+    }
+    const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
+    const f = compileFilters(ctx, 'HTTPRoute', ns, rule.filters, prefix, where);
+    if (mi === 0) problems.push(...f.refProblems);
+    if (f.invalid) out.invalid ??= f.invalid;
+    let backendInvalid: CompiledRule['invalid'];
+    const wb = weighted(backends, (bi) => {
+      const bf = compileFilters(ctx, 'HTTPRoute', ns, rule.backendRefs?.[bi]?.filters, prefix, `${where}.backendRefs[${bi}]`);
+      if (mi === 0) problems.push(...bf.refProblems);
+      if (bf.invalid) backendInvalid ??= bf.invalid;
+      return bf.filters;
+    });
+    if (backendInvalid) out.invalid ??= backendInvalid;
+    out.matches.push({ index: mi, match, filters: f.filters, backends: wb } satisfies CompiledMatch);
+  }
+  compileTimeouts(rule, out, where);
+  compileRetry(rule, out, where);
+  compileSession(rule, out, where);
+  if (out.invalid) invalidRuleFilters(out);
+  return out;
+}
+
+function validRegex(re: string): boolean {
+  try {
+    new RegExp(re);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function compileTimeouts(rule: HTTPRouteRule, out: CompiledRule, where: string): void {
+  const t = rule.timeouts;
+  if (!t) return;
+  const timeouts: NonNullable<CompiledRule['timeouts']> = {};
+  for (const field of ['request', 'backendRequest'] as const) {
+    const text = t[field];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    if (ms === null) {
+      out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.timeouts.${field}: ${JSON.stringify(text)} is not a GEP-2257 duration` };
+      return;
+    }
+    timeouts[field === 'request' ? 'requestMs' : 'backendRequestMs'] = ms;
+  }
+  const { requestMs, backendRequestMs } = timeouts;
+  if (requestMs && backendRequestMs !== undefined && (backendRequestMs === 0 || backendRequestMs > requestMs)) {
+    out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.timeouts: backendRequest must not exceed request` };
+    return;
+  }
+  out.timeouts = timeouts;
+}
+
+function compileRetry(rule: HTTPRouteRule, out: CompiledRule, where: string): void {
+  const r = rule.retry;
+  if (!r) return;
+  const backoffMs = r.backoff === undefined ? 0 : parseDuration(r.backoff);
+  if (backoffMs === null) {
+    out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.retry.backoff: ${JSON.stringify(r.backoff)} is not a GEP-2257 duration` };
+    return;
+  }
+  out.retry = { codes: [...new Set(r.codes ?? [])], attempts: r.attempts ?? 1, backoffMs };
+}
+
+export function compileSession(rule: { sessionPersistence?: HTTPRouteRule['sessionPersistence'] }, out: CompiledRule, where: string): void {
+  const s = rule.sessionPersistence;
+  if (!s) return;
+  const type = s.type ?? 'Cookie';
+  const sp: NonNullable<CompiledRule['sessionPersistence']> = { type, name: s.sessionName ?? (type === 'Cookie' ? 'wicket-session' : 'x-wicket-session') };
+  if (s.absoluteTimeout !== undefined) {
+    const ms = parseDuration(s.absoluteTimeout);
+    if (ms === null) {
+      out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.sessionPersistence.absoluteTimeout: not a GEP-2257 duration` };
+      return;
+    }
+    sp.absoluteTimeoutMs = ms;
+  }
+  if (type === 'Cookie') sp.lifetime = s.cookieConfig?.lifetimeType ?? 'Session';
+  out.sessionPersistence = sp;
+}

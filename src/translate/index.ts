@@ -1,0 +1,86 @@
+// translate(snapshot, options) → { ir, statuses }: pure and deterministic. Builds the resource
+// graph stage by stage (classes → gateways → listener sets → listeners' conflicts → routes →
+// backends and policies), then reads both the IR and every status from it.
+import type { Snapshot } from '../resources/snapshot.ts';
+import type { RouteObject } from '../resources/types.ts';
+import { GATEWAY_GROUP } from '../resources/types.ts';
+import type { TranslateOptions, TranslateResult } from './api.ts';
+import { buildPolicyIndex } from './backend-tls.ts';
+import type { BackendContext } from './backends.ts';
+import { buildClasses } from './gateway-class.ts';
+import { buildGateways, finalizeGateway } from './gateways.ts';
+import type { Graph, GatewayNode, PolicyNode, RouteNode } from './graph.ts';
+import { compileGRPCRoute } from './grpc-route.ts';
+import { compileHTTPRoute } from './http-route.ts';
+import { buildIR } from './ir-build.ts';
+import { compileL4Route } from './l4-routes.ts';
+import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
+import { buildLookup } from './lookup.ts';
+import { compareByAge, compareByName } from './meta.ts';
+import { attachRoute, type Parents } from './parent-refs.ts';
+import { pruneClusters } from './prune.ts';
+import { buildStatuses } from './status.ts';
+
+export type { TranslateOptions, TranslateResult } from './api.ts';
+
+export const DEFAULT_CONTROLLER_NAME = 'wicket.dev/gateway-controller';
+
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const lookup = buildLookup(snapshot);
+  const classes = buildClasses(snapshot, options.controllerName);
+  const gatewayList = buildGateways(lookup, classes, options);
+  const gateways = new Map<string, GatewayNode>(gatewayList.map((g) => [g.key, g]));
+  const listenerSetList = attachListenerSets(lookup, gateways);
+  for (const gw of gatewayList) finalizeGateway(gw, options);
+  for (const ls of listenerSetList) finalizeListenerSet(ls);
+  const parents: Parents = { gateways, listenerSets: new Map(listenerSetList.map((l) => [l.key, l])) };
+
+  const policies = buildPolicyIndex(lookup);
+  const ctx: BackendContext = { lookup, policies, clusters: new Map(), endpointCache: new Map() };
+  const candidates = ourRoutes(snapshot, parents).sort(compareByAge);
+  const routes: RouteNode[] = [];
+  candidates.forEach((obj, order) => {
+    const used = new Set<PolicyNode>();
+    const node =
+      obj.kind === 'HTTPRoute'
+        ? compileHTTPRoute(ctx, obj, used)
+        : obj.kind === 'GRPCRoute'
+          ? compileGRPCRoute(ctx, obj, used)
+          : compileL4Route(ctx, obj, used);
+    node.order = order;
+    attachRoute(lookup, parents, node);
+    for (const p of used) for (const parent of node.parents) if (parent.attachments.length > 0) p.ancestors.set(parent.gateway.key, parent.gateway);
+    routes.push(node);
+  });
+  routes.sort((a, b) => compareByName(a.obj, b.obj) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+
+  const graph: Graph = {
+    classes: [...classes.values()],
+    gateways: gatewayList,
+    listenerSets: listenerSetList,
+    routes,
+    policies: [...policies.nodes.values()],
+    clusters: ctx.clusters,
+  };
+  const ir = pruneClusters(buildIR(graph));
+  return { ir, statuses: buildStatuses(graph, options.controllerName) };
+}
+
+/** Routes with at least one parentRef naming a Gateway or ListenerSet of ours. */
+function ourRoutes(snapshot: Snapshot, parents: Parents): RouteObject[] {
+  const all: RouteObject[] = [
+    ...snapshot.httpRoutes,
+    ...snapshot.grpcRoutes,
+    ...snapshot.tlsRoutes,
+    ...snapshot.tcpRoutes,
+    ...snapshot.udpRoutes,
+  ];
+  return all.filter((r) =>
+    (r.spec?.parentRefs ?? []).some((p) => {
+      if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return false;
+      const key = `${p.namespace ?? r.metadata.namespace ?? 'default'}/${p.name}`;
+      const kind = p.kind ?? 'Gateway';
+      return kind === 'Gateway' ? parents.gateways.has(key) : kind === 'ListenerSet' && parents.listenerSets.has(key);
+    }),
+  );
+}

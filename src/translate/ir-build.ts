@@ -1,0 +1,143 @@
+// Graph → IR. Programmed listeners of accepted Gateways become IR listeners on one socket per
+// (address, port, kind); HTTP listeners get virtual hosts (most specific first; each also holds,
+// after its own rules, the rules of the less specific hostnames that cover it, so "first vhost
+// that matches, then first rule that matches" is the spec's precedence); TLS listeners get SNI
+// routes; TCP/UDP listeners the oldest attached route.
+import type { IR, IRListener, IRPort, L4Route, PortKind, RouteRule, VirtualHost } from '../ir/types.ts';
+import { IR_VERSION } from '../ir/types.ts';
+import type { Graph, ListenerNode } from './graph.ts';
+import { compareHostnameSpecificity } from './hostnames.ts';
+import type { L4RouteNode } from './l4-routes.ts';
+import { compareStrings } from './meta.ts';
+import { compareMatches, type RankedMatch } from './precedence.ts';
+
+const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
+
+export function buildIR(graph: Graph): IR {
+  const ports = new Map<string, IRPort>();
+  let seq = 0;
+  const order = new Map<IRListener, number>();
+  for (const gw of graph.gateways) {
+    if (!gw.accepted) continue;
+    for (const l of gw.listeners) {
+      if (!l.programmed || !l.protocol) continue;
+      const irl = buildListener(l);
+      order.set(irl, seq++);
+      const kind = KIND[l.protocol]!;
+      for (const address of gw.addresses) {
+        const name = `${address}:${l.spec.port}/${kind}`;
+        let port = ports.get(name);
+        if (!port) ports.set(name, (port = { name, address, port: l.spec.port, kind, listeners: [] }));
+        port.listeners.push(irl);
+      }
+    }
+  }
+  for (const p of ports.values()) {
+    p.listeners.sort((a, b) => compareHostnameSpecificity(a.hostname, b.hostname) || order.get(a)! - order.get(b)!);
+  }
+  const clusters: IR['clusters'] = {};
+  for (const name of [...graph.clusters.keys()].sort(compareStrings)) clusters[name] = graph.clusters.get(name)!;
+  return { version: IR_VERSION, ports: [...ports.values()].sort((a, b) => compareStrings(a.name, b.name)), clusters };
+}
+
+function buildListener(l: ListenerNode): IRListener {
+  const out: IRListener = { name: l.name, gateway: l.gateway.key, protocol: l.protocol! };
+  if (l.hostname) out.hostname = l.hostname;
+  if (l.protocol === 'HTTPS' || (l.protocol === 'TLS' && l.tlsMode === 'Terminate')) {
+    out.tls = { mode: 'Terminate', certificates: l.certificates };
+  } else if (l.protocol === 'TLS') {
+    out.tls = { mode: 'Passthrough', certificates: [] };
+  }
+  switch (l.protocol) {
+    case 'HTTP':
+    case 'HTTPS':
+      out.virtualHosts = virtualHosts(l);
+      break;
+    case 'TLS':
+      out.tlsRoutes = tlsRoutes(l);
+      break;
+    default: {
+      const oldest = [...l.attached].sort((a, b) => a.route.order - b.route.order)[0];
+      if (oldest) out.l4Route = { route: oldest.route.id, backends: oldest.route.rules[0]!.matches[0]!.backends };
+    }
+  }
+  return out;
+}
+
+interface Entry {
+  rank: RankedMatch;
+  rule: RouteRule;
+}
+
+function virtualHosts(l: ListenerNode): VirtualHost[] {
+  const byHost = new Map<string, Entry[]>();
+  for (const a of l.attached) {
+    const entries = routeEntries(a.route);
+    for (const h of a.hostnames) {
+      const list = byHost.get(h);
+      if (list) list.push(...entries);
+      else byHost.set(h, [...entries]);
+    }
+  }
+  const own = new Map<string, RouteRule[]>();
+  for (const [h, entries] of byHost) own.set(h, entries.sort((a, b) => compareMatches(a.rank, b.rank)).map((e) => e.rule));
+  const hosts = [...own.keys()].sort(compareHostnameSpecificity);
+  return hosts.map((hostname) => {
+    const rules = [...own.get(hostname)!];
+    for (const cover of coveringPatterns(hostname)) {
+      const more = own.get(cover);
+      if (more) rules.push(...more);
+    }
+    return { hostname, rules };
+  });
+}
+
+/** Less specific patterns that match every name `h` matches, most specific first. */
+function coveringPatterns(h: string): string[] {
+  if (h === '*') return [];
+  const labels = (h.startsWith('*.') ? h.slice(2) : h).split('.');
+  const out: string[] = [];
+  for (let i = 1; i < labels.length; i++) out.push('*.' + labels.slice(i).join('.'));
+  out.push('*');
+  return out;
+}
+
+const entryCache = new WeakMap<object, Entry[]>();
+
+function routeEntries(route: ListenerNode['attached'][number]['route']): Entry[] {
+  const cached = entryCache.get(route);
+  if (cached) return cached;
+  const ruleName = (n?: string) => (n ? { ruleName: n } : {});
+  const out: Entry[] = [];
+  for (const rule of route.rules) {
+    for (const m of rule.matches) {
+      const irRule: RouteRule = {
+        id: `${route.id}/${rule.index}/${m.index}`,
+        route: route.id,
+        ...ruleName(rule.name),
+        ...(route.kind === 'GRPCRoute' ? { grpc: true } : {}),
+        match: m.match,
+        filters: m.filters,
+        backends: m.backends,
+        ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
+        ...(rule.retry ? { retry: rule.retry } : {}),
+        ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
+      };
+      out.push({ rank: { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index }, rule: irRule });
+    }
+  }
+  entryCache.set(route, out);
+  return out;
+}
+
+function tlsRoutes(l: ListenerNode): L4Route[] {
+  const terminate = l.tlsMode === 'Terminate';
+  const entries: { h: string; order: number; r: L4Route }[] = [];
+  for (const a of l.attached) {
+    const route = a.route as L4RouteNode;
+    const backends = terminate && route.terminatedBackends ? route.terminatedBackends : route.rules[0]!.matches[0]!.backends;
+    for (const h of a.hostnames) entries.push({ h, order: route.order, r: { route: route.id, hostnames: [h], backends } });
+  }
+  entries.sort((a, b) => compareHostnameSpecificity(a.h, b.h) || a.order - b.order);
+  return entries.map((e) => e.r);
+}

@@ -1,0 +1,50 @@
+// Small helpers about object identity and ordering shared by every stage of the translator.
+// Order ties break by creationTimestamp (oldest first), then namespace/name, as the spec says.
+import type { ObjectMeta } from '../resources/types.ts';
+
+export interface HasMeta {
+  metadata: ObjectMeta;
+}
+
+/** `namespace/name` (or just `name` for cluster-scoped objects). */
+export function keyOf(obj: HasMeta): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
+}
+
+export function nsOf(obj: HasMeta): string {
+  return obj.metadata.namespace ?? 'default';
+}
+
+/** metadata.generation, defaulting to 1 as the API server would for a new object. */
+export function generationOf(obj: HasMeta): number {
+  return obj.metadata.generation ?? 1;
+}
+
+function timestampOf(obj: HasMeta): number {
+  const t = obj.metadata.creationTimestamp;
+  if (!t) return 0;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** Oldest first, then namespace/name alphabetically. */
+export function compareByAge(a: HasMeta, b: HasMeta): number {
+  const d = timestampOf(a) - timestampOf(b);
+  if (d !== 0) return d < 0 ? -1 : 1;
+  return compareStrings(keyOf(a), keyOf(b));
+}
+
+/** Namespace, then name (the order statuses are reported in). */
+export function compareByName(a: HasMeta, b: HasMeta): number {
+  return compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compareStrings(a.metadata.name, b.metadata.name);
+}
+
+/** Code-unit string order: stable across locales, unlike localeCompare. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortedCopy<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
+  return [...items].sort(cmp);
+}

@@ -1,0 +1,98 @@
+// Route → parent attachment. A parentRef selects a Gateway (its own listeners only) or a
+// ListenerSet, narrowed by sectionName and port; a listener accepts the route when its kind is
+// allowed, its namespace is allowed (From All/Same/Selector), and hostnames intersect.
+import type { ParentReference } from '../resources/types.ts';
+import { GATEWAY_GROUP } from '../resources/types.ts';
+import * as C from './conditions.ts';
+import type { Attachment, GatewayNode, ListenerNode, ListenerSetNode, ParentNode, RouteNode } from './graph.ts';
+import { effectiveHostnames } from './hostnames.ts';
+import { selectorMatches } from './label-selector.ts';
+import { namespaceLabels, type Lookup } from './lookup.ts';
+
+export interface Parents {
+  gateways: Map<string, GatewayNode>;
+  listenerSets: Map<string, ListenerSetNode>;
+}
+
+export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode): void {
+  const refs = route.obj.spec?.parentRefs ?? [];
+  for (const ref of refs) {
+    const group = ref.group ?? GATEWAY_GROUP;
+    const kind = ref.kind ?? 'Gateway';
+    const ns = ref.namespace ?? route.namespace;
+    if (group !== GATEWAY_GROUP) continue;
+    let gateway: GatewayNode | undefined;
+    let candidates: ListenerNode[] = [];
+    let owner = '';
+    if (kind === 'Gateway') {
+      gateway = parents.gateways.get(`${ns}/${ref.name}`);
+      candidates = gateway?.listeners.filter((l) => l.owner.kind === 'Gateway') ?? [];
+      owner = `Gateway ${ns}/${ref.name}`;
+    } else if (kind === 'ListenerSet') {
+      const ls = parents.listenerSets.get(`${ns}/${ref.name}`);
+      gateway = ls?.gateway;
+      candidates = ls?.allowed ? ls.listeners : [];
+      owner = `ListenerSet ${ns}/${ref.name}`;
+    }
+    if (!gateway) continue; // not one of ours: another controller reports on it
+    const reported: ParentReference = {
+      group,
+      kind,
+      namespace: ns,
+      name: ref.name,
+      ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+      ...(ref.port !== undefined ? { port: ref.port } : {}),
+    };
+    const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: [] };
+    route.parents.push(parent);
+    const selected = candidates.filter(
+      (l) => (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port),
+    );
+    if (selected.length === 0) {
+      const by = [ref.sectionName !== undefined ? `sectionName ${ref.sectionName}` : '', ref.port !== undefined ? `port ${ref.port}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      parent.accepted = C.routeNoMatchingParent(`${owner} has no listener${by ? ' with ' + by : ''}`);
+      continue;
+    }
+    let hostnameMiss = false;
+    const attachments: Attachment[] = [];
+    for (const l of selected) {
+      if (!allowsRoute(lookup, l, route)) continue;
+      const hostnames = l.protocol === 'TCP' || l.protocol === 'UDP' ? [] : effectiveHostnames(l.hostname, route.hostnames);
+      if (l.protocol !== 'TCP' && l.protocol !== 'UDP' && hostnames.length === 0) {
+        hostnameMiss = true;
+        continue;
+      }
+      attachments.push({ route, listener: l, hostnames });
+    }
+    if (attachments.length === 0) {
+      parent.accepted = hostnameMiss
+        ? C.routeNoMatchingListenerHostname()
+        : C.routeNotAllowedByListeners(`No listener of ${owner}${ref.sectionName ? ` (sectionName ${ref.sectionName})` : ''} allows a ${route.kind} from namespace ${route.namespace}`);
+      continue;
+    }
+    if (route.invalid) {
+      parent.accepted = route.invalid;
+      continue;
+    }
+    parent.attachments = attachments;
+    for (const a of attachments) a.listener.attached.push(a);
+  }
+}
+
+function allowsRoute(lookup: Lookup, l: ListenerNode, route: RouteNode): boolean {
+  if (l.protocol === null) return false;
+  if (!l.supportedKinds.some((k) => k.kind === route.kind)) return false;
+  const ns = l.spec.allowedRoutes?.namespaces;
+  switch (ns?.from ?? 'Same') {
+    case 'All':
+      return true;
+    case 'Same':
+      return route.namespace === l.namespace;
+    case 'Selector':
+      return selectorMatches(ns?.selector ?? {}, namespaceLabels(lookup, route.namespace));
+    default:
+      return false;
+  }
+}

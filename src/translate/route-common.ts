@@ -1,0 +1,65 @@
+// What every route kind shares: resolving a rule's weighted backendRefs, and summing rule and
+// reference verdicts into the route's ResolvedRefs / PartiallyInvalid / Accepted conditions.
+import type { WeightedBackend } from '../ir/types.ts';
+import type { BackendRef, RouteKind } from '../resources/types.ts';
+import { resolveBackend, type BackendContext } from './backends.ts';
+import * as C from './conditions.ts';
+import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
+
+export interface RuleBackends {
+  /** One per backendRef (weight-0 ones included, so backend filters can be zipped). */
+  entries: { ref: BackendRef; cluster: string | null; weight: number }[];
+  problems: C.Cond[];
+  policies: PolicyNode[];
+}
+
+export function resolveRuleBackends(
+  ctx: BackendContext,
+  kind: RouteKind,
+  ns: string,
+  refs: readonly BackendRef[] | undefined,
+  allowPolicy = true,
+): RuleBackends {
+  const out: RuleBackends = { entries: [], problems: [], policies: [] };
+  for (const ref of refs ?? []) {
+    const r = resolveBackend(ctx, kind, ns, ref, allowPolicy);
+    if (r.problem) out.problems.push(r.problem);
+    if (r.policy && !out.policies.includes(r.policy)) out.policies.push(r.policy);
+    out.entries.push({ ref, cluster: r.cluster, weight: ref.weight ?? 1 });
+  }
+  return out;
+}
+
+/** Weighted IR backends: weight-0 entries dropped, invalid ones kept as `cluster: null`. */
+export function weighted(b: RuleBackends, filtersFor: (i: number) => WeightedBackend['filters'] = () => []): WeightedBackend[] {
+  const out: WeightedBackend[] = [];
+  b.entries.forEach((e, i) => {
+    if (e.weight > 0) out.push({ cluster: e.cluster, weight: e.weight, filters: filtersFor(i) });
+  });
+  return out;
+}
+
+/** Fills resolvedRefs, partiallyInvalid and invalid on a route from its rules and problems. */
+export function summarizeRoute(node: RouteNode, refProblems: readonly C.Cond[]): void {
+  node.resolvedRefs = refProblems[0] ?? C.routeResolvedRefs();
+  if (refProblems.length > 1) {
+    const first = refProblems[0]!;
+    node.resolvedRefs = { ...first, message: `${first.message} (and ${refProblems.length - 1} more)` };
+  }
+  const bad = node.rules.filter((r) => r.invalid);
+  if (bad.length === 0) return;
+  const text = bad.map((r) => `rule ${r.index}${r.name ? ` (${r.name})` : ''}: ${r.invalid!.message}`).join('; ');
+  if (bad.length === node.rules.length) {
+    node.invalid = bad[0]!.invalid!.reason === 'IncompatibleFilters' ? C.routeIncompatibleFilters(text) : C.routeUnsupportedValue(text);
+  } else {
+    node.partiallyInvalid = C.routePartiallyInvalid(`${text}; requests they match are answered 500`);
+  }
+}
+
+/** A rule that cannot be served as written answers every request it matches with 500. */
+export function invalidRuleFilters(rule: CompiledRule): void {
+  for (const m of rule.matches) {
+    m.filters = [{ type: 'DirectResponse', statusCode: 500 }];
+    m.backends = [];
+  }
+}
