@@ -33,7 +33,7 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = https.request({
         host: this.url.hostname, port: this.url.port, path, method, agent: this.agent,
-        headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
+        headers: { accept: 'application/json, */*', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));

@@ -6,7 +6,7 @@ import type { RefSource } from '../pod-env.ts';
 const facts = { podIP: '198.18.0.10', hostIP: '198.18.0.1', nodeName: 'fakelet-0' };
 const refs: RefSource = {
   secret: (_ns, name) => (name === 'tls' ? { 'tls.crt': 'CERT', 'tls.key': 'KEY' } : undefined),
-  configMap: (_ns, name) => (name === 'ca' ? { 'ca.crt': 'CA' } : name === 'coredns' ? { Corefile: '.:53 {}' } : undefined),
+  configMap: (_ns, name) => ({ ca: { 'ca.crt': 'CA' }, coredns: { Corefile: '.:53 {}' } } as Record<string, Record<string, string>>)[name],
 };
 const pod = (volumes: unknown[]) => ({ metadata: { name: 'p', namespace: 'n', labels: { a: 'b' } }, spec: { volumes } });
 

@@ -1,0 +1,85 @@
+# Running the conformance test binary, and the harness's own check.
+# Sourced by run.sh after the other libs.
+
+PROFILES=GATEWAY-HTTP,GATEWAY-GRPC,GATEWAY-TLS,GATEWAY-TCP,GATEWAY-UDP
+REPORTS=$CONF_DIR/reports
+
+# The -v lines of top-level subtests ("--- PASS: TestConformance/Name (1.2s)").
+RESULT_RE='^[[:space:]]*--- (PASS|FAIL|SKIP): TestConformance/[^/ ]+ '
+
+conformance_module_dir() {
+  (cd "$CONF_DIR/tools/suite" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api/conformance)
+}
+
+# suite_binary ARGS...: runs the suite; full output to $LOGS/suite.log, results live.
+suite_binary() {
+  local version
+  version=$(jq -r .version "$REPO_DIR/package.json")
+  set +e
+  KUBECONFIG=$KUBECONFIG_FILE "$BIN/gwapi-conformance.test" -test.v -test.run '^TestConformance$' -test.timeout 80m \
+    --gateway-class "$GATEWAY_CLASS" \
+    --organization wicket --project wicket --url https://wicket.dev/ --version "v$version" \
+    --contact "@wicket-maintainers" "$@" >"$LOGS/suite.log" 2>&1 &
+  local pid=$!
+  echo "$pid $(_starttime "$pid")" >"$RUN_DIR/pids/suite.pid"
+  STARTED+=(suite)
+  log "suite running (pid $pid); full output in $LOGS/suite.log"
+  # Show each test's result as it lands; the reader stops when the suite exits.
+  tail -n +1 --pid "$pid" -f "$LOGS/suite.log" | grep --line-buffered -E "$RESULT_RE" | sed 's/^[[:space:]]*/  /'
+  wait "$pid"
+  local rc=$?
+  rm -f "$RUN_DIR/pids/suite.pid"
+  set -e
+  return "$rc"
+}
+
+run_suite() {
+  local report=$REPORTS/report.yaml args=(--conformance-profiles "$PROFILES" --report-output "$report")
+  rm -f "$report"
+  if [[ -n $RUN_TEST ]]; then
+    # A single test runs whatever features it needs; the suite skips feature checks.
+    args+=(--run-test "$RUN_TEST")
+  fi
+  # With no --supported-features the suite reads them from GatewayClass
+  # status.supportedFeatures (inference is on only without --run-test/--*-features).
+  [[ -n $SKIP_TESTS ]] && args+=(--skip-tests "$SKIP_TESTS")
+  local rc=0
+  suite_binary "${args[@]}" "${EXTRA[@]}" || rc=$?
+  grep -E "$RESULT_RE" "$LOGS/suite.log" | sed -E 's/^[[:space:]]*--- (PASS|FAIL|SKIP): TestConformance\/([^ ]+) .*/\1 \2/' \
+    >"$REPORTS/results.txt" || true
+  "$NODE" "$CONF_DIR/scripts/summarize.ts" --report "$report" --results "$REPORTS/results.txt" \
+    --suite-exit "$rc" --log "$LOGS/suite.log" | tee "$REPORTS/summary.txt"
+  return "$rc"
+}
+
+# Verifies the harness without Wicket: base manifests become Ready Pods with test-range
+# IPs, EndpointSlices list them, echo-basic answers from the host, logs come through the
+# apiserver, deletion cleans up; then the real suite starts and fails cleanly at the
+# Gateway readiness step, since nothing programs Gateways.
+harness_check() {
+  local mod
+  mod=$(conformance_module_dir)
+  "$NODE" "$CONF_DIR/scripts/selftest.ts" --kubeconfig "$KUBECONFIG_FILE" \
+    --manifests "$mod/base/manifests.yaml" --cert "$PKI/kubelet.crt" --key "$PKI/kubelet.key" ||
+    { log "harness self-test FAILED"; return 1; }
+
+  log "suite check: GatewayClass accepted by the harness itself, no controller for Gateways"
+  create_gateway_class
+  kcurl "/apis/gateway.networking.k8s.io/v1/gatewayclasses/$GATEWAY_CLASS/status" -f -o /dev/null -X PATCH \
+    -H 'content-type: application/merge-patch+json' \
+    -d '{"status":{"conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"accepted by the harness check","observedGeneration":1,"lastTransitionTime":"2026-01-01T00:00:00Z"}]}}'
+  # 60s instead of 300s for the Gateway/Pod readiness wait (durations in nanoseconds).
+  echo 'timeoutConfig: {namespacesMustBeReady: 60000000000}' >"$RUN_DIR/suite-options.yaml"
+  local rc=0
+  suite_binary --conformance-options-file "$RUN_DIR/suite-options.yaml" \
+    --conformance-profiles GATEWAY-HTTP --run-test HTTPRouteSimpleSameNamespace || rc=$?
+  local pods_ready gw_wait
+  pods_ready=$(grep -c 'not ready yet' "$LOGS/suite.log" || true)
+  gw_wait=$(grep -c 'Gateway not Accepted yet\|Gateway not Programmed yet' "$LOGS/suite.log" || true)
+  if ((rc != 0)) && ((gw_wait > 0)) && grep -q 'Applying base manifests' "$LOGS/suite.log"; then
+    log "suite check OK: the suite applied its base manifests and failed (exit $rc) waiting for Gateways ($gw_wait waits logged, $pods_ready pod-not-ready lines)"
+    return 0
+  fi
+  log "suite check FAILED: exit $rc; see $LOGS/suite.log"
+  return 1
+}
