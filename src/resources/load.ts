@@ -99,7 +99,7 @@ export function admitDocuments(documents: ParsedDocument[]): LoadResult {
       diagnostics.push({ ...known, ...at(known.field), name: metadataName(doc.object) });
       continue;
     }
-    const object = normaliseScope(doc.object, known);
+    const object = normaliseScope(pruneNulls(doc.object) as Record<string, unknown>, known);
     const name = metadataName(object);
     const namespace = known.namespaced ? (object['metadata'] as { namespace: string }).namespace : undefined;
     if (name !== undefined) {
@@ -133,6 +133,18 @@ function metadataName(object: Record<string, unknown>): string | undefined {
   if (meta === null || typeof meta !== 'object') return undefined;
   const name = (meta as Record<string, unknown>)['name'];
   return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/**
+ * A copy without null-valued fields: the API server drops them (for fields that are not
+ * nullable, which is all of ours) before validating, so `port: null` means "not set".
+ */
+function pruneNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(pruneNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = pruneNulls(v);
+  return out;
 }
 
 /**

@@ -1,0 +1,73 @@
+// Gateway (v1; v1beta1 is served with the same schema).
+import { childIndex, childKey } from '../field-path.ts';
+import { DOMAIN_PREFIXED_PATH, group, HOSTNAME_PATTERN, kind, objectName, objectReference, portNumber, qualifiedKeys, secretObjectReference, labelSelector, uniqueBy } from './common.ts';
+import { listeners } from './listeners.ts';
+import { list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
+
+const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
+
+/** Address type defaults to IPAddress; Hostname addresses must look like (wildcard) hostnames. */
+const addressRules: Rule = (addresses: any[], path) => {
+  const problems: Problem[] = [];
+  addresses.forEach((a, i) => {
+    if ((a?.type ?? 'IPAddress') === 'Hostname' && typeof a.value === 'string' && !HOSTNAME.test(a.value)) {
+      problems.push({ field: childKey(childIndex(path, i), 'value'), message: `invalid hostname ${JSON.stringify(a.value)}: must be a DNS name, optionally starting with "*."` });
+    }
+  });
+  for (const type of ['IPAddress', 'Hostname']) {
+    problems.push(
+      ...uniqueBy(addresses, path, (a) => ((a?.type ?? 'IPAddress') === type && a.value !== undefined ? a.value : undefined), `${type} value`, 'value'),
+    );
+  }
+  return problems;
+};
+
+const frontendTLSConfig = () =>
+  obj({
+    validation: obj(
+      {
+        caCertificateRefs: list(objectReference(), { minItems: 1, maxItems: 16, listType: 'atomic' }),
+        mode: str({ enum: ['AllowValidOnly', 'AllowInsecureFallback'] }),
+      },
+      { required: ['caCertificateRefs'] },
+    ),
+  });
+
+export const gatewaySchema = (): ObjectSchema =>
+  obj(
+    {
+      gatewayClassName: objectName(),
+      listeners: listeners(),
+      addresses: list(
+        obj({
+          type: str({ minLength: 1, maxLength: 253, pattern: `^Hostname|IPAddress|NamedAddress|${DOMAIN_PREFIXED_PATH}` }),
+          value: str({ maxLength: 253 }),
+        }),
+        { maxItems: 16, listType: 'atomic', rules: [addressRules] },
+      ),
+      infrastructure: obj({
+        labels: mapOf(str({ minLength: 0, maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }), { maxProperties: 8, rules: [qualifiedKeys('label')] }),
+        annotations: mapOf(str({ minLength: 0, maxLength: 4096 }), { maxProperties: 16, rules: [qualifiedKeys('annotation')] }),
+        parametersRef: obj({ group: group(), kind: kind(), name: objectName() }, { required: ['group', 'kind', 'name'] }),
+      }),
+      allowedListeners: obj({
+        namespaces: obj({ from: str({ enum: ['All', 'Selector', 'Same', 'None'] }), selector: labelSelector() }),
+      }),
+      tls: obj({
+        backend: obj({ clientCertificateRef: secretObjectReference() }),
+        frontend: obj(
+          {
+            default: frontendTLSConfig(),
+            perPort: list(obj({ port: portNumber(), tls: frontendTLSConfig() }, { required: ['port', 'tls'] }), {
+              maxItems: 64,
+              listType: 'map',
+              listMapKeys: ['port'],
+            }),
+          },
+          { required: ['default'] },
+        ),
+      }),
+      defaultScope: str({ enum: ['All', 'None'] }),
+    },
+    { required: ['gatewayClassName', 'listeners'] },
+  );
