@@ -1,0 +1,247 @@
+// A small Prometheus registry: counters, gauges and histograms with labels, and the text
+// exposition format (version 0.0.4). No dependencies, no allocation on the hot path once a label
+// set has been seen: callers ask for a child once (`counter.labels(...)`) and keep it.
+
+export type LabelValues = readonly string[];
+
+interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  expose(out: string[]): void;
+}
+
+function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function formatNumber(n: number): string {
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  if (Number.isNaN(n)) return 'NaN';
+  return String(n);
+}
+
+const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function checkNames(name: string, labelNames: readonly string[]): void {
+  if (!NAME_RE.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a valid Prometheus name`);
+  for (const l of labelNames) {
+    if (!LABEL_RE.test(l) || l.startsWith('__')) {
+      throw new Error(`metric ${name}: label name ${JSON.stringify(l)} is not a valid Prometheus label name`);
+    }
+  }
+}
+
+/** Renders `{a="x",b="y"}` (or '' without labels); `extra` adds e.g. `le`. */
+function labelString(names: readonly string[], values: LabelValues, extra?: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < names.length; i++) parts.push(`${names[i]}="${escapeLabelValue(values[i] ?? '')}"`);
+  if (extra !== undefined) parts.push(extra);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+abstract class Family<C> implements Metric {
+  readonly name: string;
+  readonly help: string;
+  abstract readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly labelNames: readonly string[];
+  protected readonly children = new Map<string, { values: LabelValues; child: C }>();
+
+  constructor(name: string, help: string, labelNames: readonly string[]) {
+    checkNames(name, labelNames);
+    this.name = name;
+    this.help = help;
+    this.labelNames = labelNames;
+  }
+
+  protected abstract make(): C;
+
+  /** The child for these label values (created on first use). Keep it: lookups cost a join. */
+  labels(...values: string[]): C {
+    if (values.length !== this.labelNames.length) {
+      throw new Error(`metric ${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+    }
+    const key = values.join('\u0000');
+    let entry = this.children.get(key);
+    if (entry === undefined) {
+      entry = { values: values.slice(), child: this.make() };
+      this.children.set(key, entry);
+    }
+    return entry.child;
+  }
+
+  /** Forget a label set (e.g. a route that no longer exists). */
+  remove(...values: string[]): void {
+    this.children.delete(values.join('\u0000'));
+  }
+
+  abstract expose(out: string[]): void;
+
+  protected header(out: string[]): void {
+    out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`);
+  }
+}
+
+export class CounterChild {
+  value = 0;
+  inc(n = 1): void {
+    this.value += n;
+  }
+}
+
+export class Counter extends Family<CounterChild> {
+  readonly type = 'counter' as const;
+  protected make(): CounterChild {
+    return new CounterChild();
+  }
+  inc(n = 1): void {
+    this.labels().inc(n);
+  }
+  expose(out: string[]): void {
+    this.header(out);
+    for (const { values, child } of this.children.values()) {
+      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
+    }
+  }
+}
+
+export class GaugeChild {
+  value = 0;
+  set(v: number): void {
+    this.value = v;
+  }
+  inc(n = 1): void {
+    this.value += n;
+  }
+  dec(n = 1): void {
+    this.value -= n;
+  }
+}
+
+export class Gauge extends Family<GaugeChild> {
+  readonly type = 'gauge' as const;
+  protected make(): GaugeChild {
+    return new GaugeChild();
+  }
+  set(v: number): void {
+    this.labels().set(v);
+  }
+  inc(n = 1): void {
+    this.labels().inc(n);
+  }
+  dec(n = 1): void {
+    this.labels().dec(n);
+  }
+  expose(out: string[]): void {
+    this.header(out);
+    for (const { values, child } of this.children.values()) {
+      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
+    }
+  }
+}
+
+export class HistogramChild {
+  readonly bounds: readonly number[];
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(bounds: readonly number[]) {
+    this.bounds = bounds;
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    this.counts[i]!++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+/** Seconds, like Prometheus client defaults but with finer low buckets for a proxy. */
+export const DEFAULT_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Histogram extends Family<HistogramChild> {
+  readonly type = 'histogram' as const;
+  readonly buckets: readonly number[];
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[] = DEFAULT_LATENCY_BUCKETS) {
+    super(name, help, labelNames);
+    if (labelNames.includes('le')) throw new Error(`metric ${name}: histograms may not use the label name "le"`);
+    const sorted = [...buckets].sort((a, b) => a - b);
+    if (sorted.some((b, i) => i > 0 && b === sorted[i - 1])) throw new Error(`metric ${name}: duplicate bucket bounds`);
+    this.buckets = sorted;
+  }
+  protected make(): HistogramChild {
+    return new HistogramChild(this.buckets);
+  }
+  observe(v: number): void {
+    this.labels().observe(v);
+  }
+  expose(out: string[]): void {
+    this.header(out);
+    for (const { values, child } of this.children.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.buckets.length; i++) {
+        cumulative += child.counts[i]!;
+        const le = i < this.buckets.length ? formatNumber(this.buckets[i]!) : '+Inf';
+        out.push(`${this.name}_bucket${labelString(this.labelNames, values, `le="${le}"`)} ${formatNumber(cumulative)}`);
+      }
+      out.push(`${this.name}_sum${labelString(this.labelNames, values)} ${formatNumber(child.sum)}`);
+      out.push(`${this.name}_count${labelString(this.labelNames, values)} ${formatNumber(child.count)}`);
+    }
+  }
+}
+
+export class Registry {
+  private readonly metrics = new Map<string, Metric>();
+
+  private add<M extends Metric>(m: M): M {
+    const existing = this.metrics.get(m.name);
+    if (existing !== undefined) {
+      // Registering the same metric twice (e.g. two data planes in one process) returns the first
+      // one when it has the same shape; a clash of shapes is a programming error.
+      if (existing.type === m.type && sameLabels(existing, m)) return existing as M;
+      throw new Error(`metric ${m.name} is already registered with a different type or labels`);
+    }
+    this.metrics.set(m.name, m);
+    return m;
+  }
+
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    return this.add(new Counter(name, help, labelNames));
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    return this.add(new Gauge(name, help, labelNames));
+  }
+
+  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets?: readonly number[]): Histogram {
+    return this.add(new Histogram(name, help, labelNames, buckets));
+  }
+
+  /** Prometheus text exposition, `text/plain; version=0.0.4`. */
+  expose(): string {
+    const out: string[] = [];
+    for (const m of this.metrics.values()) m.expose(out);
+    return out.length === 0 ? '' : out.join('\n') + '\n';
+  }
+}
+
+function sameLabels(a: Metric, b: Metric): boolean {
+  const la = (a as Family<unknown>).labelNames;
+  const lb = (b as Family<unknown>).labelNames;
+  return la.length === lb.length && la.every((l, i) => l === lb[i]);
+}
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The process-wide registry that /metrics serves. Tests may create their own. */
+export const defaultRegistry = new Registry();

@@ -1,0 +1,29 @@
+// What the core needs from a front end to answer one request. The HTTP/1.1 front end implements
+// it over node:http; an HTTP/2 stream or a raw-socket parser can implement it the same way.
+import type { Readable } from 'node:stream';
+
+export interface Downstream {
+  /** True when the request carries a body (Content-Length > 0 or Transfer-Encoding). */
+  readonly hasBody: boolean;
+  /** The request body as a stream with backpressure; call at most once. */
+  takeBody(): Readable;
+  /** Send the status line and headers (a flat list). */
+  respond(status: number, headers: string[], reason?: string): void;
+  /** Write a body chunk; false means wait for the exchange's onDrain() before writing more. */
+  write(chunk: Buffer): boolean;
+  /** Ask for onDrain() once the pending writes have been flushed. */
+  waitDrain(): void;
+  end(body?: string): void;
+  /** Abort a response that has started: the client sees a truncated response / reset stream. */
+  reset(): void;
+  readonly headersSent: boolean;
+  /** Ask the front end to close the connection once this response is done. */
+  closeAfter(): void;
+}
+
+/** Implemented by the core; the front end calls it for events on the client side. */
+export interface DownstreamEvents {
+  onDrain(): void;
+  /** The client went away before the response was complete. */
+  onClientAbort(): void;
+}

@@ -1,0 +1,301 @@
+// One request through the proxy, from the matched rule to the last byte of the response. The
+// Exchange is the only per-request object of the core: it is its own undici dispatch handler
+// (no closures per request), runs the filter plan, picks backend and endpoint, applies timeouts
+// and retries, streams the response with backpressure, and reports metrics and the access log.
+import type { Readable } from 'node:stream';
+import { ErrorCodes, WicketError } from '../errors.ts';
+import { logger } from '../log.ts';
+import type { Downstream, DownstreamEvents } from './downstream.ts';
+import type { FilterPlan, LocalResponse, Outgoing } from './filters/types.ts';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import type { RequestHead } from './request-head.ts';
+import type { BackendRuntime, RuleRuntime } from './rule.ts';
+import type { ClusterRuntime, EndpointRuntime } from './upstream/cluster.ts';
+import { classify, CONNECT, INVALID_BACKEND, NO_ENDPOINTS, TIMEOUT, type Failure } from './upstream/failure.ts';
+
+/** Per data plane facts the exchange needs (metrics sink, access log switch). */
+export interface ExchangeEnv {
+  accessLog: boolean;
+  onUpstreamError(backend: string, code: string): void;
+  requestDone(): void;
+}
+
+// Exchange states (plain numbers: enums are not erasable syntax).
+const State = { Routing: 0, Waiting: 1, Streaming: 2, Done: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+const REQUEST_TIMEOUT = new WicketError(ErrorCodes.UPSTREAM_TIMEOUT, 'request timeout');
+const BACKEND_TIMEOUT = new WicketError(ErrorCodes.UPSTREAM_TIMEOUT, 'backend request timeout');
+const CLIENT_ABORT = new Error('client aborted the request');
+
+function onRequestTimeout(x: Exchange): void {
+  x.requestTimer = null;
+  x.expired = true;
+  x.abortAttempt(REQUEST_TIMEOUT);
+}
+
+function onAttemptTimeout(x: Exchange): void {
+  x.attemptTimer = null;
+  x.abortAttempt(BACKEND_TIMEOUT);
+}
+
+function onBackoffDone(x: Exchange): void {
+  x.backoffTimer = null;
+  if (x.state !== State.Done) x.dispatch();
+}
+
+export class Exchange implements DownstreamEvents {
+  readonly head: RequestHead;
+  readonly down: Downstream;
+  readonly rule: RuleRuntime;
+  readonly env: ExchangeEnv;
+  readonly started: number;
+  state: State = State.Routing;
+  backend: BackendRuntime | null = null;
+  cluster: ClusterRuntime | null = null;
+  endpoint: EndpointRuntime | null = null;
+  plan: FilterPlan;
+  out: Outgoing | null = null;
+  status = 0;
+  attempt = 0;
+  expired = false;
+  discarding = false;
+  body: Readable | null = null;
+  abortFn: ((err?: Error) => void) | null = null;
+  resumeFn: (() => void) | null = null;
+  requestTimer: NodeJS.Timeout | null = null;
+  attemptTimer: NodeJS.Timeout | null = null;
+  backoffTimer: NodeJS.Timeout | null = null;
+
+  constructor(head: RequestHead, down: Downstream, rule: RuleRuntime, env: ExchangeEnv) {
+    this.head = head;
+    this.down = down;
+    this.rule = rule;
+    this.env = env;
+    this.plan = rule.plan;
+    this.started = performance.now();
+  }
+
+  /** Run filters, choose a backend, forward. */
+  run(): void {
+    const rule = this.rule;
+    if (rule.backends.size > 0) {
+      const b = rule.backends.pick()!;
+      this.backend = b;
+      this.plan = b.plan;
+      if (b.cluster === null) return this.fail(INVALID_BACKEND, null);
+    }
+    const responders = this.plan.responders;
+    for (let i = 0; i < responders.length; i++) {
+      const r = responders[i]!.respond(this.head, rule.listener);
+      if (r !== null) return this.local(r);
+    }
+    if (this.backend === null) return this.fail(INVALID_BACKEND, null);
+    this.cluster = this.backend.cluster;
+
+    const head = this.head;
+    const out: Outgoing = {
+      headers: upstreamRequestHeaders(head.rawHeaders, {
+        remoteAddress: head.remoteAddress,
+        scheme: head.scheme,
+        authority: head.authority,
+      }),
+      target: head.target,
+      matchedPath: head.path,
+    };
+    const steps = this.plan.requestSteps;
+    for (let i = 0; i < steps.length; i++) steps[i]!.onRequest(head, out);
+    this.out = out;
+
+    if (this.down.hasBody) this.body = this.down.takeBody();
+    if (rule.requestTimeoutMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestTimeoutMs, this);
+    this.dispatch();
+  }
+
+  dispatch(): void {
+    const ep = this.cluster!.pick();
+    if (ep === undefined) return this.fail(NO_ENDPOINTS, null);
+    this.endpoint = ep;
+    this.state = State.Waiting;
+    this.discarding = false;
+    this.attempt++;
+    if (this.rule.backendTimeoutMs > 0) this.attemptTimer = setTimeout(onAttemptTimeout, this.rule.backendTimeoutMs, this);
+    const out = this.out!;
+    try {
+      ep.pool.dispatch(
+        {
+          path: out.target,
+          method: this.head.method,
+          headers: out.headers,
+          body: this.body,
+          servername: this.cluster!.servername ?? undefined,
+        } as Parameters<typeof ep.pool.dispatch>[0],
+        this,
+      );
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  abortAttempt(reason: Error): void {
+    if (this.state === State.Done) return;
+    if (this.abortFn !== null) this.abortFn(reason);
+    else this.onError(reason);
+  }
+
+  // --- undici dispatch handler -------------------------------------------------------------
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.state === State.Done) return false;
+    if (statusCode < 200) return true; // 1xx: the front end handles 100-continue itself
+    const retry = this.rule.retry;
+    if (retry !== null && retry.codes.has(statusCode) && this.canRetry()) {
+      this.discarding = true;
+      return true;
+    }
+    this.resumeFn = resume;
+    this.status = statusCode;
+    const headers = downstreamResponseHeaders(rawHeaders);
+    const steps = this.plan.responseSteps;
+    for (let i = 0; i < steps.length; i++) steps[i]!.onResponse(this.head, statusCode, headers);
+    this.state = State.Streaming;
+    try {
+      this.down.respond(statusCode, headers, statusText);
+    } catch (err) {
+      // Header values undici accepted but node:http refuses (e.g. control characters).
+      this.state = State.Waiting;
+      this.abortAttempt(new WicketError(ErrorCodes.UPSTREAM_RESET, `invalid response header: ${(err as Error).message}`));
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.discarding) return true;
+    if (this.state !== State.Streaming) return false;
+    if (this.down.write(chunk)) return true;
+    this.down.waitDrain();
+    return false;
+  }
+
+  onComplete(_trailers: string[] | null): void {
+    this.clearAttempt();
+    if (this.state === State.Done) return;
+    if (this.discarding) return this.retryLater();
+    this.down.end();
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    this.clearAttempt();
+    if (this.state === State.Done) return;
+    const failure = this.expired ? TIMEOUT : classify(err);
+    this.env.onUpstreamError(this.backend?.name ?? '', failure.code);
+    if (this.state === State.Streaming) {
+      // Headers are out: the only honest thing left is to cut the response short.
+      this.down.reset();
+      this.finish();
+      return;
+    }
+    if (!this.expired && this.canRetry() && (failure === CONNECT || this.rule.retry!.codes.has(failure.status))) {
+      return this.retryLater();
+    }
+    this.fail(failure, err);
+  }
+
+  // --- downstream events --------------------------------------------------------------------
+
+  onDrain(): void {
+    const r = this.resumeFn;
+    if (r !== null && this.state === State.Streaming) r();
+  }
+
+  onClientAbort(): void {
+    if (this.state === State.Done) return;
+    if (this.status === 0) this.status = 499;
+    const abort = this.abortFn;
+    this.finish();
+    if (abort !== null) abort(CLIENT_ABORT);
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private canRetry(): boolean {
+    const retry = this.rule.retry;
+    // A streamed request body cannot be replayed, so only body-less requests are retried.
+    return retry !== null && this.attempt <= retry.attempts && this.body === null;
+  }
+
+  private retryLater(): void {
+    this.abortFn = null;
+    this.resumeFn = null;
+    this.state = State.Waiting;
+    const backoff = this.rule.retry!.backoffMs;
+    if (backoff > 0) this.backoffTimer = setTimeout(onBackoffDone, backoff, this);
+    else this.dispatch();
+  }
+
+  private clearAttempt(): void {
+    if (this.attemptTimer !== null) {
+      clearTimeout(this.attemptTimer);
+      this.attemptTimer = null;
+    }
+  }
+
+  private fail(f: Failure, cause: Error | null): void {
+    if (cause !== null && f !== NO_ENDPOINTS) {
+      logger.debug('upstream failure', { route: this.rule.id, backend: this.backend?.name, code: f.code, error: cause });
+    }
+    this.local({ status: f.status, headers: [], body: '' });
+  }
+
+  /** Answer at the gateway (redirect, CORS preflight, errors). */
+  local(r: LocalResponse): void {
+    if (this.state === State.Done) return;
+    this.status = r.status;
+    const headers = r.headers.slice();
+    if (r.body.length > 0) headers.push('content-type', 'text/plain; charset=utf-8');
+    headers.push('content-length', String(Buffer.byteLength(r.body)));
+    const steps = this.plan.responseSteps;
+    for (let i = 0; i < steps.length; i++) steps[i]!.onResponse(this.head, r.status, headers);
+    // The request body may still be arriving; closing keeps us from reading an unbounded body.
+    if (this.down.hasBody && this.body !== null) this.down.closeAfter();
+    this.down.respond(r.status, headers);
+    this.down.end(r.body);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === State.Done) return;
+    this.state = State.Done;
+    this.abortFn = null;
+    this.resumeFn = null;
+    if (this.requestTimer !== null) clearTimeout(this.requestTimer);
+    if (this.attemptTimer !== null) clearTimeout(this.attemptTimer);
+    if (this.backoffTimer !== null) clearTimeout(this.backoffTimer);
+    const seconds = (performance.now() - this.started) / 1000;
+    const rule = this.rule;
+    (this.backend !== null ? this.backend.counters : rule.counters).count(this.status);
+    rule.duration.observe(seconds);
+    this.env.requestDone();
+    if (this.env.accessLog) accessLog(this, seconds);
+  }
+}
+
+function accessLog(x: Exchange, seconds: number): void {
+  logger.info('access', {
+    method: x.head.method,
+    host: x.head.authority,
+    path: x.head.path,
+    status: x.status,
+    route: x.rule.id,
+    backend: x.backend?.name ?? null,
+    endpoint: x.endpoint?.label ?? null,
+    duration_ms: Math.round(seconds * 1e6) / 1e3,
+    listener: x.rule.listener.name,
+  });
+}

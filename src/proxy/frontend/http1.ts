@@ -1,0 +1,164 @@
+// The HTTP/1.1 front end over node:http / node:https. It turns each request into a RequestHead
+// and a Downstream, picks the rule with the router that is current when the request arrives
+// (that router serves the whole request, even if a new configuration is applied meanwhile), and
+// hands both to an Exchange. Everything after that is transport-independent.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Downstream, DownstreamEvents } from '../downstream.ts';
+import { Exchange } from '../exchange.ts';
+import { makeHead } from '../request-head.ts';
+import type { PortSlot } from '../port-slot.ts';
+
+const kSlot = Symbol('wicket.slot');
+const kDown = Symbol('wicket.downstream');
+
+type SlotServer = Server & { [kSlot]: PortSlot };
+type Res = ServerResponse & { [kDown]: Http1Downstream };
+
+function onResDrain(this: Res): void {
+  this[kDown].events?.onDrain();
+}
+
+function onResClose(this: Res): void {
+  const down = this[kDown];
+  if (!this.writableFinished) down.events?.onClientAbort();
+  if (down.slot.closing) this.socket?.end();
+}
+
+function hasBody(raw: string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 14 && n.toLowerCase() === 'content-length') {
+      if (raw[i + 1] !== '0') return true;
+    } else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') {
+      return true;
+    }
+  }
+  return false;
+}
+
+export class Http1Downstream implements Downstream {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly slot: PortSlot;
+  readonly hasBody: boolean;
+  events: DownstreamEvents | null = null;
+
+  constructor(req: IncomingMessage, res: ServerResponse, slot: PortSlot) {
+    this.req = req;
+    this.res = res;
+    this.slot = slot;
+    this.hasBody = hasBody(req.rawHeaders);
+    (res as Res)[kDown] = this;
+    res.on('close', onResClose);
+  }
+
+  takeBody(): Readable {
+    // Through a PassThrough: undici destroys the body stream when an attempt fails, and
+    // destroying the IncomingMessage itself would kill the client connection before we answer.
+    const pt = new PassThrough();
+    this.req.pipe(pt);
+    return pt;
+  }
+
+  respond(status: number, headers: string[], reason?: string): void {
+    if (this.slot.closing) this.res.shouldKeepAlive = false;
+    if (reason) this.res.writeHead(status, reason, headers);
+    else this.res.writeHead(status, headers);
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  waitDrain(): void {
+    this.res.once('drain', onResDrain);
+  }
+
+  end(body?: string): void {
+    if (body) this.res.end(body);
+    else this.res.end();
+  }
+
+  reset(): void {
+    this.res.destroy();
+  }
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  closeAfter(): void {
+    if (!this.res.headersSent) this.res.shouldKeepAlive = false;
+  }
+}
+
+function onRequest(this: SlotServer, req: IncomingMessage, res: ServerResponse): void {
+  const slot = this[kSlot];
+  const compiled = slot.compiled; // the router this request will finish on
+  const sock = req.socket as Socket & Partial<TLSSocket>;
+  const head = makeHead(
+    req.method ?? 'GET',
+    compiled.scheme,
+    req.url ?? '/',
+    req.rawHeaders,
+    sock.remoteAddress ?? '',
+    slot.port,
+    typeof sock.servername === 'string' ? sock.servername : null,
+  );
+  const rule = compiled.router.match(head) ?? compiled.notFound;
+  const down = new Http1Downstream(req, res, slot);
+  const x = new Exchange(head, down, rule, slot.env);
+  down.events = x;
+  slot.env.requestStarted();
+  x.run();
+}
+
+function onConnection(this: SlotServer, socket: Socket): void {
+  this[kSlot].track(socket);
+}
+
+function onClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
+export function createHttp1Server(slot: PortSlot): Server {
+  const opts = {
+    // Keep-alive from clients: longer than typical client idle timeouts so they close first.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+    headersTimeout: 60_000,
+    // Node answers `Expect: 100-continue` itself (no checkContinue listener): the body then
+    // streams upstream like any other.
+  };
+  let server: Server;
+  if (slot.kind === 'tls') {
+    const tls = slot.compiled.tls;
+    const def = tls?.defaultCert ?? null;
+    server = createHttpsServer({
+      ...opts,
+      ...(def ? { key: def.keyPem, cert: def.certPem } : {}),
+      SNICallback: (servername, cb) => {
+        // Reads the selector current at handshake time, so certificate changes apply to new
+        // connections without rebinding.
+        const ctx = slot.compiled.tls?.select(servername);
+        cb(null, ctx);
+      },
+    }) as unknown as Server;
+  } else {
+    server = createHttpServer(opts);
+  }
+  (server as SlotServer)[kSlot] = slot;
+  server.on('request', onRequest);
+  server.on(slot.kind === 'tls' ? 'secureConnection' : 'connection', onConnection);
+  server.on('clientError', onClientError);
+  return server;
+}

@@ -1,0 +1,147 @@
+// Header handling shared by every transport: hop-by-hop removal (RFC 9110 §7.6.1), the forwarding
+// headers a gateway adds, and set/add/remove on flat header lists ([name, value, name, value…]).
+// Lists stay flat arrays of strings end to end: that is what node:http gives (rawHeaders), what
+// writeHead accepts and what undici dispatches, so no object per header is ever built.
+
+/** Always hop-by-hop. `te` is dropped too (gRPC's `te: trailers` will be kept by that path). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  // We do not relay trailers over HTTP/1.1 yet, so announcing them would be a lie.
+  'trailer',
+]);
+
+/** Headers the gateway sets itself on the way up; the client's versions are replaced or extended. */
+const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host']);
+
+function connectionTokens(raw: string[], lowerNames: string[] | null): Set<string> | null {
+  let tokens: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = lowerNames ? lowerNames[i >> 1]! : raw[i]!.toLowerCase();
+    if (n === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) {
+        const tok = t.trim().toLowerCase();
+        if (tok.length > 0) (tokens ??= new Set()).add(tok);
+      }
+    }
+  }
+  return tokens;
+}
+
+export interface ForwardInfo {
+  remoteAddress: string;
+  scheme: 'http' | 'https';
+  authority: string;
+}
+
+/**
+ * The request headers to send upstream: hop-by-hop headers removed, X-Forwarded-For extended with
+ * the client address, X-Forwarded-Proto and X-Forwarded-Host set. Everything else (Host
+ * included) is passed as received, in order, with its original case.
+ */
+export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string[] {
+  const out: string[] = [];
+  let hasConnection = false;
+  let xff: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!.toLowerCase();
+    if (n === 'connection') hasConnection = true;
+    // `expect` is answered by the front end itself (and undici refuses to send it).
+    if (HOP_BY_HOP.has(n) || FORWARDED_SET.has(n) || n === 'expect') continue;
+    if (n === 'x-forwarded-for') {
+      xff = xff === null ? raw[i + 1]! : `${xff}, ${raw[i + 1]!}`;
+      continue;
+    }
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  if (hasConnection) removeNamed(out, connectionTokens(raw, null));
+  out.push(
+    'x-forwarded-for',
+    xff === null ? info.remoteAddress : `${xff}, ${info.remoteAddress}`,
+    'x-forwarded-proto',
+    info.scheme,
+  );
+  if (info.authority.length > 0) out.push('x-forwarded-host', info.authority);
+  return out;
+}
+
+/** Response headers from upstream (undici gives Buffers) as strings, hop-by-hop removed. */
+export function downstreamResponseHeaders(raw: Buffer[] | string[]): string[] {
+  const out: string[] = [];
+  let hasConnection = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const n = name.toLowerCase();
+    if (n === 'connection') hasConnection = true;
+    if (HOP_BY_HOP.has(n)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (hasConnection) {
+    const strs: string[] = [];
+    for (let i = 0; i < raw.length; i++) strs.push(raw[i]!.toString('latin1'));
+    removeNamed(out, connectionTokens(strs, null));
+  }
+  return out;
+}
+
+function removeNamed(list: string[], lowerNames: Set<string> | null): void {
+  if (lowerNames === null) return;
+  let w = 0;
+  for (let r = 0; r < list.length; r += 2) {
+    if (lowerNames.has(list[r]!.toLowerCase())) continue;
+    list[w++] = list[r]!;
+    list[w++] = list[r + 1]!;
+  }
+  list.length = w;
+}
+
+/** Remove every header named `lowerName` (case-insensitive). */
+export function removeHeader(list: string[], lowerName: string): void {
+  let w = 0;
+  for (let r = 0; r < list.length; r += 2) {
+    const n = list[r]!;
+    if (n.length === lowerName.length && n.toLowerCase() === lowerName) continue;
+    list[w++] = n;
+    list[w++] = list[r + 1]!;
+  }
+  list.length = w;
+}
+
+/** Index of the first header named `lowerName`, or -1. */
+export function findHeader(list: string[], lowerName: string): number {
+  for (let i = 0; i < list.length; i += 2) {
+    const n = list[i]!;
+    if (n.length === lowerName.length && n.toLowerCase() === lowerName) return i;
+  }
+  return -1;
+}
+
+/** Replace every header named like `name` with one `name: value`. */
+export function setHeader(list: string[], name: string, lowerName: string, value: string): void {
+  const i = findHeader(list, lowerName);
+  if (i === -1) {
+    list.push(name, value);
+    return;
+  }
+  list[i + 1] = value;
+  // Drop later duplicates.
+  let w = i + 2;
+  for (let r = i + 2; r < list.length; r += 2) {
+    const n = list[r]!;
+    if (n.length === lowerName.length && n.toLowerCase() === lowerName) continue;
+    list[w++] = n;
+    list[w++] = list[r + 1]!;
+  }
+  list.length = w;
+}
+
+/** Append a value: `existing,new` on the first header with the name, or a new header. */
+export function addHeader(list: string[], name: string, lowerName: string, value: string): void {
+  const i = findHeader(list, lowerName);
+  if (i === -1) list.push(name, value);
+  else list[i + 1] = `${list[i + 1]!},${value}`;
+}

@@ -1,0 +1,103 @@
+// Backend clusters at run time: the endpoints of each IR cluster with a keep-alive connection
+// pool each, and the smooth weighted round robin that spreads requests over them. Pools are kept
+// in a registry keyed by endpoint and TLS settings, so an apply() that keeps an endpoint keeps its
+// warm connections; pools nobody uses any more are closed gracefully.
+import { Pool } from 'undici';
+import type { Cluster } from '../../ir/types.ts';
+import { SmoothWeightedRoundRobin } from './balancer.ts';
+import { tlsKey, upstreamConnectOptions } from './tls.ts';
+
+export interface EndpointRuntime {
+  readonly address: string;
+  readonly port: number;
+  /** `address:port`, for logs and metrics. */
+  readonly label: string;
+  readonly pool: Pool;
+}
+
+export class ClusterRuntime {
+  readonly name: string;
+  readonly protocol: Cluster['protocol'];
+  readonly endpoints: EndpointRuntime[];
+  /** SNI to send, or null for plain text. */
+  readonly servername: string | null;
+  private readonly rr: SmoothWeightedRoundRobin<EndpointRuntime>;
+
+  constructor(cluster: Cluster, pools: PoolRegistry) {
+    this.name = cluster.name;
+    this.protocol = cluster.protocol;
+    this.servername = cluster.tls?.serverName ?? null;
+    this.endpoints = cluster.endpoints.map((e) => pools.endpoint(e.address, e.port, cluster));
+    this.rr = new SmoothWeightedRoundRobin(
+      cluster.endpoints.map((e, i) => ({ item: this.endpoints[i]!, weight: e.weight })),
+    );
+  }
+
+  /** Next endpoint by weight; undefined when the cluster has none (answer 503). */
+  pick(): EndpointRuntime | undefined {
+    return this.rr.next();
+  }
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export interface PoolOptions {
+  /** Idle keep-alive time for upstream connections. */
+  keepAliveTimeoutMs?: number;
+  /** Connect timeout. */
+  connectTimeoutMs?: number;
+}
+
+export class PoolRegistry {
+  private readonly pools = new Map<string, EndpointRuntime>();
+  private used = new Set<string>();
+  private readonly options: PoolOptions;
+
+  constructor(options: PoolOptions = {}) {
+    this.options = options;
+  }
+
+  /** Start collecting which pools the next configuration uses. */
+  beginGeneration(): void {
+    this.used = new Set();
+  }
+
+  endpoint(address: string, port: number, cluster: Cluster): EndpointRuntime {
+    const label = hostPort(address, port);
+    const key = `${label}|${cluster.protocol}|${tlsKey(cluster.tls)}`;
+    this.used.add(key);
+    let ep = this.pools.get(key);
+    if (ep === undefined) {
+      const scheme = cluster.tls ? 'https' : 'http';
+      const pool = new Pool(`${scheme}://${label}`, {
+        keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
+        connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+        // Timeouts are the proxy's own (route timeouts); undici's defaults would cut long streams.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
+      });
+      ep = { address, port, label, pool };
+      this.pools.set(key, ep);
+    }
+    return ep;
+  }
+
+  /** Close (gracefully: in-flight requests finish) every pool the last generation did not use. */
+  sweep(): void {
+    for (const [key, ep] of this.pools) {
+      if (!this.used.has(key)) {
+        this.pools.delete(key);
+        ep.pool.close().catch(() => {});
+      }
+    }
+  }
+
+  async closeAll(force = false): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((ep) => (force ? ep.pool.destroy() : ep.pool.close()).catch(() => {})));
+  }
+}
