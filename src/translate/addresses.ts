@@ -67,3 +67,8 @@ function toBigInt(ip: string, fam: number): bigint {
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
 }
+
+/** `address:port/suffix`, with IPv6 addresses in brackets (`[::1]:80/http`). */
+export function socketName(address: string, port: number, suffix: string): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}/${suffix}`;
+}

@@ -3,7 +3,7 @@
 // conflicts and socket availability and decides the Gateway's conditions.
 import type { Gateway } from '../resources/types.ts';
 import { GATEWAY_GROUP } from '../resources/types.ts';
-import { gatewayAddresses } from './addresses.ts';
+import { gatewayAddresses, socketName } from './addresses.ts';
 import type { TranslateOptions } from './api.ts';
 import { parseClientCertificate } from './certificates.ts';
 import * as C from './conditions.ts';
@@ -84,7 +84,7 @@ function checkClientCertificate(lookup: Lookup, node: GatewayNode): void {
 /** Sockets a listener binds: one per Gateway address. */
 export function listenerSockets(l: ListenerNode): string[] {
   const transport = l.protocol === 'UDP' ? 'udp' : 'tcp';
-  return l.gateway.addresses.map((a) => `${a}:${l.spec.port}/${transport}`);
+  return l.gateway.addresses.map((a) => socketName(a, l.spec.port, transport));
 }
 
 /** Conflicts, socket availability, listener programming and the Gateway's own conditions. */

@@ -5,6 +5,7 @@
 // routes; TCP/UDP listeners the oldest attached route.
 import type { IR, IRListener, IRPort, L4Route, PortKind, RouteRule, VirtualHost } from '../ir/types.ts';
 import { IR_VERSION } from '../ir/types.ts';
+import { socketName } from './addresses.ts';
 import type { Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
@@ -25,7 +26,7 @@ export function buildIR(graph: Graph): IR {
       order.set(irl, seq++);
       const kind = KIND[l.protocol]!;
       for (const address of gw.addresses) {
-        const name = `${address}:${l.spec.port}/${kind}`;
+        const name = socketName(address, l.spec.port, kind);
         let port = ports.get(name);
         if (!port) ports.set(name, (port = { name, address, port: l.spec.port, kind, listeners: [] }));
         port.listeners.push(irl);

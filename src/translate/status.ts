@@ -30,7 +30,9 @@ export function listenerConditions(l: ListenerNode): C.Cond[] {
   else if (accepted.status !== 'True') programmed = C.listenerNotProgrammed(`Listener is not accepted: ${accepted.message}`);
   else if (l.resolvedRefsCond && l.resolvedRefsCond.status !== 'True' && l.resolvedRefsCond.reason !== 'InvalidRouteKinds') {
     programmed = C.listenerNotProgrammed(`Unresolved references: ${l.resolvedRefsCond.message}`);
-  } else programmed = C.listenerNotProgrammed(`Gateway ${l.gateway.key} is not programmed`);
+  } else {
+    programmed = C.listenerNotProgrammed(`Gateway ${l.gateway.key} is not ${l.gateway.accepted ? 'programmed' : 'accepted'}`);
+  }
   const out = [accepted, programmed, l.resolvedRefsCond ?? C.listenerResolvedRefs()];
   if (conflict) out.push(conflict);
   if (l.overlappingCond) out.push(l.overlappingCond);
