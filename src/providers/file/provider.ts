@@ -165,7 +165,14 @@ export class FileProvider implements Provider {
     if (parsed.diagnostics.length === 0 || !prev) return { text, ...parsed };
     const fresh = new Set(parsed.objects.map(objectKey));
     const kept = prev.objects.filter((o) => !fresh.has(objectKey(o)));
-    return { text, objects: [...parsed.objects, ...kept], diagnostics: parsed.diagnostics };
+    // A problem that names no object (a document that does not parse) is charged to every object
+    // kept at its last good version that no other problem names, so /status can show it on them.
+    const named = new Set(parsed.diagnostics.filter((d) => d.kind && d.name).map((d) => `${d.kind}/${d.namespace ?? ''}/${d.name}`));
+    const unnamed = parsed.diagnostics.filter((d) => !d.kind || !d.name);
+    const charged = kept
+      .filter((o) => !named.has(objectKey(o)))
+      .flatMap((o) => unnamed.map((d) => ({ ...d, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })));
+    return { text, objects: [...parsed.objects, ...kept], diagnostics: [...parsed.diagnostics.filter((d) => d.kind && d.name), ...charged, ...(charged.length ? [] : unnamed)] };
   }
 }
 

@@ -91,6 +91,8 @@ test('a broken edit keeps the last good objects serving and reports the problem'
   assert.equal(pathOf(broken, 'a'), '/a');
   assert.equal(broken.diagnostics[0]!.code, 'WICKET_ERR_PARSE');
   assert.match(broken.diagnostics[0]!.file!, /a\.yaml$/);
+  // The unparseable document is charged to each object kept at its last good version.
+  assert.deepEqual(broken.diagnostics.map((d) => d.name).sort(), ['a', 'x']);
 
   // Fixed again: the file says exactly what is served (x is gone now).
   await writeFile(join(dir, 'a.yaml'), route('a', '/fixed'));
