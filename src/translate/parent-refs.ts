@@ -16,6 +16,8 @@ export interface Parents {
 
 export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode): void {
   const refs = route.obj.spec?.parentRefs ?? [];
+  // A route attaches to a listener at most once, however many of its parentRefs select it.
+  const seen = new Set<ListenerNode>();
   for (const ref of refs) {
     const group = ref.group ?? GATEWAY_GROUP;
     const kind = ref.kind ?? 'Gateway';
@@ -77,7 +79,11 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
       continue;
     }
     parent.attachments = attachments;
-    for (const a of attachments) a.listener.attached.push(a);
+    for (const a of attachments) {
+      if (seen.has(a.listener)) continue;
+      seen.add(a.listener);
+      a.listener.attached.push(a);
+    }
   }
 }
 
