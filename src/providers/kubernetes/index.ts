@@ -39,10 +39,28 @@ export interface KubernetesProvider extends Provider {
   readonly events: EventRecorder | undefined;
 }
 
+/** The default Lease name for a controller name: wicket.dev/gateway-controller → wicket-dev-gateway-controller. */
+export function leaseNameFor(controllerName: string): string {
+  return controllerName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'wicket';
+}
+
+/**
+ * Leader election settings: as given, or — running in a cluster (no kubeconfig) with POD_NAMESPACE
+ * set through the downward API, as deploy/deployment.yaml does — a Lease in the Pod's namespace
+ * named after the controller name, held under the Pod's name.
+ */
+function leaderElectionSettings(options: KubernetesProviderOptions): KubernetesProviderOptions['leaderElection'] {
+  if (options.leaderElection) return options.leaderElection;
+  const ns = process.env.POD_NAMESPACE;
+  if (options.kubeconfig !== undefined || options.client || !ns) return undefined;
+  return { namespace: ns, name: leaseNameFor(options.controllerName), identity: process.env.POD_NAME || `${hostname()}-${process.pid}` };
+}
+
 export function createKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
   const client = options.client ?? KubeClient.load(options.kubeconfig);
   const debounceMs = options.debounceMs ?? 5;
-  const identity = options.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
+  const leaderElection = leaderElectionSettings(options);
+  const identity = leaderElection?.identity ?? `${hostname()}-${process.pid}`;
   const reflectors = new Map<WatchedKind, Reflector>();
   let onUpdate: ((u: SnapshotUpdate) => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -98,9 +116,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       );
     },
   });
-  if (options.leaderElection) {
+  if (leaderElection) {
     elector = new LeaderElector(client, {
-      ...options.leaderElection,
+      ...leaderElection,
       ...options.lease,
       // A new leader writes the full current status: the previous one may have died mid-write.
       onStartedLeading: () => void writer.republish(),
