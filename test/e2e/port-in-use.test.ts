@@ -1,0 +1,47 @@
+// A listener whose port is taken by another process reports Accepted=False PortUnavailable in
+// /status while the Gateway's other listeners serve normally.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { eventually, freePort, gatewayYaml, get, routeYaml, serviceYaml, startBackend, tempDir, WicketProcess } from './harness.ts';
+
+test('port already in use: that listener shows PortUnavailable, the others serve', async (t) => {
+  const dir = await tempDir(t);
+  const backend = await startBackend('b');
+  t.after(() => backend.close());
+  // Something else holds this port for the whole test.
+  const squatter = createServer((_req, res) => res.end('squatter'));
+  await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => squatter.close(() => r())));
+  const taken = (squatter.address() as { port: number }).port;
+  const good = await freePort();
+
+  await writeFile(
+    join(dir, 'all.yaml'),
+    [
+      gatewayYaml({ listeners: [{ name: 'good', port: good }, { name: 'busy', port: taken }] }),
+      serviceYaml(backend),
+      routeYaml({ name: 'r', rules: [{ path: '/', backend: 'b' }] }),
+    ].join('---\n'),
+  );
+  const w = await WicketProcess.start(t, ['run', '-f', dir, '--default-address', '127.0.0.1']);
+
+  assert.equal((await get(good, '/', 'x.example')).body.backend, 'b', 'the free port serves');
+
+  const listeners = await eventually(async () => {
+    const s = await w.adminJson<{ items: any[] }>('/status');
+    const gw = s.items.find((i) => i.kind === 'Gateway');
+    const busy = gw.status.listeners.find((l: { name: string }) => l.name === 'busy');
+    assert.ok(busy.conditions.some((c: { reason: string }) => c.reason === 'PortUnavailable'));
+    return gw.status.listeners as { name: string; conditions: { type: string; status: string; reason: string }[] }[];
+  }, 'PortUnavailable in /status');
+  const busy = listeners.find((l) => l.name === 'busy')!;
+  const accepted = busy.conditions.find((c) => c.type === 'Accepted')!;
+  assert.deepEqual([accepted.status, accepted.reason], ['False', 'PortUnavailable']);
+  const goodListener = listeners.find((l) => l.name === 'good')!;
+  assert.equal(goodListener.conditions.find((c) => c.type === 'Accepted')!.status, 'True');
+  await w.waitForLog((l) => l.level === 'warn' && JSON.stringify(l).includes(String(taken)), 'a log line naming the busy socket');
+  assert.equal(w.child.exitCode, null);
+});
