@@ -48,7 +48,7 @@ export function summarizeRoute(node: RouteNode, refProblems: readonly C.Cond[]):
   }
   const bad = node.rules.filter((r) => r.invalid);
   if (bad.length === 0) return;
-  const text = bad.map((r) => `rule ${r.index}${r.name ? ` (${r.name})` : ''}: ${r.invalid!.message}`).join('; ');
+  const text = bad.map((r) => `${r.invalid!.message}${r.name ? ` (rule ${r.name})` : ''}`).join('; ');
   if (bad.length === node.rules.length) {
     node.invalid = bad[0]!.invalid!.reason === 'IncompatibleFilters' ? C.routeIncompatibleFilters(text) : C.routeUnsupportedValue(text);
   } else {
