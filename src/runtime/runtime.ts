@@ -123,8 +123,11 @@ export class Runtime {
       if (this.#o.addressPool) base.assignedAddresses = this.#o.addressPool.assign(addressInputs(update.snapshot.gateways));
       let unavailable: Record<string, string> = {};
       for (let round = 0; round < MAX_SOCKET_ROUNDS; round++) {
+        const t0 = performance.now();
         result = this.#o.translate(update.snapshot, { ...base, unavailableSockets: unavailable });
+        const t1 = performance.now();
         const failed = await this.#apply(result.ir);
+        logger.debug('translated and applied', { round, translateMs: ms(t1 - t0), applyMs: ms(performance.now() - t1) });
         const fresh = Object.keys(failed).filter((k) => !(k in unavailable));
         if (fresh.length === 0) break;
         logger.warn('sockets could not be bound; their listeners report PortUnavailable', { sockets: failed });
@@ -182,4 +185,8 @@ export class Runtime {
     }
     this.#loggedDiagnostics = now;
   }
+}
+
+function ms(v: number): number {
+  return Math.round(v * 100) / 100;
 }

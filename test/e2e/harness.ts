@@ -101,15 +101,21 @@ export class WicketProcess {
    * Starts `wicket <args>` with a free admin port and waits for the admin server to listen.
    * Registers its shutdown with `t.after`.
    */
-  static async start(t: { after(fn: () => unknown): void }, args: string[], opts: { waitReady?: boolean } = {}): Promise<WicketProcess> {
-    const child = spawn(process.execPath, [MAIN, ...args, '--admin-address', '127.0.0.1:0'], {
+  static async start(
+    t: { after(fn: () => unknown): void },
+    args: string[],
+    opts: { waitReady?: boolean; adminPort?: number } = {},
+  ): Promise<WicketProcess> {
+    // With a known admin port the "admin listening" line is not needed (quiet log levels drop it).
+    const admin = `127.0.0.1:${opts.adminPort ?? 0}`;
+    const child = spawn(process.execPath, [MAIN, ...args, '--admin-address', admin], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const p = new WicketProcess(child);
     t.after(() => p.kill());
-    const line = await p.waitForLog((l) => l.msg === 'admin listening', 'admin listening');
-    p.adminAddress = String(line['address']);
+    if (opts.adminPort) p.adminAddress = admin;
+    else p.adminAddress = String((await p.waitForLog((l) => l.msg === 'admin listening', 'admin listening'))['address']);
     if (opts.waitReady !== false) await eventually(async () => {
       const res = await fetch(p.admin('/readyz'));
       if (res.status !== 200) throw new Error(`readyz ${res.status}`);

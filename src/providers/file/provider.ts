@@ -26,9 +26,9 @@ export interface FileProviderOptions {
   paths: string[];
   /** Parses one file; defaults to the loader's parser. */
   parse?: FileParser;
-  /** Quiet window that ends a burst of change events (default 25 ms). */
+  /** Quiet window that ends a burst of change events (default 10 ms). */
   quietMs?: number;
-  /** Longest a burst can delay a reload (default 250 ms). */
+  /** Longest a burst can delay a reload (default 100 ms). */
   maxDelayMs?: number;
   /** Clock for first-read timestamps (tests pin it). */
   now?: () => Date;
@@ -57,8 +57,8 @@ export class FileProvider implements Provider {
     this.#opts = {
       paths: opts.paths,
       parse: opts.parse ?? loaderParser,
-      quietMs: opts.quietMs ?? 25,
-      maxDelayMs: opts.maxDelayMs ?? 250,
+      quietMs: opts.quietMs ?? 10,
+      maxDelayMs: opts.maxDelayMs ?? 100,
       watch: opts.watch ?? true,
     };
     this.#metadata = new MetadataTracker(opts.now);
@@ -94,6 +94,7 @@ export class FileProvider implements Provider {
   }
 
   async #reload(): Promise<void> {
+    const started = performance.now();
     const scan = await scanPaths(this.#opts.paths);
     const diagnostics: Diagnostic[] = scan.missing.map((m) => ({
       code: ErrorCodes.READ,
@@ -148,6 +149,7 @@ export class FileProvider implements Provider {
     const serialised = JSON.stringify(update);
     if (serialised === this.#lastEmitted) return;
     this.#lastEmitted = serialised;
+    logger.debug('manifests read', { files: scan.files.length, problems: diagnostics.length, ms: round(performance.now() - started) });
     try {
       this.#onUpdate?.(update);
     } catch (err) {
@@ -180,4 +182,8 @@ function fileSnapshot(objects: AnyObject[]): Snapshot {
   const s = emptySnapshot();
   for (const o of objects) (s[SNAPSHOT_FIELD[o.kind]] as AnyObject[]).push(o);
   return s;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
