@@ -31,6 +31,8 @@ export interface ScenarioResult {
   error?: string;
   details?: Record<string, unknown>;
   seconds?: number;
+  /** 1-minute load average before and after: how busy the shared machine was meanwhile. */
+  loadAverage?: { before: number; after: number };
 }
 
 export function row(metric: string, unit: string, better: Row['better']): Row {

@@ -17,3 +17,11 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
   if (a == null || b == null || b === 0) return null;
   return round(a / b, 3);
 }
+
+/** Median of the numbers given (nulls ignored), or null when there are none. */
+export function median(values: (number | null)[]): number | null {
+  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return round(v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, 3);
+}

@@ -71,7 +71,7 @@ export function parseWrk(out: string): WrkResult {
   if (!rps) throw new Error('wrk: no Requests/sec in output');
   const pct = (p: string): number | null => {
     const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
-    return m ? durMs(m[1]!) : null;
+    return m ? Math.round(durMs(m[1]!) * 1000) / 1000 : null;
   };
   const reqs = /(\d+) requests in/.exec(out);
   const tr = /Transfer\/sec:\s+([\d.]+)(\w+)/.exec(out);

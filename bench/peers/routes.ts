@@ -129,3 +129,36 @@ export function sampleRequests(n: number, count: number): { host: string; path: 
 export function toYaml(objects: object[]): string {
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
+
+/** Adds a Service (and its EndpointSlice) named `name` resolving to address:port. */
+export function withService(set: RouteSet, name: string, address: string, port: number): RouteSet {
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: port }] },
+  };
+  const slice: EndpointSlice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${name}-1`, namespace: NS, labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [address], conditions: { ready: true, serving: true, terminating: false } }],
+    ports: [{ name: 'http', port, protocol: 'TCP' }],
+  };
+  return { ...set, services: [...set.services, service], endpointSlices: [...set.endpointSlices, slice] };
+}
+
+/** A route for one host and path prefix to one Service. */
+export function customRoute(name: string, host: string, prefix: string, service: string): HTTPRoute {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: NS },
+    spec: {
+      parentRefs: [{ name: GATEWAY }],
+      hostnames: [host],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backendRefs: [{ name: service, port: 80 }] }],
+    },
+  };
+}

@@ -5,11 +5,12 @@
 //   pinned:     the proxy on core 0 with one worker/thread; backend and wrk on core 1: the fair
 //               per-core figure. "direct" there is wrk (core 1) to a backend on core 0, the
 //               cost of serving HTTP on one core with nothing in between.
-import { runWrk } from '../lib/wrk.ts';
+import { runWrk, type WrkResult } from '../lib/wrk.ts';
+import { median } from '../lib/stats.ts';
 import { freePort } from '../lib/net.ts';
 import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
 import { makeRouteSet, requestFor } from '../peers/routes.ts';
-import { startBackend } from '../targets/backend.ts';
+import { directTarget, startBackend } from '../targets/backend.ts';
 import { Unavailable, type Target, type TargetKind } from '../targets/types.ts';
 import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
@@ -31,42 +32,50 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
     rows.push(r.rps, r.p50, r.p99);
   }
   const req = requestFor(0);
-  const measure = async (t: { kind: TargetKind; port: number }): Promise<void> => {
-    for (const c of CONNS) {
-      const w = await runWrk({
-        wrk: ctx.tools.wrk,
-        url: `http://127.0.0.1:${t.port}${req.path}`,
-        host: req.host,
-        connections: c,
-        threads: pinned ? 1 : Math.min(2, c),
-        durationS: ctx.durationS,
-        cpus: cores.client,
-        workDir: dir,
-      });
-      const r = byConns.get(c)!;
-      r.rps.values[t.kind] = w.rps;
-      r.p50.values[t.kind] = w.p50Ms;
-      r.p99.values[t.kind] = w.p99Ms;
-      ctx.log(`  ${t.kind} c=${c}: ${w.rps.toFixed(0)} req/s p50 ${w.p50Ms} ms p99 ${w.p99Ms} ms${w.failed ? ` FAILED ${w.failed}` : ''}`);
-    }
-  };
+  // Every target is started first and the rounds interleave them (direct, nginx, HAProxy, Wicket,
+  // direct, …), each point the median of its rounds: on a shared machine, a burst of someone
+  // else's work then lands on all targets alike instead of on whichever ran at that moment.
+  const targets: Target[] = [directTarget(directBackend.port, directBackend.pid)];
+  const rounds = ctx.quick ? 2 : 4;
+  const roundS = Math.max(1, Math.round(ctx.durationS / rounds));
   try {
-    await measure({ kind: 'direct', port: directBackend.port });
     for (const kind of PROXIES) {
       const listenPort = await freePort();
       const set = makeRouteSet(1, { listenPort, backend: { address: '127.0.0.1', port: backend.port } });
       const t = await startProxy(ctx, kind, { workRoot: dir, set, cpus: cores.proxy, workers: pinned ? 1 : 'auto', probe: req, startTimeoutMs: 30_000 });
-      if (t instanceof Unavailable) {
-        markUnavailable(rows, kind, t.reason);
-        continue;
+      if (t instanceof Unavailable) markUnavailable(rows, kind, t.reason);
+      else targets.push(t);
+    }
+    for (const c of CONNS) {
+      const got = new Map<TargetKind, WrkResult[]>();
+      for (let round = 0; round < rounds; round++) {
+        for (const t of targets) {
+          if (t.died()) continue;
+          const w = await runWrk({
+            wrk: ctx.tools.wrk,
+            url: `http://127.0.0.1:${t.port}${req.path}`,
+            host: req.host,
+            connections: c,
+            threads: pinned ? 1 : Math.min(2, c),
+            durationS: roundS,
+            cpus: cores.client,
+            workDir: dir,
+          });
+          got.set(t.kind, [...(got.get(t.kind) ?? []), w]);
+        }
       }
-      try {
-        await measure(t);
-      } finally {
-        await (t as Target).stop();
+      const r = byConns.get(c)!;
+      for (const [kind, ws] of got) {
+        r.rps.values[kind] = median(ws.map((w) => w.rps));
+        r.p50.values[kind] = median(ws.map((w) => w.p50Ms));
+        r.p99.values[kind] = median(ws.map((w) => w.p99Ms));
+        const failed = ws.reduce((a, w) => a + w.failed, 0);
+        ctx.log(`  ${kind} c=${c}: ${r.rps.values[kind]} req/s p50 ${r.p50.values[kind]} ms p99 ${r.p99.values[kind]} ms (median of ${ws.length} × ${roundS} s: ${ws.map((w) => w.rps.toFixed(0)).join(', ')} req/s)${failed ? ` FAILED ${failed}` : ''}`);
       }
     }
+    for (const t of targets) if (t.died()) markUnavailable(rows, t.kind, `died during the run: ${t.died()}`);
   } finally {
+    for (const t of targets) await t.stop();
     await backend.stop();
     if (directBackend !== backend) await directBackend.stop();
   }

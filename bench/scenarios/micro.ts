@@ -1,0 +1,117 @@
+// Micro-benchmarks of the hot paths (STYLE.md #10), in this process: translate (snapshot → IR) and
+// router compile time for N routes, route match per request with the compiled router against the
+// reference (linear) one, and header handling per request. The modules are loaded by path at run
+// time so the bench keeps working (and says "unavailable") while they are being written or moved.
+import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
+import { round } from '../lib/stats.ts';
+import { makeRouteSet, sampleRequests } from '../peers/routes.ts';
+import { emptySnapshot, type Snapshot } from '../../src/resources/snapshot.ts';
+import type { IR, IRPort } from '../../src/ir/types.ts';
+import type { Context } from './context.ts';
+
+interface RouterLike {
+  match(head: unknown): unknown;
+}
+type RouterCtor = new (port: IRPort, factory: (rule: { id: string }) => string) => RouterLike;
+
+async function load<T>(rel: string): Promise<T> {
+  const url = new URL(rel, import.meta.url).href;
+  return (await import(url)) as T;
+}
+
+const SIZES = [10, 100, 1000, 5000, 10000];
+
+function snapshotOf(n: number): Snapshot {
+  const set = makeRouteSet(n, { listenPort: 8080, backend: { address: '127.0.0.1', port: 9000 }, services: 50 });
+  const s = emptySnapshot();
+  s.gatewayClasses.push(set.gatewayClass);
+  s.gateways.push(set.gateway);
+  s.services.push(...set.services);
+  s.endpointSlices.push(...set.endpointSlices);
+  s.httpRoutes.push(...set.routes);
+  return s;
+}
+
+/** Runs fn repeatedly for about budgetMs (bounded in count); returns nanoseconds per call. */
+function nsPerOp(fn: (i: number) => void, budgetMs: number): number {
+  for (let i = 0; i < 1000; i++) fn(i); // warm-up
+  let ops = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < budgetMs && ops < 50_000_000) {
+    for (let i = 0; i < 1000; i++) fn(ops + i);
+    ops += 1000;
+  }
+  return ((performance.now() - t0) * 1e6) / ops;
+}
+
+export async function runMicro(ctx: Context): Promise<ScenarioResult> {
+  const rows: Row[] = [];
+  const checks: Check[] = [];
+  const budget = ctx.quick ? 300 : 1000;
+  const target = '10,000 routes translate + compile < 500 ms';
+  let translate: (s: Snapshot, o: { controllerName: string; defaultAddress: string }) => { ir: IR };
+  let Compiled: RouterCtor;
+  let Reference: RouterCtor;
+  let makeHead: (...a: unknown[]) => unknown;
+  try {
+    translate = (await load<{ translate: typeof translate }>('../../src/translate/index.ts')).translate;
+    Compiled = (await load<{ CompiledRouter: RouterCtor }>('../../src/proxy/router/compiled.ts')).CompiledRouter;
+    Reference = (await load<{ ReferenceRouter: RouterCtor }>('../../src/proxy/router/reference.ts')).ReferenceRouter;
+    makeHead = (await load<{ makeHead: typeof makeHead }>('../../src/proxy/request-head.ts')).makeHead;
+  } catch (e) {
+    const reason = `translator/router modules not loadable: ${(e as Error).message.split('\n')[0]}`;
+    checks.push({ target, met: null, detail: reason });
+    const r = row('micro-benchmarks', '', 'lower');
+    r.values.wicket = null;
+    r.unavailable = { wicket: reason };
+    return { name: 'micro', title: 'Micro-benchmarks of the hot paths (in process)', rows: [r], checks };
+  }
+  const opts = { controllerName: 'wicket.dev/gateway-controller', defaultAddress: '0.0.0.0' };
+  let at10k: number | null = null;
+  for (const n of SIZES) {
+    const snap = snapshotOf(n);
+    const t0 = performance.now();
+    const { ir } = translate(snap, opts);
+    const t1 = performance.now();
+    const port = ir.ports[0];
+    if (!port) throw new Error(`translate produced no port for ${n} routes`);
+    const compiled = new Compiled(port, (rule) => rule.id);
+    const t2 = performance.now();
+    const reference = new Reference(port, (rule) => rule.id);
+    const heads = sampleRequests(n, 100).map((q) => makeHead('GET', 'http', q.path, ['Host', q.host, 'User-Agent', 'wrk', 'Accept', '*/*'], '127.0.0.1', 8080, null));
+    if (compiled.match(heads[0]) === null) throw new Error(`compiled router found no rule for ${JSON.stringify(sampleRequests(n, 1)[0])} with ${n} routes`);
+    const cNs = nsPerOp((i) => compiled.match(heads[i % heads.length]), budget);
+    const rNs = n <= 1000 ? nsPerOp((i) => reference.match(heads[i % heads.length]), budget) : null;
+    const r1 = row(`${n} routes: translate`, 'ms', 'lower');
+    const r2 = row(`${n} routes: router compile`, 'ms', 'lower');
+    const r3 = row(`${n} routes: match, compiled router`, 'ns/op', 'lower');
+    const r4 = row(`${n} routes: match, reference (linear) router`, 'ns/op', 'lower');
+    r1.values.wicket = round(t1 - t0, 1);
+    r2.values.wicket = round(t2 - t1, 1);
+    r3.values.wicket = round(cNs, 0);
+    r4.values.wicket = rNs === null ? null : round(rNs, 0);
+    if (rNs === null) r4.unavailable = { wicket: 'skipped above 1,000 routes (linear)' };
+    rows.push(r1, r2, r3, r4);
+    if (n === 10000) at10k = t2 - t0;
+    ctx.log(`  ${n} routes: translate ${r1.values.wicket} ms, compile ${r2.values.wicket} ms, match ${r3.values.wicket} ns (reference ${r4.values.wicket ?? '—'} ns)`);
+  }
+  checks.push(at10k === null ? { target, met: null, detail: 'not measured' } : { target, met: at10k < 500, detail: `translate + router compile took ${round(at10k, 1)} ms (in process, one run, warmed up by the smaller sizes)` });
+  try {
+    const h = await load<{ upstreamRequestHeaders: (raw: string[], info: unknown) => string[]; downstreamResponseHeaders: (raw: string[]) => string[] }>('../../src/proxy/headers.ts');
+    const req = ['Host', 'h0.bench.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64)', 'Accept', 'text/html,application/xhtml+xml', 'Accept-Encoding', 'gzip, deflate, br', 'Accept-Language', 'en-GB,en;q=0.9', 'Connection', 'keep-alive', 'Cookie', 'a=1; b=2', 'X-Forwarded-For', '10.0.0.1', 'X-Request-Id', 'abc', 'Cache-Control', 'no-cache'];
+    const res = ['Content-Type', 'text/plain', 'Content-Length', '3', 'Date', 'Thu, 01 Jan 2026 00:00:00 GMT', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Server', 'nginx', 'Cache-Control', 'max-age=60'];
+    const info = { remoteAddress: '127.0.0.1', scheme: 'http', authority: 'h0.bench.example' };
+    const a = row('request headers up (10 headers)', 'ns/op', 'lower');
+    const b = row('response headers down (7 headers)', 'ns/op', 'lower');
+    a.values.wicket = round(nsPerOp(() => h.upstreamRequestHeaders(req, info), budget), 0);
+    b.values.wicket = round(nsPerOp(() => h.downstreamResponseHeaders(res), budget), 0);
+    rows.push(a, b);
+    ctx.log(`  headers: up ${a.values.wicket} ns, down ${b.values.wicket} ns`);
+  } catch (e) {
+    const r = row('header handling', 'ns/op', 'lower');
+    r.values.wicket = null;
+    r.unavailable = { wicket: `src/proxy/headers.ts not loadable: ${(e as Error).message.split('\n')[0]}` };
+    rows.push(r);
+  }
+  return { name: 'micro', title: 'Micro-benchmarks of the hot paths (in process, Wicket only)', rows, checks };
+}
