@@ -12,12 +12,15 @@ import { compareByAge, keyOf } from './meta.ts';
 export interface PolicyIndex {
   /** Winning policy per `namespace/service#sectionName` (sectionName empty = whole Service). */
   byTarget: Map<string, PolicyNode>;
+  /** Every policy targeting a Service (`namespace/name`), winners and losers: all get ancestors. */
+  byService: Map<string, PolicyNode[]>;
   nodes: Map<BackendTLSPolicy, PolicyNode>;
   tls: Map<PolicyNode, UpstreamTLS | null>;
 }
 
 export function buildPolicyIndex(lookup: Lookup): PolicyIndex {
   const byTarget = new Map<string, PolicyNode>();
+  const byService = new Map<string, PolicyNode[]>();
   const nodes = new Map<BackendTLSPolicy, PolicyNode>();
   const tls = new Map<PolicyNode, UpstreamTLS | null>();
   for (const obj of [...lookup.snapshot.backendTLSPolicies].sort(compareByAge)) {
@@ -30,13 +33,16 @@ export function buildPolicyIndex(lookup: Lookup): PolicyIndex {
     if (verdict.resolvedRefs) node.resolvedRefs = verdict.resolvedRefs;
     for (const t of obj.spec?.targetRefs ?? []) {
       if ((t.group ?? '') !== '' || t.kind !== 'Service') continue;
-      const k = `${ns}/${t.name}#${t.sectionName ?? ''}`;
+      const svc = `${ns}/${t.name}`;
+      const list = byService.get(svc) ?? [];
+      if (!list.includes(node)) byService.set(svc, [...list, node]);
+      const k = `${svc}#${t.sectionName ?? ''}`;
       const winner = byTarget.get(k);
       if (!winner) byTarget.set(k, node);
       else if (winner !== node && node.accepted.reason !== 'Conflicted') node.accepted = C.policyConflicted(winner.key);
     }
   }
-  return { byTarget, nodes, tls };
+  return { byTarget, byService, nodes, tls };
 }
 
 function validate(lookup: Lookup, p: BackendTLSPolicy): { tls: UpstreamTLS | null; accepted?: C.Cond; resolvedRefs?: C.Cond } {

@@ -25,8 +25,8 @@ export interface ResolvedBackend {
   cluster: string | null;
   /** Set when the reference is not valid (cluster is then null). */
   problem?: C.Cond;
-  /** The policy that applies, for its ancestor status. */
-  policy?: PolicyNode;
+  /** Every policy targeting the Service (for their ancestor status). */
+  policies?: PolicyNode[];
 }
 
 /** The protocol a Service port asks for by appProtocol. */
@@ -87,15 +87,16 @@ export function resolveBackend(
   const svcPort: ServicePort = port ?? { port: ref.port, protocol: 'TCP' };
   const svcKey = `${ns}/${ref.name}`;
   const policy = allowPolicy ? policyFor(ctx.policies, svcKey, svcPort.name) : undefined;
+  const policies = allowPolicy ? ctx.policies.byService.get(svcKey) : undefined;
   let tls: UpstreamTLS | undefined;
   if (policy) {
     const t = ctx.policies.tls.get(policy);
-    if (!t) return { cluster: null, policy }; // the policy's own status says why; traffic gets 500
+    if (!t) return { cluster: null, policies }; // the policy's own status says why; traffic gets 500
     tls = t;
   }
   const protocol = protocolFor(routeKind, svcPort, tls !== undefined);
   if (!['http1', 'h2c', 'ws', 'tcp', 'udp', 'tls'].includes(protocol)) {
-    return { cluster: null, problem: C.routeUnsupportedProtocol(`${what}: ${protocol}`), policy };
+    return { cluster: null, problem: C.routeUnsupportedProtocol(`${what}: ${protocol}`), policies };
   }
   const p = protocol as Protocol;
   const natural = naturalProtocol(svcPort);
@@ -108,7 +109,7 @@ export function resolveBackend(
     if (tls) cluster.tls = tls;
     ctx.clusters.set(name, cluster);
   }
-  return { cluster: name, policy };
+  return { cluster: name, policies };
 }
 
 function endpointsOf(ctx: BackendContext, svc: Service, port: ServicePort): Endpoint[] {

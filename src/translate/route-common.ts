@@ -24,7 +24,7 @@ export function resolveRuleBackends(
   for (const ref of refs ?? []) {
     const r = resolveBackend(ctx, kind, ns, ref, allowPolicy);
     if (r.problem) out.problems.push(r.problem);
-    if (r.policy && !out.policies.includes(r.policy)) out.policies.push(r.policy);
+    for (const p of r.policies ?? []) if (!out.policies.includes(p)) out.policies.push(p);
     out.entries.push({ ref, cluster: r.cluster, weight: ref.weight ?? 1 });
   }
   return out;
