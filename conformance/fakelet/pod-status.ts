@@ -42,7 +42,6 @@ export function podStatus(view: PodView, now: string, previous?: Obj): Obj {
     ...(view.podIP ? { podIP: view.podIP } : {}),
     podIPs: ips,
     startTime: view.startTime,
-    qosClass: 'BestEffort',
     conditions: [
       cond('PodReadyToStartContainers', !!view.podIP, at('PodReadyToStartContainers', !!view.podIP)),
       cond('Initialized', true, at('Initialized', true)),
