@@ -63,7 +63,9 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
   }
   for (const ls of graph.listenerSets) {
     const m = ls.obj.metadata;
-    out.push(entry(ls.obj, { conditions: stamp(ls.conditions, m), listeners: ls.listeners.map((l) => listenerStatus(l, m)) }));
+    // A set the Gateway does not allow has no listeners on it: none are reported.
+    const listeners = ls.allowed ? ls.listeners.map((l) => listenerStatus(l, m)) : [];
+    out.push(entry(ls.obj, { conditions: stamp(ls.conditions, m), listeners }));
   }
   for (const r of graph.routes) {
     if (r.parents.length === 0) continue;
