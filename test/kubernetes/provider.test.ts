@@ -1,0 +1,348 @@
+// The kubernetes provider against a real etcd + kube-apiserver (binaries from the conformance
+// harness, see control-plane.ts): initial sync, changes, missing CRDs, status writes, conflicts,
+// foreign controllers' entries, leader election, watch restarts with 410 Gone, and the RBAC in
+// deploy/ being enough.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createKubernetesProvider } from '../../src/providers/kubernetes/index.ts';
+import type { KubernetesProvider, KubernetesProviderOptions } from '../../src/providers/kubernetes/index.ts';
+import { KubeClient } from '../../src/providers/kubernetes/kube-client.ts';
+import { kindInfo } from '../../src/providers/kubernetes/kinds.ts';
+import { StatusWriter } from '../../src/providers/kubernetes/status-writer.ts';
+import type { SnapshotUpdate } from '../../src/providers/api.ts';
+import type { Snapshot } from '../../src/resources/snapshot.ts';
+import type { ObjectStatus } from '../../src/translate/api.ts';
+import { setLogLevel } from '../../src/log.ts';
+import { CuttableProxy, maybeBuild, missingPrerequisite, startControlPlane, until } from './control-plane.ts';
+import type { ControlPlane } from './control-plane.ts';
+
+const OURS = 'wicket.dev/gateway-controller';
+const GW = 'gateway.networking.k8s.io/v1';
+
+maybeBuild();
+const missing = missingPrerequisite();
+if (missing) console.log(`# kubernetes provider integration tests skipped: ${missing}`);
+setLogLevel('error');
+
+let cp: ControlPlane;
+
+async function api(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<any> {
+  const res = await cp.client.request(method, path, { body, contentType });
+  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+function pathOf(kind: string, namespace?: string, name?: string): string {
+  const info = kindInfo(kind)!;
+  const gv = info.group ? `/apis/${info.group}/${info.versions[0]}` : `/api/${info.versions[0]}`;
+  return `${gv}${info.namespaced && namespace ? `/namespaces/${namespace}` : ''}/${info.plural}${name ? `/${name}` : ''}`;
+}
+
+const create = (obj: any) => api('POST', pathOf(obj.kind, obj.metadata.namespace), obj);
+const get = (kind: string, ns: string | undefined, name: string) => api('GET', pathOf(kind, ns, name));
+const del = (kind: string, ns: string | undefined, name: string) => api('DELETE', pathOf(kind, ns, name));
+const patch = (kind: string, ns: string | undefined, name: string, body: unknown) => api('PATCH', pathOf(kind, ns, name), body, 'application/merge-patch+json');
+
+const ns = (name: string) => create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const gatewayClass = (name: string, controllerName = OURS) => create({ apiVersion: GW, kind: 'GatewayClass', metadata: { name }, spec: { controllerName } });
+const gateway = (namespace: string, name: string, className: string, listeners: any[] = [{ name: 'http', port: 80, protocol: 'HTTP' }]) =>
+  create({ apiVersion: GW, kind: 'Gateway', metadata: { name, namespace }, spec: { gatewayClassName: className, listeners } });
+const route = (namespace: string, name: string, parents: any[], backend = 'web') =>
+  create({ apiVersion: GW, kind: 'HTTPRoute', metadata: { name, namespace }, spec: { parentRefs: parents, rules: [{ backendRefs: [{ name: backend, port: 80 }] }] } });
+const cond = (type: string, status: 'True' | 'False', reason: string, message = '') => ({ type, status, reason, message });
+
+/** A started provider and every snapshot it emitted. */
+class Harness {
+  readonly updates: SnapshotUpdate[] = [];
+  provider!: KubernetesProvider;
+  readonly opts: Partial<KubernetesProviderOptions>;
+  constructor(opts: Partial<KubernetesProviderOptions> = {}) {
+    this.opts = opts;
+  }
+  async start(): Promise<this> {
+    this.provider = createKubernetesProvider({ controllerName: OURS, client: clientFor(cp.kubeconfig), absentRetryMs: 300, ...this.opts });
+    await this.provider.start((u) => this.updates.push(u));
+    return this;
+  }
+  get last(): Snapshot | undefined {
+    return this.updates.at(-1)?.snapshot;
+  }
+  waitFor(what: string, pred: (s: Snapshot) => boolean, timeoutMs = 30_000): Promise<Snapshot> {
+    return until(what, timeoutMs, async () => (this.last && pred(this.last) ? this.last : undefined));
+  }
+  stop(): Promise<void> {
+    return this.provider?.stop() ?? Promise.resolve();
+  }
+}
+
+function clientFor(kubeconfig: string): KubeClient {
+  return KubeClient.load(kubeconfig);
+}
+
+const has = (list: { metadata: { name: string; namespace?: string } }[], namespace: string, name: string) =>
+  list.some((o) => o.metadata.name === name && o.metadata.namespace === namespace);
+
+function gatewayStatus(namespace: string, name: string, generation: number, message = ''): ObjectStatus {
+  return {
+    apiVersion: GW,
+    kind: 'Gateway',
+    metadata: { name, namespace, generation },
+    status: {
+      addresses: [{ type: 'IPAddress', value: '127.1.0.1' }],
+      conditions: [cond('Accepted', 'True', 'Accepted', message), cond('Programmed', 'True', 'Programmed', message)].map((c) => ({ ...c, observedGeneration: generation })),
+      listeners: [{ name: 'http', attachedRoutes: 0, supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], conditions: [{ ...cond('Accepted', 'True', 'Accepted'), observedGeneration: generation }] }],
+    },
+  };
+}
+
+describe('kubernetes provider against a real kube-apiserver', { skip: missing ? `needs the test control plane: ${missing}` : false, timeout: 600_000 }, () => {
+  before(async () => {
+    // ListenerSet's CRD is left out at first: the provider must cope with a kind that is not served.
+    cp = await startControlPlane({ crds: (f) => !f.includes('listenersets') });
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  test('initial sync gives one complete snapshot; changes give new ones; unrelated churn none; a late CRD is picked up', async () => {
+    await ns('sync');
+    await gatewayClass('sync-class');
+    await gateway('sync', 'gw', 'sync-class', [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }] } }]);
+    await route('sync', 'r1', [{ name: 'gw' }]);
+    await create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'sync' }, spec: { ports: [{ port: 80 }] } });
+    await create({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-1', namespace: 'sync', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['198.18.0.10'], conditions: { ready: true } }], ports: [{ port: 8080 }] });
+    await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'sync' }, type: 'Opaque', data: { a: 'Yg==' } });
+    await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: 'sync' }, type: 'Opaque' });
+    const h = await new Harness().start();
+    try {
+      const first = await h.waitFor('first snapshot', () => true);
+      // The very first snapshot is complete: everything created before start is in it.
+      assert.ok(has(first.gateways, 'sync', 'gw') && has(first.httpRoutes, 'sync', 'r1'));
+      assert.ok(has(first.services, 'sync', 'web') && has(first.endpointSlices, 'sync', 'web-1'));
+      assert.ok(has(first.secrets, 'sync', 'cert') && !has(first.secrets, 'sync', 'unrelated'));
+      assert.deepEqual(first.listenerSets, []);
+      assert.equal(h.provider.reflectors.get('ListenerSet')!.state, 'absent');
+      assert.equal(first.gateways.find((g) => g.metadata.name === 'gw')!.apiVersion, GW);
+      assert.equal(h.updates.length, 1);
+
+      await patch('HTTPRoute', 'sync', 'r1', { spec: { hostnames: ['a.example'] } });
+      await h.waitFor('route update', (s) => s.httpRoutes.some((r) => r.metadata.name === 'r1' && r.spec.hostnames?.[0] === 'a.example'));
+
+      // Churn in a Secret nothing references: cached, but no snapshot.
+      const before = h.updates.length;
+      await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'noise', namespace: 'sync' }, type: 'Opaque' });
+      await until('noise secret cached', 10_000, async () => h.provider.reflectors.get('Secret')!.get('noise', 'sync') ?? undefined);
+      await new Promise((r) => setTimeout(r, 100)); // several debounce periods
+      assert.equal(h.updates.length, before, 'no snapshot for an unreferenced Secret');
+
+      await del('HTTPRoute', 'sync', 'r1');
+      await h.waitFor('route deleted', (s) => !has(s.httpRoutes, 'sync', 'r1'));
+
+      // The ListenerSet CRD appears later: found on the next retry, and its objects arrive.
+      await cp.installCRDs((f) => f.includes('listenersets'));
+      await create({ apiVersion: GW, kind: 'ListenerSet', metadata: { name: 'ls', namespace: 'sync' }, spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP' }] } });
+      await h.waitFor('ListenerSet in snapshot', (s) => has(s.listenerSets, 'sync', 'ls'));
+      for (const u of h.updates) assert.ok(has(u.snapshot.gateways, 'sync', 'gw'), 'no snapshot ever lacks the Gateway');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('status: written with observedGeneration and lastTransitionTime, only when changed; events recorded', async () => {
+    await ns('status');
+    await gatewayClass('status-class');
+    await gateway('status', 'gw', 'status-class');
+    const h = await new Harness().start();
+    try {
+      await h.waitFor('gateway cached', (s) => has(s.gateways, 'status', 'gw'));
+      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1)]);
+      const g1 = await get('Gateway', 'status', 'gw');
+      const accepted1 = g1.status.conditions.find((c: any) => c.type === 'Accepted');
+      assert.equal(accepted1.observedGeneration, 1);
+      assert.match(accepted1.lastTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.deepEqual(g1.status.addresses, [{ type: 'IPAddress', value: '127.1.0.1' }]);
+      assert.equal(h.provider.statusWriter.counters.written, 1);
+
+      // The same status again: nothing written (resourceVersion unchanged).
+      await until('status seen by the cache', 10_000, async () => (h.provider.reflectors.get('Gateway')!.get('gw', 'status')?.status ? true : undefined));
+      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1)]);
+      assert.equal((await get('Gateway', 'status', 'gw')).metadata.resourceVersion, g1.metadata.resourceVersion);
+      assert.equal(h.provider.statusWriter.counters.written, 1);
+
+      // A spec change (generation 2): the new observedGeneration is written, the unchanged
+      // condition keeps its lastTransitionTime.
+      await patch('Gateway', 'status', 'gw', { spec: { listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] } });
+      await h.waitFor('generation 2 cached', (s) => s.gateways.some((g) => g.metadata.name === 'gw' && g.metadata.generation === 2));
+      await h.provider.publishStatus([gatewayStatus('status', 'gw', 2)]);
+      const g2 = await get('Gateway', 'status', 'gw');
+      const accepted2 = g2.status.conditions.find((c: any) => c.type === 'Accepted');
+      assert.equal(accepted2.observedGeneration, 2);
+      assert.equal(accepted2.lastTransitionTime, accepted1.lastTransitionTime);
+
+      // A stale status (computed for generation 1) is not written over a newer object.
+      const written = h.provider.statusWriter.counters.written;
+      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1, 'stale')]);
+      assert.equal(h.provider.statusWriter.counters.written, written);
+
+      // The Programmed transition produced an Event about the Gateway.
+      const ev = await until('Programmed event', 10_000, async () => {
+        const list = await api('GET', '/apis/events.k8s.io/v1/namespaces/status/events');
+        return list.items.find((e: any) => e.regarding?.name === 'gw' && e.reason === 'Programmed');
+      });
+      assert.equal(ev.type, 'Normal');
+      assert.equal(ev.reportingController, OURS);
+
+      // Deleted while being written: ignored.
+      await del('Gateway', 'status', 'gw');
+      await h.provider.publishStatus([gatewayStatus('status', 'gw', 2, 'after delete')]);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('status write conflict (409) is retried with a fresh read', async () => {
+    await ns('conflict');
+    await gatewayClass('conflict-class');
+    await gateway('conflict', 'gw', 'conflict-class');
+    const stale = await get('Gateway', 'conflict', 'gw');
+    stale.apiVersion = GW;
+    stale.kind = 'Gateway';
+    await patch('Gateway', 'conflict', 'gw', { metadata: { labels: { touched: 'yes' } } });
+    const writer = new StatusWriter(cp.client, {
+      controllerName: OURS,
+      source: { lookup: () => ({ obj: stale, version: 'v1' }), all: () => [] },
+      canWrite: () => true,
+    });
+    await writer.publish([gatewayStatus('conflict', 'gw', 1)]);
+    assert.ok(writer.counters.conflicts >= 1, 'a conflict happened');
+    assert.equal(writer.counters.written, 1);
+    const g = await get('Gateway', 'conflict', 'gw');
+    assert.equal(g.metadata.labels.touched, 'yes');
+    assert.equal(g.status.conditions.find((c: any) => c.type === 'Programmed').status, 'True');
+  });
+
+  test("route status: other controllers' parent entries are kept; ours removed when the route leaves us", async () => {
+    await ns('foreign');
+    await gatewayClass('foreign-class');
+    await gateway('foreign', 'gw', 'foreign-class');
+    await route('foreign', 'r', [{ name: 'gw' }, { name: 'theirs' }]);
+    const theirs = { parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'theirs' }, controllerName: 'other.example/controller', conditions: [{ ...cond('Accepted', 'True', 'Accepted', 'theirs'), lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+    const r0 = await get('HTTPRoute', 'foreign', 'r');
+    await api('PUT', pathOf('HTTPRoute', 'foreign', 'r') + '/status', { ...r0, status: { parents: [theirs] } });
+    const h = await new Harness().start();
+    try {
+      await h.waitFor('route cached with foreign status', (s) => s.httpRoutes.some((r) => r.metadata.name === 'r' && (r.status?.parents?.length ?? 0) === 1));
+      const ours: ObjectStatus = {
+        apiVersion: GW, kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'foreign', generation: 1 },
+        status: { parents: [{ parentRef: { name: 'gw' }, controllerName: OURS, conditions: [cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'True', 'ResolvedRefs')] }] },
+      };
+      await h.provider.publishStatus([ours]);
+      const r1 = await get('HTTPRoute', 'foreign', 'r');
+      assert.deepEqual(r1.status.parents.map((p: any) => p.controllerName).sort(), [OURS, 'other.example/controller'].sort());
+      assert.deepEqual(r1.status.parents.find((p: any) => p.controllerName !== OURS), theirs);
+
+      // The route no longer names our Gateway: the translator reports nothing for it, and our
+      // entry goes while theirs stays.
+      await until('our entry cached', 10_000, async () => (h.provider.reflectors.get('HTTPRoute')!.get('r', 'foreign')?.status?.parents?.length === 2 ? true : undefined));
+      await h.provider.publishStatus([]);
+      const r2 = await get('HTTPRoute', 'foreign', 'r');
+      assert.deepEqual(r2.status.parents, [theirs]);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('leader election: one of two replicas writes; the other takes over when it stops', async () => {
+    await ns('leader');
+    await gatewayClass('leader-class');
+    await gateway('leader', 'gw', 'leader-class');
+    const lease = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 };
+    const a = await new Harness({ leaderElection: { namespace: 'leader', name: 'wicket', identity: 'replica-a' }, lease }).start();
+    const b = await new Harness({ leaderElection: { namespace: 'leader', name: 'wicket', identity: 'replica-b' }, lease }).start();
+    try {
+      await a.waitFor('a synced', (s) => has(s.gateways, 'leader', 'gw'));
+      await b.waitFor('b synced', (s) => has(s.gateways, 'leader', 'gw'));
+      const leader = await until('a leader', 15_000, async () => (a.provider.isLeader ? a : b.provider.isLeader ? b : undefined));
+      const follower = leader === a ? b : a;
+      assert.equal(follower.provider.isLeader, false);
+      const leaseObj = await api('GET', '/apis/coordination.k8s.io/v1/namespaces/leader/leases/wicket');
+      assert.equal(leaseObj.spec.holderIdentity, leader === a ? 'replica-a' : 'replica-b');
+
+      await follower.provider.publishStatus([gatewayStatus('leader', 'gw', 1, 'from follower')]);
+      assert.equal(follower.provider.statusWriter.counters.written, 0, 'the follower writes nothing');
+      await leader.provider.publishStatus([gatewayStatus('leader', 'gw', 1, 'from leader')]);
+      assert.equal((await get('Gateway', 'leader', 'gw')).status.conditions[0].message, 'from leader');
+
+      // The leader stops and releases the Lease; the follower takes over and writes its full status.
+      await leader.stop();
+      await until('follower leads', 15_000, async () => (follower.provider.isLeader ? true : undefined));
+      await until('new leader wrote its status', 15_000, async () => ((await get('Gateway', 'leader', 'gw')).status.conditions[0].message === 'from follower' ? true : undefined));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  test('API server restart and 410 Gone: state kept, never an empty snapshot, converges after relist', async () => {
+    await ns('restart');
+    await gatewayClass('restart-class');
+    await gateway('restart', 'gw', 'restart-class');
+    await route('restart', 'keep', [{ name: 'gw' }]);
+    await route('restart', 'drop', [{ name: 'gw' }]);
+    const proxy = new CuttableProxy(cp.apiserverPort);
+    await proxy.listen();
+    const h = new Harness({});
+    h.opts.client = clientFor(cp.writeKubeconfig('via-proxy', { server: `https://127.0.0.1:${proxy.port}` }));
+    await h.start();
+    try {
+      await h.waitFor('synced', (s) => has(s.httpRoutes, 'restart', 'drop'));
+      const listsBefore = h.provider.reflectors.get('HTTPRoute')!.lists;
+      proxy.cut();
+      await del('HTTPRoute', 'restart', 'drop');
+      await route('restart', 'added', [{ name: 'gw' }]);
+      await cp.compactEtcd();
+      await cp.restartApiserver();
+      proxy.resume();
+      const s = await h.waitFor('converged after restart', (s) => has(s.httpRoutes, 'restart', 'added') && !has(s.httpRoutes, 'restart', 'drop'), 60_000);
+      assert.ok(has(s.httpRoutes, 'restart', 'keep'));
+      assert.ok(h.provider.reflectors.get('HTTPRoute')!.lists > listsBefore, 'the HTTPRoute cache was relisted (410 Gone)');
+      for (const u of h.updates) {
+        assert.ok(has(u.snapshot.gateways, 'restart', 'gw') && has(u.snapshot.httpRoutes, 'restart', 'keep'), 'every snapshot is complete');
+      }
+    } finally {
+      await h.stop();
+      await proxy.close();
+    }
+  });
+
+  test('the RBAC in deploy/ is enough: sync, lease, status and events as a restricted user', async () => {
+    const docs = parseAllDocuments(readFileSync(resolve(import.meta.dirname, '../../deploy/rbac.yaml'), 'utf8')).map((d) => d.toJS());
+    await ns('wicket-system');
+    const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
+    const role = docs.find((d) => d.kind === 'Role');
+    await api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', clusterRole);
+    await api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/wicket-system/roles', role);
+    const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'wicket-rbac-test' }];
+    await api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'wicket-test' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name }, subjects });
+    await api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/wicket-system/rolebindings', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'wicket-test', namespace: 'wicket-system' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name }, subjects });
+    await ns('rbac');
+    await gatewayClass('rbac-class');
+    await gateway('rbac', 'gw', 'rbac-class');
+    const h = new Harness({ leaderElection: { namespace: 'wicket-system', name: 'wicket-dev-gateway-controller', identity: 'rbac-replica' }, lease: { retryPeriodMs: 200 } });
+    h.opts.client = clientFor(cp.writeKubeconfig('rbac-user', { user: { cn: 'wicket-rbac-test' } }));
+    await h.start();
+    try {
+      await h.waitFor('synced as the restricted user', (s) => has(s.gateways, 'rbac', 'gw'));
+      await until('leader as the restricted user', 15_000, async () => (h.provider.isLeader ? true : undefined));
+      await h.provider.publishStatus([gatewayStatus('rbac', 'gw', 1)]);
+      assert.equal(h.provider.statusWriter.counters.written, 1);
+      assert.equal(h.provider.statusWriter.counters.failed, 0);
+      await until('event written as the restricted user', 10_000, async () => (h.provider.events!.written > 0 ? true : undefined));
+    } finally {
+      await h.stop();
+    }
+  });
+});
