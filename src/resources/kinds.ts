@@ -45,24 +45,24 @@ export function isKnownKind(kind: unknown): kind is Kind {
  */
 export function identifyKind(apiVersion: unknown, kind: unknown): KindInfo | Omit<Diagnostic, 'file' | 'line'> {
   if (typeof kind !== 'string' || kind === '') {
-    return { code: ErrorCodes.UNKNOWN_KIND, field: 'kind', message: 'kind is required' };
+    return { code: ErrorCodes.UNKNOWN_KIND, field: 'kind', message: 'is required' };
   }
   if (!isKnownKind(kind)) {
     return {
       code: ErrorCodes.UNKNOWN_KIND,
       kind,
       field: 'kind',
-      message: `kind ${JSON.stringify(kind)} is not one Wicket reads (known kinds: ${Object.keys(KINDS).join(', ')})`,
+      message: `unknown kind ${JSON.stringify(kind)}: Wicket reads ${Object.keys(KINDS).join(', ')}`,
     };
   }
   const known = KINDS[kind];
   if (typeof apiVersion !== 'string' || !known.apiVersions.includes(apiVersion)) {
-    const given = typeof apiVersion === 'string' && apiVersion !== '' ? `apiVersion ${JSON.stringify(apiVersion)} is not served for ${kind}` : 'apiVersion is required';
+    const what = typeof apiVersion === 'string' && apiVersion !== '' ? `${JSON.stringify(apiVersion)} is not served for ${kind}` : 'is required';
     return {
       code: ErrorCodes.UNKNOWN_KIND,
       kind,
       field: 'apiVersion',
-      message: `${given}; accepted: ${known.apiVersions.join(', ')}`,
+      message: `${what} (accepted: ${known.apiVersions.join(', ')})`,
     };
   }
   return known;

@@ -60,6 +60,7 @@ export const backendTLSPolicySchema = (): ObjectSchema =>
             minLength: 1,
             maxLength: 253,
             pattern: `^(System|(${DNS_SUBDOMAIN.slice(1, -1)}/([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]))$`,
+            patternHint: '"System" or a domain-prefixed name such as "example.com/my-cas"',
           }),
           hostname: preciseHostname(),
           subjectAltNames: list(
@@ -67,7 +68,7 @@ export const backendTLSPolicySchema = (): ObjectSchema =>
               {
                 type: str({ enum: ['Hostname', 'URI'] }),
                 hostname: hostname(),
-                uri: str({ minLength: 1, maxLength: 253, pattern: '^(([^:/?#]+):)(//([^/?#]*))([^?#]*)(\\?([^#]*))?(#(.*))?' }),
+                uri: str({ minLength: 1, maxLength: 253, pattern: '^(([^:/?#]+):)(//([^/?#]*))([^?#]*)(\\?([^#]*))?(#(.*))?', patternHint: 'a URI with a scheme and an authority ("spiffe://trust.domain/workload")' }),
               },
               { required: ['type'], rules: [sanFieldMatchesType] },
             ),

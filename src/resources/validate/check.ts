@@ -46,12 +46,12 @@ export function checkValue(schema: Schema, value: unknown, path: string, out: Pr
         problem(`unsupported value ${show(value)}: must be one of ${schema.enum.map(show).join(', ')}`);
       }
       const len = charLength(value);
-      if (schema.minLength !== undefined && len < schema.minLength) {
-        problem(schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters long (got ${len})`);
-      }
+      const tooShort = schema.minLength !== undefined && len < schema.minLength;
+      if (tooShort) problem(schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters long (got ${len})`);
       if (schema.maxLength !== undefined && len > schema.maxLength) problem(`must be at most ${schema.maxLength} characters long (got ${len})`);
-      if (schema.pattern !== undefined && !compiled(schema.pattern).test(value)) {
-        problem(`invalid value ${show(value)}: must match the pattern ${schema.pattern}`);
+      // An empty value that must not be empty says all there is to say; skip the pattern then.
+      if (!tooShort && schema.pattern !== undefined && !compiled(schema.pattern).test(value)) {
+        problem(`invalid value ${show(value)}: must ${schema.patternHint ? `be ${schema.patternHint}` : `match the pattern ${schema.pattern}`}`);
       }
       break;
     }
@@ -113,7 +113,7 @@ function checkArray(schema: ArraySchema, value: unknown[], path: string, out: Pr
     out.push({ field: path, message: schema.minItems === 1 ? 'must have at least 1 item' : `must have at least ${schema.minItems} items (got ${value.length})` });
   }
   if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-    out.push({ field: path, message: `must have at most ${schema.maxItems} items (got ${value.length})` });
+    out.push({ field: path, message: `must have at most ${schema.maxItems} item${schema.maxItems === 1 ? '' : 's'} (got ${value.length})` });
   }
   value.forEach((item, i) => {
     if (item === null) out.push({ field: childIndex(path, i), message: 'must not be null' });

@@ -28,17 +28,20 @@ export const PATH_CHARS_PATTERN = "^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA
 /** A label or annotation key: optional DNS-subdomain prefix and a name of up to 63 characters. */
 export const QUALIFIED_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$/;
 
-export const group = () => str({ maxLength: 253, pattern: GROUP_PATTERN });
-export const kind = () => str({ minLength: 1, maxLength: 63, pattern: KIND_PATTERN });
+export const group = () => str({ maxLength: 253, pattern: GROUP_PATTERN, patternHint: 'an API group: empty or a lower-case DNS subdomain' });
+export const kind = () => str({ minLength: 1, maxLength: 63, pattern: KIND_PATTERN, patternHint: 'a kind: letters, digits and "-", starting with a letter' });
 export const objectName = () => str({ minLength: 1, maxLength: 253 });
-export const namespace = () => str({ minLength: 1, maxLength: 63, pattern: DNS_LABEL });
-export const sectionName = () => str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN });
-export const hostname = () => str({ minLength: 1, maxLength: 253, pattern: HOSTNAME_PATTERN });
-export const preciseHostname = () => str({ minLength: 1, maxLength: 253, pattern: PRECISE_HOSTNAME_PATTERN });
+export const namespace = () => str({ minLength: 1, maxLength: 63, pattern: DNS_LABEL, patternHint: 'a namespace name (a lower-case DNS label)' });
+export const sectionName = () => str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN, patternHint: 'a lower-case DNS subdomain' });
+export const hostname = () =>
+  str({ minLength: 1, maxLength: 253, pattern: HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name, optionally starting with "*." (no IP address, no port)' });
+export const preciseHostname = () =>
+  str({ minLength: 1, maxLength: 253, pattern: PRECISE_HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name without wildcard (no IP address, no port)' });
 export const portNumber = () => int32({ minimum: 1, maximum: 65535 });
-export const duration = () => str({ pattern: DURATION_PATTERN });
-export const headerName = () => str({ minLength: 1, maxLength: 256, pattern: HEADER_NAME_PATTERN });
-export const headerValue = () => str({ minLength: 1, maxLength: 4096, pattern: HEADER_VALUE_PATTERN });
+export const duration = () => str({ pattern: DURATION_PATTERN, patternHint: 'a duration of 1 to 4 parts of up to 5 digits and a unit h, m, s or ms (e.g. "1h30m", "500ms")' });
+export const headerName = () => str({ minLength: 1, maxLength: 256, pattern: HEADER_NAME_PATTERN, patternHint: 'an HTTP header name (a token: no spaces, colons or slashes)' });
+export const headerValue = () =>
+  str({ minLength: 1, maxLength: 4096, pattern: HEADER_VALUE_PATTERN, patternHint: 'visible ASCII characters with single spaces or tabs between them' });
 export const routeRuleName = sectionName;
 
 // ---- references -----------------------------------------------------------------------------

@@ -96,7 +96,7 @@ const wildcardAlone =
 
 export const cors = () =>
   obj({
-    allowOrigins: list(str({ minLength: 1, maxLength: 253, pattern: CORS_ORIGIN_PATTERN }), { maxItems: 64, listType: 'set', rules: [wildcardAlone('origins')] }),
+    allowOrigins: list(str({ minLength: 1, maxLength: 253, pattern: CORS_ORIGIN_PATTERN, patternHint: '"*" or an origin such as "https://example.com", "https://*.example.com:8443"' }), { maxItems: 64, listType: 'set', rules: [wildcardAlone('origins')] }),
     allowCredentials: bool(),
     allowMethods: list(str({ enum: CORS_METHODS }), { maxItems: 9, listType: 'set', rules: [wildcardAlone('methods')] }),
     allowHeaders: list(headerName(), { maxItems: 64, listType: 'set', rules: [wildcardAlone('headers')] }),
@@ -111,7 +111,7 @@ export const externalAuth = () =>
       backendRef: backendObjectReference(),
       grpc: obj({ allowedHeaders: list(str(), { maxItems: 64, listType: 'set' }) }),
       http: obj({
-        path: str({ maxLength: 1024, pattern: PATH_CHARS_PATTERN }),
+        path: str({ maxLength: 1024, pattern: PATH_CHARS_PATTERN, patternHint: 'a path of URL path characters and percent-encodings' }),
         allowedHeaders: list(str(), { maxItems: 64, listType: 'set' }),
         allowedResponseHeaders: list(str(), { maxItems: 64, listType: 'set' }),
       }),

@@ -5,7 +5,7 @@ import { obj, str, type ObjectSchema } from './schema.ts';
 export const gatewayClassSchema = (): ObjectSchema =>
   obj(
     {
-      controllerName: str({ minLength: 1, maxLength: 253, pattern: `^${DOMAIN_PREFIXED_PATH}` }),
+      controllerName: str({ minLength: 1, maxLength: 253, pattern: `^${DOMAIN_PREFIXED_PATH}`, patternHint: 'a domain-prefixed path such as "example.com/gateway-controller"' }),
       parametersRef: obj({ group: group(), kind: kind(), name: objectName(), namespace: namespace() }, { required: ['group', 'kind', 'name'] }),
       description: str({ maxLength: 64 }),
     },

@@ -40,13 +40,13 @@ export const gatewaySchema = (): ObjectSchema =>
       listeners: listeners(),
       addresses: list(
         obj({
-          type: str({ minLength: 1, maxLength: 253, pattern: `^Hostname|IPAddress|NamedAddress|${DOMAIN_PREFIXED_PATH}` }),
+          type: str({ minLength: 1, maxLength: 253, pattern: `^Hostname|IPAddress|NamedAddress|${DOMAIN_PREFIXED_PATH}`, patternHint: 'Hostname, IPAddress, NamedAddress or a domain-prefixed type such as "example.com/custom"' }),
           value: str({ maxLength: 253 }),
         }),
         { maxItems: 16, listType: 'atomic', rules: [addressRules] },
       ),
       infrastructure: obj({
-        labels: mapOf(str({ minLength: 0, maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$' }), { maxProperties: 8, rules: [qualifiedKeys('label')] }),
+        labels: mapOf(str({ minLength: 0, maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$', patternHint: 'a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit' }), { maxProperties: 8, rules: [qualifiedKeys('label')] }),
         annotations: mapOf(str({ minLength: 0, maxLength: 4096 }), { maxProperties: 16, rules: [qualifiedKeys('annotation')] }),
         parametersRef: obj({ group: group(), kind: kind(), name: objectName() }, { required: ['group', 'kind', 'name'] }),
       }),

@@ -3,7 +3,7 @@
 // does not require hostnames.
 import { isIP } from 'node:net';
 import { childIndex } from '../field-path.ts';
-import { backendRef, hostname, parentRefs, PRECISE_HOSTNAME_PATTERN, routeRuleName, ruleNamesUnique } from './common.ts';
+import { backendRef, hostname, HOSTNAME_PATTERN, parentRefs, PRECISE_HOSTNAME_PATTERN, routeRuleName, ruleNamesUnique } from './common.ts';
 import { list, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
 
 const l4Rules = (legacy: boolean) =>
@@ -16,12 +16,14 @@ const l4Rules = (legacy: boolean) =>
   );
 
 const PRECISE = new RegExp(PRECISE_HOSTNAME_PATTERN);
+const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
 /** TLS hostnames are SNI names: no IP addresses, and a wildcard only as the whole first label. */
 const sniHostnames: Rule = (hostnames: unknown[], path) => {
   const problems: Problem[] = [];
   hostnames.forEach((h, i) => {
-    if (typeof h !== 'string') return;
+    // Values that fail the schema's hostname pattern are reported by it already.
+    if (typeof h !== 'string' || !HOSTNAME.test(h)) return;
     const at = childIndex(path, i);
     if (isIP(h) !== 0) problems.push({ field: at, message: `must be a hostname, not an IP address (${h})` });
     else if (h.includes('*') ? !(h.startsWith('*.') && PRECISE.test(h.slice(2))) : !PRECISE.test(h)) {

@@ -20,10 +20,10 @@ const terminateNeedsCertificates: Rule = (tls, path) => {
 export const listener = () =>
   obj(
     {
-      name: str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN }),
+      name: str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN, patternHint: 'a lower-case DNS subdomain' }),
       hostname: hostname(),
       port: portNumber(),
-      protocol: str({ minLength: 1, maxLength: 255, pattern: PROTOCOL_PATTERN }),
+      protocol: str({ minLength: 1, maxLength: 255, pattern: PROTOCOL_PATTERN, patternHint: 'a protocol name (HTTP, HTTPS, TLS, TCP, UDP) or a domain-prefixed one such as "example.com/proto"' }),
       tls: obj(
         {
           mode: str({ enum: ['Terminate', 'Passthrough'] }),

@@ -23,6 +23,8 @@ export interface StringSchema extends Node {
   type: 'string';
   enum?: readonly string[];
   pattern?: string;
+  /** What the pattern means, in words, for messages (`a DNS label`); the pattern is shown otherwise. */
+  patternHint?: string;
   minLength?: number;
   maxLength?: number;
 }
