@@ -19,7 +19,7 @@ export interface KubernetesProviderOptions {
   kubeconfig?: string;
   controllerName: string;
   leaderElection?: { namespace: string; name: string; identity: string };
-  /** Tuning, mostly for tests. */
+  /** Quiet time after the last event before a snapshot is built (ms; default 10, at most 100 per burst). */
   debounceMs?: number;
   /** How often kinds whose CRD is missing are looked for again. */
   absentRetryMs?: number;
@@ -58,7 +58,8 @@ function leaderElectionSettings(options: KubernetesProviderOptions): KubernetesP
 
 export function createKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
   const client = options.client ?? KubeClient.load(options.kubeconfig);
-  const debounceMs = options.debounceMs ?? 5;
+  const debounceMs = options.debounceMs ?? 10;
+  const maxWaitMs = Math.max(debounceMs, 100);
   const leaderElection = leaderElectionSettings(options);
   const identity = leaderElection?.identity ?? `${hostname()}-${process.pid}`;
   const reflectors = new Map<WatchedKind, Reflector>();
@@ -83,8 +84,15 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       logger.error('snapshot consumer failed', { err: err as Error });
     }
   };
+  // Trailing-edge debounce: a burst of events (a relist, kubectl apply of many objects) becomes one
+  // snapshot debounceMs after the last event, but never later than maxWaitMs after the first.
+  let burstStart = 0;
   const schedule = () => {
-    if (!timer && !stopped) timer = setTimeout(emit, debounceMs);
+    if (stopped) return;
+    const now = Date.now();
+    if (!timer) burstStart = now;
+    else clearTimeout(timer);
+    timer = setTimeout(emit, Math.max(0, Math.min(debounceMs, burstStart + maxWaitMs - now)));
   };
 
   for (const info of KINDS) {

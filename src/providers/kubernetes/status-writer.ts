@@ -114,6 +114,7 @@ export class StatusWriter {
         jobs.push(() => this.#writeOne(info, obj.metadata.name, obj.metadata.namespace, (cur) => withoutOurEntries(kind, cur, this.#o.controllerName) ?? cur));
       }
     }
+    for (const k of [...this.#memo.keys()]) if (!covered.has(k)) this.#memo.delete(k);
     let next = 0;
     const worker = async () => {
       while (next < jobs.length && this.#o.canWrite()) await jobs[next++]!();
