@@ -34,9 +34,9 @@ export const objectName = () => str({ minLength: 1, maxLength: 253 });
 export const namespace = () => str({ minLength: 1, maxLength: 63, pattern: DNS_LABEL, patternHint: 'a namespace name (a lower-case DNS label)' });
 export const sectionName = () => str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN, patternHint: 'a lower-case DNS subdomain' });
 export const hostname = () =>
-  str({ minLength: 1, maxLength: 253, pattern: HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name, optionally starting with "*." (no IP address, no port)' });
+  str({ minLength: 1, maxLength: 253, pattern: HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name, optionally starting with "*." (no port)' });
 export const preciseHostname = () =>
-  str({ minLength: 1, maxLength: 253, pattern: PRECISE_HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name without wildcard (no IP address, no port)' });
+  str({ minLength: 1, maxLength: 253, pattern: PRECISE_HOSTNAME_PATTERN, patternHint: 'a lower-case DNS name without wildcard (no port)' });
 export const portNumber = () => int32({ minimum: 1, maximum: 65535 });
 export const duration = () => str({ pattern: DURATION_PATTERN, patternHint: 'a duration of 1 to 4 parts of up to 5 digits and a unit h, m, s or ms (e.g. "1h30m", "500ms")' });
 export const headerName = () => str({ minLength: 1, maxLength: 256, pattern: HEADER_NAME_PATTERN, patternHint: 'an HTTP header name (a token: no spaces, colons or slashes)' });
