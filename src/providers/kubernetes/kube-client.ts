@@ -17,6 +17,8 @@ export interface RequestOptions {
   /** Defaults to application/json; merge patches pass application/merge-patch+json. */
   contentType?: string;
   timeoutMs?: number;
+  /** Aborts the request early (a provider stopping mid-list). */
+  signal?: AbortSignal;
 }
 
 export type WatchEventHandler = (type: string, object: any) => void;
@@ -74,7 +76,8 @@ export class KubeClient {
       ctx.setHeaderParam('Content-Type', opts.contentType ?? 'application/json');
       ctx.setBody(JSON.stringify(opts.body));
     }
-    ctx.setSignal(AbortSignal.timeout(opts.timeoutMs ?? 30_000));
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+    ctx.setSignal(opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
     await this.config.applySecurityAuthentication(ctx);
     const res = await this.#http.send(ctx).toPromise();
     const text = await res.body.text();

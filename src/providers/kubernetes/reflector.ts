@@ -41,6 +41,8 @@ export class Reflector {
   #stopped = false;
   #failures = 0;
   #watch: AbortController | undefined;
+  /** Aborted by stop(): ends an in-flight list at once. */
+  #abort = new AbortController();
   #sleepTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -67,11 +69,13 @@ export class Reflector {
   start(): void {
     if (this.#loop) return;
     this.#stopped = false;
+    this.#abort = new AbortController();
     this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort();
     this.#watch?.abort();
     this.#wakeUp();
     await this.#loop;
@@ -131,7 +135,7 @@ export class Reflector {
       let rv = '';
       let missing = false;
       do {
-        const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont } });
+        const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont }, signal: this.#abort.signal });
         if (res.status === 404) {
           missing = true;
           break;
