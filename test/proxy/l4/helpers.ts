@@ -68,8 +68,8 @@ export interface Closable {
  * A TLS backend: on each connection it greets with `${name}\n`, then echoes lines prefixed with
  * its name. Records the SNI it saw.
  */
-export async function tlsBackend(name: string, pem: Pem): Promise<{ port: number; seen: (string | false)[]; close(): Promise<void> }> {
-  const seen: (string | false)[] = [];
+export async function tlsBackend(name: string, pem: Pem): Promise<{ port: number; seen: (string | false | null)[]; close(): Promise<void> }> {
+  const seen: (string | false | null)[] = [];
   const server = tls.createServer({ cert: pem.cert, key: pem.key }, (sock) => {
     seen.push(sock.servername);
     sock.write(`${name}\n`);

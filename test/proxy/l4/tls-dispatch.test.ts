@@ -221,7 +221,7 @@ describe('TLS port dispatch', () => {
     try {
       const body = await new Promise<string>((resolve, reject) => {
         https
-          .get({ host: '127.0.0.1', port: pp, servername: 'web.example.com', headers: { host: 'web.example.com' }, ca, agent: false, ALPNProtocols: ['http/1.1'] }, (res) => {
+          .get({ host: '127.0.0.1', port: pp, servername: 'web.example.com', headers: { host: 'web.example.com' }, ca, agent: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions, (res) => {
             let b = '';
             res.on('data', (c) => (b += c));
             res.on('end', () => resolve(b));
