@@ -6,8 +6,9 @@ import { defaultRegistry } from '../metrics/registry.ts';
 import type { Provider } from '../providers/api.ts';
 import { AddressPool } from '../runtime/address-pool.ts';
 import { Runtime } from '../runtime/runtime.ts';
+import { createDataPlane } from '../proxy/index.ts';
+import { translate } from '../translate/index.ts';
 import type { CommonFlags } from './args.ts';
-import { createDataPlane, loadTranslate } from './components.ts';
 
 export interface ServeHooks {
   /** Called once the first configuration is serving. */
@@ -18,9 +19,8 @@ export interface ServeHooks {
 
 export async function serve(provider: Provider, flags: CommonFlags, hooks: ServeHooks = {}): Promise<number> {
   setLogLevel(flags.logLevel);
-  const translate = await loadTranslate();
   const addressPool = flags.addressPool ? new AddressPool(flags.addressPool) : undefined;
-  const dataPlane = await createDataPlane({ registry: defaultRegistry });
+  const dataPlane = createDataPlane({ registry: defaultRegistry });
   const runtime = new Runtime({
     provider,
     dataPlane,
