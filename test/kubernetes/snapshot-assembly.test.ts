@@ -13,7 +13,7 @@ function caches() {
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: meta('other'), spec: { controllerName: 'other.io/ctl' } },
     ],
     Gateway: [
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta('gw', 'infra'), spec: { gatewayClassName: 'wicket', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }, { name: 'shared', namespace: 'certs' }] } }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta('gw', 'infra'), spec: { gatewayClassName: 'wicket', infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'gw-params' } }, listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert' }, { name: 'shared', namespace: 'certs' }] } }] } },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: meta('foreign', 'infra'), spec: { gatewayClassName: 'other', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'foreign-cert' }] } }] } },
     ],
     HTTPRoute: [
@@ -29,7 +29,7 @@ function caches() {
       { apiVersion: 'v1', kind: 'Secret', metadata: meta('foreign-cert', 'infra') },
       { apiVersion: 'v1', kind: 'Secret', metadata: meta('token', 'infra') },
     ],
-    ConfigMap: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('ca', 'app') }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kube-root-ca.crt', 'app') }],
+    ConfigMap: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('ca', 'app') }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('gw-params', 'infra') }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kube-root-ca.crt', 'app') }],
     Service: ['web', 'mirror', 'tls-svc', 'unrelated'].map((n) => ({ apiVersion: 'v1', kind: 'Service', metadata: meta(n, 'app'), spec: {} })).concat([{ apiVersion: 'v1', kind: 'Service', metadata: meta('elsewhere', 'other'), spec: {} }]),
     EndpointSlice: [
       { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta('web-abc', 'app', { labels: { 'kubernetes.io/service-name': 'web' } }), addressType: 'IPv4' },
@@ -47,7 +47,7 @@ test('keeps Gateway API objects and Namespaces; core objects only when reference
   assert.equal(s.namespaces.length, 2);
   // Secrets of our Gateways only (the foreign class's certificate and unrelated tokens are left out).
   assert.deepEqual(names(s.secrets), ['certs/shared', 'infra/cert']);
-  assert.deepEqual(names(s.configMaps), ['app/ca']);
+  assert.deepEqual(names(s.configMaps), ['app/ca', 'infra/gw-params']);
   assert.deepEqual(names(s.services), ['app/mirror', 'app/tls-svc', 'app/web', 'other/elsewhere']);
   assert.deepEqual(names(s.endpointSlices), ['app/web-abc']);
   assert.deepEqual(s.tcpRoutes, []);

@@ -58,12 +58,18 @@ function addFilterBackends(refs: Refs, ns: string | undefined, filters: any[] | 
 export function referencedObjects(s: Snapshot, controllerName: string): Refs {
   const refs: Refs = { secrets: new Set(), configMaps: new Set(), services: new Set() };
   const ourClasses = new Set(s.gatewayClasses.filter((c) => c.spec?.controllerName === controllerName).map((c) => c.metadata.name));
+  for (const c of s.gatewayClasses) {
+    const p = c.spec?.parametersRef;
+    if (p && ourClasses.has(c.metadata.name)) addCertRefs(refs, p.namespace, [p], '');
+  }
   const ourGateways = new Set<string>();
   for (const g of s.gateways as Gateway[]) {
     if (!ourClasses.has(g.spec?.gatewayClassName)) continue;
     const ns = g.metadata.namespace;
     ourGateways.add(key(ns, g.metadata.name));
     addListenerRefs(refs, ns, g.spec.listeners);
+    const params = g.spec.infrastructure?.parametersRef;
+    if (params) addCertRefs(refs, ns, [params], '');
     const tls = g.spec.tls;
     addCertRefs(refs, ns, tls?.backend?.clientCertificateRef ? [tls.backend.clientCertificateRef] : [], 'Secret');
     addCertRefs(refs, ns, tls?.frontend?.default?.validation?.caCertificateRefs, 'ConfigMap');
