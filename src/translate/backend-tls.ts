@@ -7,7 +7,7 @@ import { parseCABundle } from './certificates.ts';
 import * as C from './conditions.ts';
 import type { PolicyNode } from './graph.ts';
 import type { Lookup } from './lookup.ts';
-import { compareByAge, keyOf } from './meta.ts';
+import { keyOf, sortByAge } from './meta.ts';
 
 export interface PolicyIndex {
   /** Winning policy per `namespace/service#sectionName` (sectionName empty = whole Service). */
@@ -23,7 +23,7 @@ export function buildPolicyIndex(lookup: Lookup): PolicyIndex {
   const byService = new Map<string, PolicyNode[]>();
   const nodes = new Map<BackendTLSPolicy, PolicyNode>();
   const tls = new Map<PolicyNode, UpstreamTLS | null>();
-  for (const obj of [...lookup.snapshot.backendTLSPolicies].sort(compareByAge)) {
+  for (const obj of sortByAge(lookup.snapshot.backendTLSPolicies)) {
     const ns = obj.metadata.namespace ?? 'default';
     const node: PolicyNode = { obj, key: keyOf(obj), accepted: C.policyAccepted(), resolvedRefs: C.policyResolvedRefs(), ancestors: new Map() };
     nodes.set(obj, node);

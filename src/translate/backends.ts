@@ -19,6 +19,8 @@ export interface BackendContext {
   clusters: Map<string, Cluster>;
   /** Endpoints per `namespace/service:port`, computed once. */
   endpointCache: Map<string, Endpoint[]>;
+  /** Resolutions by reference: thousands of routes share a few Services. */
+  resolveCache?: Map<string, ResolvedBackend>;
 }
 
 export interface ResolvedBackend {
@@ -66,6 +68,22 @@ export function resolveBackend(
   ref: BackendObjectReference,
   /** TLSRoute passthrough backends never get a BackendTLSPolicy: the client's TLS goes through. */
   allowPolicy = true,
+): ResolvedBackend {
+  const cacheKey = `${routeKind}|${routeNs}|${ref.group ?? ''}|${ref.kind ?? ''}|${ref.namespace ?? ''}|${ref.name}|${ref.port}|${allowPolicy}`;
+  const cache = (ctx.resolveCache ??= new Map());
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
+  const result = resolveUncached(ctx, routeKind, routeNs, ref, allowPolicy);
+  cache.set(cacheKey, result);
+  return result;
+}
+
+function resolveUncached(
+  ctx: BackendContext,
+  routeKind: RouteKind,
+  routeNs: string,
+  ref: BackendObjectReference,
+  allowPolicy: boolean,
 ): ResolvedBackend {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';

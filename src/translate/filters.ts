@@ -37,6 +37,8 @@ function pathModifier(m: HTTPPathModifier | undefined, prefix: string | undefine
   return `${where}: unknown path modifier type ${JSON.stringify((m as { type: string }).type)}`;
 }
 
+const NO_PROBLEMS: C.Cond[] = [];
+
 export function compileFilters(
   ctx: BackendContext,
   kind: RouteKind,
@@ -45,8 +47,9 @@ export function compileFilters(
   prefix: string | undefined,
   where: string,
 ): FilterResult {
+  if (!filters || filters.length === 0) return { filters: [], refProblems: NO_PROBLEMS };
   const out: FilterResult = { filters: [], refProblems: [] };
-  const list = filters ?? [];
+  const list = filters;
   if (list.some((f) => f.type === 'URLRewrite') && list.some((f) => f.type === 'RequestRedirect')) {
     out.invalid = { reason: 'IncompatibleFilters', message: `${where}: URLRewrite and RequestRedirect cannot be combined` };
     return out;

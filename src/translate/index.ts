@@ -16,7 +16,7 @@ import { buildIR } from './ir-build.ts';
 import { compileL4Route } from './l4-routes.ts';
 import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
 import { buildLookup } from './lookup.ts';
-import { compareByAge, compareByName } from './meta.ts';
+import { compareByName, sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
 import { buildStatuses } from './status.ts';
@@ -37,7 +37,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 
   const policies = buildPolicyIndex(lookup);
   const ctx: BackendContext = { lookup, policies, clusters: new Map(), endpointCache: new Map() };
-  const candidates = ourRoutes(snapshot, parents).sort(compareByAge);
+  const candidates = sortByAge(ourRoutes(snapshot, parents));
   const routes: RouteNode[] = [];
   candidates.forEach((obj, order) => {
     const used = new Set<PolicyNode>();

@@ -7,11 +7,11 @@ import type { GatewayNode, ListenerSetNode } from './graph.ts';
 import { selectorMatches } from './label-selector.ts';
 import { buildListener, listenerRefsUsable } from './listeners.ts';
 import { namespaceLabels, type Lookup } from './lookup.ts';
-import { compareByAge, keyOf } from './meta.ts';
+import { keyOf, sortByAge } from './meta.ts';
 
 export function attachListenerSets(lookup: Lookup, gateways: Map<string, GatewayNode>): ListenerSetNode[] {
   const out: ListenerSetNode[] = [];
-  for (const obj of [...lookup.snapshot.listenerSets].sort(compareByAge)) {
+  for (const obj of sortByAge(lookup.snapshot.listenerSets)) {
     const ref = obj.spec?.parentRef;
     if (!ref || (ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
     const ns = obj.metadata.namespace ?? 'default';

@@ -12,7 +12,7 @@ import type {
   Secret,
   Service,
 } from '../resources/types.ts';
-import { compareByAge, keyOf, type HasMeta } from './meta.ts';
+import { keyOf, sortByAge, type HasMeta } from './meta.ts';
 
 export interface Lookup {
   snapshot: Snapshot;
@@ -31,7 +31,7 @@ export interface Lookup {
 function byKey<T extends HasMeta>(items: readonly T[]): Map<string, T> {
   const m = new Map<string, T>();
   // Oldest first so a duplicate (which a provider should not emit) resolves deterministically.
-  for (const item of [...items].sort(compareByAge)) if (!m.has(keyOf(item))) m.set(keyOf(item), item);
+  for (const item of sortByAge(items)) if (!m.has(keyOf(item))) m.set(keyOf(item), item);
   return m;
 }
 
@@ -43,12 +43,12 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 
 export function buildLookup(snapshot: Snapshot): Lookup {
   const slicesByService = new Map<string, EndpointSlice[]>();
-  for (const slice of [...snapshot.endpointSlices].sort(compareByAge)) {
+  for (const slice of sortByAge(snapshot.endpointSlices)) {
     const svc = slice.metadata.labels?.['kubernetes.io/service-name'];
     if (svc) push(slicesByService, `${slice.metadata.namespace ?? 'default'}/${svc}`, slice);
   }
   const grantsByNamespace = new Map<string, ReferenceGrant[]>();
-  for (const g of [...snapshot.referenceGrants].sort(compareByAge)) push(grantsByNamespace, g.metadata.namespace ?? 'default', g);
+  for (const g of sortByAge(snapshot.referenceGrants)) push(grantsByNamespace, g.metadata.namespace ?? 'default', g);
   return {
     snapshot,
     namespaces: byKey(snapshot.namespaces),

@@ -45,6 +45,13 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Sorts by age without re-parsing timestamps on every comparison (for large lists). */
+export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
+  const keyed = items.map((item) => ({ item, t: timestampOf(item), k: keyOf(item) }));
+  keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareStrings(a.k, b.k)));
+  return keyed.map((x) => x.item);
+}
+
 export function sortedCopy<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
   return [...items].sort(cmp);
 }
