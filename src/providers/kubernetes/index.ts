@@ -24,6 +24,11 @@ export interface KubernetesProviderOptions {
   /** How often kinds whose CRD is missing are looked for again. */
   absentRetryMs?: number;
   lease?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /**
+   * How often the last statuses are compared with the server again (ms, default 30 s; 0 = never),
+   * so a status someone else overwrote is put back even when no input changed.
+   */
+  resyncMs?: number;
   /** Emit Kubernetes Events for status transitions (default true). */
   events?: boolean;
   /** Use this client instead of loading `kubeconfig`. */
@@ -67,6 +72,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   let timer: NodeJS.Timeout | undefined;
   let lastPrint: string | undefined;
   let stopped = false;
+  // A snapshot went out whose statuses have not come back yet: a resync now would write older ones.
+  let emittedSincePublish = false;
+  let resyncTimer: NodeJS.Timeout | undefined;
 
   const emit = () => {
     timer = undefined;
@@ -78,6 +86,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     const print = snapshotFingerprint(snapshot);
     if (print === lastPrint) return;
     lastPrint = print;
+    emittedSincePublish = true;
     try {
       onUpdate({ snapshot, diagnostics: [] });
     } catch (err) {
@@ -145,14 +154,24 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       stopped = false;
       for (const r of reflectors.values()) r.start();
       elector?.start();
+      const resyncMs = options.resyncMs ?? 30_000;
+      if (resyncMs > 0) {
+        resyncTimer = setInterval(() => {
+          if (!emittedSincePublish) void writer.republish();
+        }, resyncMs);
+        resyncTimer.unref();
+      }
     },
     publishStatus(statuses: ObjectStatus[]) {
+      emittedSincePublish = false;
       return writer.publish(statuses);
     },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      if (resyncTimer) clearInterval(resyncTimer);
+      resyncTimer = undefined;
       await Promise.all([...reflectors.values()].map((r) => r.stop()));
       await elector?.stop();
     },
