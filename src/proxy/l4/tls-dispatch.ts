@@ -8,6 +8,8 @@
 //   - TLS listener, mode Terminate: as Passthrough, but TLS ends here (the listener's
 //     certificates) and the plaintext goes to the endpoint, re-encrypted when the backend's
 //     cluster has a BackendTLSPolicy.
+// A connection whose SNI matches no listener goes to the HTTP engine when the port has an HTTPS
+// listener (as on an HTTPS-only port), else it is rejected.
 // Everything that cannot be served — not TLS, no listener or route for the SNI, an invalid
 // backend's share of connections, no endpoints, an unreachable endpoint — is reset, as the spec's
 // "reject the connection" asks.
@@ -48,6 +50,12 @@ type ListenerPlan =
 interface TlsTable {
   port: string;
   listeners: HostnameTable<ListenerPlan>;
+  /**
+   * The port's first HTTPS listener, if any: a connection whose SNI (or lack of it) matches no
+   * listener goes to the HTTP engine through it, as it would on an HTTPS-only port (the engine
+   * picks a default certificate and routes by Host). Ports with only TLS listeners reject it.
+   */
+  httpsFallback: IRListener | undefined;
 }
 
 /** What a terminated connection does once its handshake completes, keyed on the raw socket. */
@@ -105,7 +113,8 @@ export class TlsDispatcher {
       return { hostnames: listener.hostname === undefined ? undefined : [listener.hostname], value: plan };
     });
     this.terminators.sweep();
-    return { port: port.name, listeners: new HostnameTable(plans) };
+    const httpsFallback = port.listeners.find((l) => l.protocol === 'HTTPS');
+    return { port: port.name, listeners: new HostnameTable(plans), httpsFallback };
   }
 
   /** Serves one accepted connection (for callers that own the listening socket). */
@@ -150,7 +159,8 @@ export class TlsDispatcher {
   }
 
   private dispatch(sock: net.Socket, hello: ClientHello): void {
-    const plan = this.table.listeners.match(hello.sni);
+    const t = this.table;
+    const plan: ListenerPlan | undefined = t.listeners.match(hello.sni) ?? (t.httpsFallback && { kind: 'https', listener: t.httpsFallback });
     if (plan === undefined) return rejectConnection(sock, this.labels(), 'no-listener', this.metrics, hello.sni);
     const listener = plan.listener.name;
     if (plan.kind === 'https') {

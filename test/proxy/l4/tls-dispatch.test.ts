@@ -38,6 +38,7 @@ describe('TLS port dispatch', () => {
       wild: ['*.example.com'],
       gw: ['term.example.com'],
       web: ['web.example.com'],
+      client: ['client.test'],
     });
     ca = certs.ca.cert;
     A = await tlsBackend('A', certs.leaf.a!);
@@ -234,6 +235,42 @@ describe('TLS port dispatch', () => {
     } finally {
       await d.close(0);
       httpsServer.close();
+    }
+  });
+
+  it('sends connections no listener matches to the HTTP engine when the port has an HTTPS listener', async () => {
+    const handed: string[] = [];
+    const p = port('tls', [
+      listener('web', 'HTTPS', { hostname: 'web.example.com' }),
+      listener('pass', 'TLS', { hostname: 'a.example.com', tlsRoutes: [l4Route('TLSRoute/ns/a', backends(['a', 1]))] }),
+    ]);
+    const { port: pp } = await start(p, {
+      onTerminate: (sock, l, hello) => {
+        handed.push(`${l.name} ${hello.sni ?? '-'}`);
+        sock.destroy();
+      },
+    });
+    assert.ok(await isRejected(tlsGreeting(pp, 'unknown.example.org', ca)));
+    assert.ok(await isRejected(tlsGreeting(pp, undefined, ca)));
+    assert.deepEqual(handed, ['ns/gw/web unknown.example.org', 'ns/gw/web -']);
+    assert.equal(await tlsGreeting(pp, 'a.example.com', ca), 'A');
+  });
+
+  it('Terminate mode with client validation: only clients with a certificate from the CA get through', async () => {
+    const t = terminatePort(false);
+    t.port.listeners[0]!.tls!.clientValidation = { caPem: ca, mode: 'AllowValidOnly' };
+    const d = new TlsDispatcher(t.port, t.clusters);
+    const { port: p } = await d.listen();
+    try {
+      const withCert = tls.connect({ host: '127.0.0.1', port: p, servername: 'term.example.com', ca, cert: certs.leaf.client!.cert, key: certs.leaf.client!.key });
+      assert.deepEqual(await readLines(withCert, 1), ['PLAIN']);
+      withCert.destroy();
+      const without = tls.connect({ host: '127.0.0.1', port: p, servername: 'term.example.com', ca });
+      without.on('error', () => {});
+      assert.deepEqual(await readLines(without, 1).catch(() => []), [], 'no greeting without a client certificate');
+      without.destroy();
+    } finally {
+      await d.close(0);
     }
   });
 
