@@ -63,11 +63,16 @@ function effectiveMatches(rule: any): any[] {
   return Array.isArray(rule.matches) ? rule.matches : [{ path: { type: 'PathPrefix', value: '/' } }];
 }
 
-function usesReplacePrefixMatch(filters: unknown, field: 'requestRedirect' | 'urlRewrite'): boolean {
-  return Array.isArray(filters) && filters.some((f) => f?.[field]?.path?.type === 'ReplacePrefixMatch' && f[field].path.replacePrefixMatch !== undefined);
+function replacePrefixFilters(filters: unknown, field: 'requestRedirect' | 'urlRewrite'): number {
+  if (!Array.isArray(filters)) return 0;
+  return filters.filter((f) => f?.[field]?.path?.type === 'ReplacePrefixMatch' && f[field].path.replacePrefixMatch !== undefined).length;
 }
 
-/** ReplacePrefixMatch needs exactly one match, of type PathPrefix, to know which prefix to replace. */
+/**
+ * ReplacePrefixMatch needs exactly one match, of type PathPrefix, to know which prefix to replace.
+ * The CRD's rule fires when exactly one filter (or exactly one backendRef) uses it — `exists_one`
+ * in CEL — and so does this one, to accept exactly what the API server accepts.
+ */
 const replacePrefixNeedsOnePrefixMatch: Rule = (rule, path) => {
   const matches = effectiveMatches(rule);
   // Each match's path defaults to PathPrefix "/", so a match without a path counts as one.
@@ -76,11 +81,11 @@ const replacePrefixNeedsOnePrefixMatch: Rule = (rule, path) => {
   const problems: Problem[] = [];
   for (const field of ['requestRedirect', 'urlRewrite'] as const) {
     const name = field === 'requestRedirect' ? 'RequestRedirect' : 'URLRewrite';
-    if (usesReplacePrefixMatch(rule.filters, field)) {
+    if (replacePrefixFilters(rule.filters, field) === 1) {
       problems.push({ field: childKey(path, 'matches'), message: `a ${name} filter with path.replacePrefixMatch requires exactly one match, of path type PathPrefix` });
     }
     const backendRefs: unknown[] = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
-    if (backendRefs.some((b: any) => usesReplacePrefixMatch(b?.filters, field))) {
+    if (backendRefs.filter((b: any) => replacePrefixFilters(b?.filters, field) === 1).length === 1) {
       problems.push({ field: childKey(path, 'matches'), message: `a backendRef's ${name} filter with path.replacePrefixMatch requires exactly one match, of path type PathPrefix` });
     }
   }
