@@ -13,8 +13,9 @@ import { Unavailable, type Target } from '../targets/types.ts';
 import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 const SIZES = [
-  { label: '1 MB', file: '1m.bin', bytes: 1 << 20, conns: 8 },
-  { label: '100 MB', file: '100m.bin', bytes: 100 << 20, conns: 2 },
+  { label: '1 MB', file: '1m.bin', bytes: 1 << 20, conns: 8, minS: 1 },
+  // A 100 MB body takes about a second each way here: give each point time for several.
+  { label: '100 MB', file: '100m.bin', bytes: 100 << 20, conns: 2, minS: 6 },
 ];
 const FLAT_MB = 50;
 
@@ -47,7 +48,7 @@ export async function runBodies(ctx: Context): Promise<ScenarioResult> {
         wrk: ctx.tools.wrk,
         url: `http://127.0.0.1:${port}/`,
         connections: c.size.conns,
-        durationS: ctx.durationS,
+        durationS: Math.max(ctx.durationS, c.size.minS),
         workDir: dir,
         timeoutS: 60,
         script: c.dir === 'down' ? rotateScript([{ host: down.host, path: `/r0/files/${c.size.file}` }]) : rotateScript([up], 'POST', c.size.bytes),

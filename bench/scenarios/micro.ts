@@ -32,16 +32,23 @@ function snapshotOf(n: number): Snapshot {
   return s;
 }
 
-/** Runs fn repeatedly for about budgetMs (bounded in count); returns nanoseconds per call. */
+/**
+ * Runs fn repeatedly for about budgetMs (bounded in count) in three rounds; returns nanoseconds per
+ * call of the fastest round: on a shared machine the fastest round is the one least disturbed.
+ */
 function nsPerOp(fn: (i: number) => void, budgetMs: number): number {
-  for (let i = 0; i < 1000; i++) fn(i); // warm-up
-  let ops = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < budgetMs && ops < 50_000_000) {
-    for (let i = 0; i < 1000; i++) fn(ops + i);
-    ops += 1000;
+  for (let i = 0; i < 10_000; i++) fn(i); // warm-up, so the optimised code is measured
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    let ops = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < budgetMs / 3 && ops < 50_000_000) {
+      for (let i = 0; i < 1000; i++) fn(ops + i);
+      ops += 1000;
+    }
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / ops);
   }
-  return ((performance.now() - t0) * 1e6) / ops;
+  return best;
 }
 
 export async function runMicro(ctx: Context): Promise<ScenarioResult> {
@@ -49,6 +56,8 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
   const checks: Check[] = [];
   const budget = ctx.quick ? 300 : 1000;
   const target = '10,000 routes translate + compile < 500 ms';
+  // Header handling first, on a small heap, before the route tables are built.
+  rows.push(...(await headerRows(ctx, budget)));
   let translate: (s: Snapshot, o: { controllerName: string; defaultAddress: string }) => { ir: IR };
   let Compiled: RouterCtor;
   let Reference: RouterCtor;
@@ -61,10 +70,11 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
   } catch (e) {
     const reason = `translator/router modules not loadable: ${(e as Error).message.split('\n')[0]}`;
     checks.push({ target, met: null, detail: reason });
-    const r = row('micro-benchmarks', '', 'lower');
+    const r = row('translate and route match', 'ms', 'lower');
     r.values.wicket = null;
     r.unavailable = { wicket: reason };
-    return { name: 'micro', title: 'Micro-benchmarks of the hot paths (in process)', rows: [r], checks };
+    rows.push(r);
+    return { name: 'micro', title: TITLE, rows, checks };
   }
   const opts = { controllerName: 'wicket.dev/gateway-controller', defaultAddress: '0.0.0.0' };
   let at10k: number | null = null;
@@ -96,6 +106,12 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
     ctx.log(`  ${n} routes: translate ${r1.values.wicket} ms, compile ${r2.values.wicket} ms, match ${r3.values.wicket} ns (reference ${r4.values.wicket ?? '—'} ns)`);
   }
   checks.push(at10k === null ? { target, met: null, detail: 'not measured' } : { target, met: at10k < 500, detail: `translate + router compile took ${round(at10k, 1)} ms (in process, one run, warmed up by the smaller sizes)` });
+  return { name: 'micro', title: TITLE, rows, checks };
+}
+
+const TITLE = 'Micro-benchmarks of the hot paths (in process, Wicket only)';
+
+async function headerRows(ctx: Context, budget: number): Promise<Row[]> {
   try {
     const h = await load<{ upstreamRequestHeaders: (raw: string[], info: unknown) => string[]; downstreamResponseHeaders: (raw: string[]) => string[] }>('../../src/proxy/headers.ts');
     const req = ['Host', 'h0.bench.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64)', 'Accept', 'text/html,application/xhtml+xml', 'Accept-Encoding', 'gzip, deflate, br', 'Accept-Language', 'en-GB,en;q=0.9', 'Connection', 'keep-alive', 'Cookie', 'a=1; b=2', 'X-Forwarded-For', '10.0.0.1', 'X-Request-Id', 'abc', 'Cache-Control', 'no-cache'];
@@ -105,13 +121,12 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
     const b = row('response headers down (7 headers)', 'ns/op', 'lower');
     a.values.wicket = round(nsPerOp(() => h.upstreamRequestHeaders(req, info), budget), 0);
     b.values.wicket = round(nsPerOp(() => h.downstreamResponseHeaders(res), budget), 0);
-    rows.push(a, b);
     ctx.log(`  headers: up ${a.values.wicket} ns, down ${b.values.wicket} ns`);
+    return [a, b];
   } catch (e) {
     const r = row('header handling', 'ns/op', 'lower');
     r.values.wicket = null;
     r.unavailable = { wicket: `src/proxy/headers.ts not loadable: ${(e as Error).message.split('\n')[0]}` };
-    rows.push(r);
+    return [r];
   }
-  return { name: 'micro', title: 'Micro-benchmarks of the hot paths (in process, Wicket only)', rows, checks };
 }

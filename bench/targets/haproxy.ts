@@ -1,8 +1,9 @@
 // HAProxy as a peer: config and map files generated from the manifests, master-worker mode in the
 // foreground, reloaded with SIGUSR2 to the master (the new worker takes over the listening sockets).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../lib/files.ts';
 import { join } from 'node:path';
-import { freePort, waitFor200 } from '../lib/net.ts';
+import { freePort, sleep, waitFor200 } from '../lib/net.ts';
 import { start, stop } from '../lib/proc.ts';
 import { haproxyConfig } from '../peers/haproxy.ts';
 import { peerTable } from '../peers/table.ts';
@@ -21,9 +22,9 @@ export async function startHaproxy(bin: string, o: TargetOptions, cpuCount: numb
   const write = (): number => {
     const t0 = performance.now();
     const f = haproxyConfig(peerTable(book.set), { workDir: dir, listenPort: port, threads });
-    writeFileSync(join(dir, 'exact.map'), f.exactMap);
-    writeFileSync(join(dir, 'prefix.map'), f.prefixMap);
-    writeFileSync(conf, f.config);
+    writeAtomic(join(dir, 'exact.map'), f.exactMap);
+    writeAtomic(join(dir, 'prefix.map'), f.prefixMap);
+    writeAtomic(conf, f.config);
     return performance.now() - t0;
   };
   const generateMs = write();
@@ -36,9 +37,25 @@ export async function startHaproxy(bin: string, o: TargetOptions, cpuCount: numb
     await stop(p);
     throw new Unavailable('haproxy', exit ?? `no 200 on ${o.probe.host}${o.probe.path} within ${o.startTimeoutMs} ms: ${p.tail()}`);
   }
+  // The master drops a SIGUSR2 that arrives while it is still busy with the previous reload, so
+  // each reload is confirmed from its log ("Reloading HAProxy") and the signal sent again if not.
+  let reloads = 0;
+  let buf = '';
+  p.child.stderr!.on('data', (b: Buffer) => {
+    buf = (buf + b.toString()).slice(-200);
+    const m = buf.match(/Reloading HAProxy/g);
+    if (m) {
+      reloads += m.length;
+      buf = buf.slice(buf.lastIndexOf('Reloading HAProxy') + 17);
+    }
+  });
   const reload = async (): Promise<void> => {
     write();
-    process.kill(p.pid, 'SIGUSR2');
+    const before = reloads;
+    for (let attempt = 0; attempt < 10 && reloads === before && !exit; attempt++) {
+      process.kill(p.pid, 'SIGUSR2');
+      for (let i = 0; i < 25 && reloads === before; i++) await sleep(20);
+    }
   };
   return {
     kind: 'haproxy',

@@ -1,6 +1,7 @@
 // nginx as a peer: config generated from the manifests, run in the foreground, reloaded with
 // SIGHUP to its master.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../lib/files.ts';
 import { join } from 'node:path';
 import { freePort, waitFor200 } from '../lib/net.ts';
 import { start, stop } from '../lib/proc.ts';
@@ -19,7 +20,7 @@ export async function startNginx(bin: string, o: TargetOptions): Promise<Target>
   const conf = join(dir, 'nginx.conf');
   const write = (): number => {
     const t0 = performance.now();
-    writeFileSync(conf, nginxConfig(peerTable(book.set), { workDir: dir, listenPort: port, workers: o.workers }));
+    writeAtomic(conf, nginxConfig(peerTable(book.set), { workDir: dir, listenPort: port, workers: o.workers }));
     return performance.now() - t0;
   };
   const generateMs = write();

@@ -1,7 +1,8 @@
 // Wicket in file mode: manifests written to a directory it watches (`wicket run -f DIR`), readiness
 // from the admin /readyz, then the probe route. Route changes are file writes (write a temporary
 // name, then rename, so the watcher never reads half a file) and removals.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { writeAtomic } from '../lib/files.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HTTPRoute } from '../../src/resources/types.ts';
@@ -13,12 +14,6 @@ import { Unavailable, type Target, type TargetOptions } from './types.ts';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHUNK = 500;
 let seq = 0;
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 function writeSet(dir: string, set: RouteSet): void {
   writeAtomic(join(dir, 'base.yaml'), toYaml([set.gatewayClass, set.gateway, ...set.services, ...set.endpointSlices]));
@@ -44,7 +39,8 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
   writeSet(manifests, o.set);
   const generateMs = performance.now() - t0g;
   const t0 = performance.now();
-  const args = ['src/cli/main.ts', 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`];
+  // Access logs off, as for the peers (they run with access_log off / no log target).
+  const args = ['src/cli/main.ts', 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
   const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: REPO, logFile: join(dir, 'wicket.log') });
   let exit: string | null = null;
   void p.exited.then((c) => (exit = `\`wicket run\` exited (${c}) before serving: ${p.tail().split('\n').slice(-3).join(' | ') || 'no output'}`));
