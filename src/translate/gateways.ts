@@ -87,14 +87,36 @@ export function listenerSockets(l: ListenerNode): string[] {
   return l.gateway.addresses.map((a) => socketName(a, l.spec.port, transport));
 }
 
+const SOCKET_KIND: Record<string, string> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
+
+/**
+ * Sockets claimed so far across Gateways (socket → the claiming listener). Gateways are finalized
+ * oldest first, so an older Gateway keeps a socket a newer one wants for another kind of traffic.
+ */
+export type SocketClaims = Map<string, ListenerNode>;
+
 /** Conflicts, socket availability, listener programming and the Gateway's own conditions. */
-export function finalizeGateway(node: GatewayNode, options: TranslateOptions): void {
+export function finalizeGateway(node: GatewayNode, options: TranslateOptions, claims: SocketClaims = new Map()): void {
   markConflicts(node.listeners);
   const unavailable = options.unavailableSockets ?? {};
   for (const l of node.listeners) {
-    if (l.protocol === null || l.acceptedCond) continue;
-    const bad = listenerSockets(l).find((s) => unavailable[s] !== undefined);
-    if (bad) l.acceptedCond = C.listenerPortUnavailable(bad, unavailable[bad]!);
+    if (l.protocol === null || l.acceptedCond || l.conflictedCond) continue;
+    const sockets = listenerSockets(l);
+    const bad = sockets.find((s) => unavailable[s] !== undefined);
+    if (bad) {
+      l.acceptedCond = C.listenerPortUnavailable(bad, unavailable[bad]!);
+      continue;
+    }
+    // Another Gateway on the same socket must carry the same kind of traffic (HTTP with HTTP,
+    // HTTPS/TLS with HTTPS/TLS); TCP and UDP sockets cannot be shared at all.
+    const taken = sockets.map((s) => [s, claims.get(s)] as const).find(
+      ([, other]) => other && other.gateway !== node && (SOCKET_KIND[other.protocol!] !== SOCKET_KIND[l.protocol!] || l.protocol === 'TCP' || l.protocol === 'UDP'),
+    );
+    if (taken) {
+      l.acceptedCond = C.listenerPortUnavailable(taken[0], `already used by listener ${taken[1]!.name}`);
+      continue;
+    }
+    if (!node.rejected && !node.notProgrammed && listenerRefsUsable(l)) for (const s of sockets) if (!claims.has(s)) claims.set(s, l);
   }
   const ownInvalid: string[] = [];
   let ownValid = 0;

@@ -97,6 +97,8 @@ export interface CompiledMatch {
   match: RouteMatch;
   filters: Filter[];
   backends: WeightedBackend[];
+  /** GRPCRoute matches: service and method lengths, which rank before the path rules. */
+  grpc?: { service: number; method: number };
 }
 
 export interface CompiledRule {

@@ -78,6 +78,7 @@ function compileRule(
       match: { path: grpcPath(m.method), headers, queryParams: [] },
       filters: f.filters,
       backends: weighted(backends, (bi) => backendFilters[bi] ?? []),
+      grpc: { service: m.method?.service?.length ?? 0, method: m.method?.method?.length ?? 0 },
     });
   }
   compileSession(rule, out, where);

@@ -8,7 +8,7 @@ import type { TranslateOptions, TranslateResult } from './api.ts';
 import { buildPolicyIndex } from './backend-tls.ts';
 import type { BackendContext } from './backends.ts';
 import { buildClasses } from './gateway-class.ts';
-import { buildGateways, finalizeGateway } from './gateways.ts';
+import { buildGateways, finalizeGateway, type SocketClaims } from './gateways.ts';
 import type { Graph, GatewayNode, PolicyNode, RouteNode } from './graph.ts';
 import { compileGRPCRoute } from './grpc-route.ts';
 import { compileHTTPRoute } from './http-route.ts';
@@ -31,7 +31,9 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const gatewayList = buildGateways(lookup, classes, options);
   const gateways = new Map<string, GatewayNode>(gatewayList.map((g) => [g.key, g]));
   const listenerSetList = attachListenerSets(lookup, gateways);
-  for (const gw of gatewayList) finalizeGateway(gw, options);
+  const claims: SocketClaims = new Map();
+  const byObj = new Map(gatewayList.map((g) => [g.obj, g]));
+  for (const obj of sortByAge([...byObj.keys()])) finalizeGateway(byObj.get(obj)!, options, claims);
   for (const ls of listenerSetList) finalizeListenerSet(ls);
   const parents: Parents = { gateways, listenerSets: new Map(listenerSetList.map((l) => [l.key, l])) };
 

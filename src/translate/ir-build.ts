@@ -124,7 +124,7 @@ function routeEntries(route: ListenerNode['attached'][number]['route']): Entry[]
         ...(rule.retry ? { retry: rule.retry } : {}),
         ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
       };
-      out.push({ rank: { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index }, rule: irRule });
+      out.push({ rank: { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index, ...(m.grpc ? { grpc: m.grpc } : {}) }, rule: irRule });
     }
   }
   entryCache.set(route, out);

@@ -139,3 +139,16 @@ test('GRPC method matches become path matches', () => {
   assert.deepEqual(grpcPath({ type: 'RegularExpression', service: 'a\\..*' }), { type: 'RegularExpression', value: '/a\\..*/[^/]+' });
   assert.deepEqual(grpcPath(undefined), { type: 'PathPrefix', value: '/' });
 });
+
+test('precedence between GRPCRoute matches: longest service, then method, then headers', () => {
+  const g = (service: number, method: number, headers = 0, ruleIndex = 0): RankedMatch => ({
+    match: { path: { type: 'PathPrefix', value: '/' }, headers: Array.from({ length: headers }, (_, i) => ({ name: `h${i}`, type: 'Exact' as const, value: 'v' })), queryParams: [] },
+    routeOrder: 0,
+    ruleIndex,
+    matchIndex: 0,
+    grpc: { service, method },
+  });
+  const items = { methodOnly: g(0, 4), serviceOnly: g(9, 0), both: g(9, 4), bothHeader: g(9, 4, 1), none: g(0, 0) };
+  const sorted = Object.entries(items).sort((a, b) => compareMatches(a[1], b[1])).map((e) => e[0]);
+  assert.deepEqual(sorted, ['bothHeader', 'both', 'serviceOnly', 'methodOnly', 'none']);
+});
