@@ -17,6 +17,7 @@ export { UdpProxy, type UdpProxyOptions } from './udp-proxy.ts';
 
 export interface L4Server {
   listen(): Promise<net.AddressInfo>;
+  address(): net.AddressInfo | null;
   update(port: IRPort, clusters: Readonly<Record<string, Cluster>>): void;
   close(deadlineMs?: number): Promise<void>;
 }

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import type { IRPort } from '../../ir/types.ts';
 import { ErrorCodes, WicketError } from '../../errors.ts';
+import { logger } from '../../log.ts';
 
 export function listenTcp(port: IRPort, onConnection: (sock: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -16,7 +17,7 @@ export function listenTcp(port: IRPort, onConnection: (sock: net.Socket) => void
     server.listen({ host: port.address, port: port.port }, () => {
       server.removeListener('error', onError);
       // Later accept errors (EMFILE and the like) must not crash the process.
-      server.on('error', () => {});
+      server.on('error', (err) => logger.warn('l4 accept error', { port: port.name, error: err }));
       resolve(server);
     });
   });

@@ -58,6 +58,12 @@ export class TcpProxy {
     return this.server.address() as net.AddressInfo;
   }
 
+  /** The bound address while listening (null before listen() and after close()). */
+  address(): net.AddressInfo | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a : null;
+  }
+
   /** Swaps in a new routing table; open connections keep their upstream. */
   update(port: IRPort, clusters: Readonly<Record<string, Cluster>>): void {
     this.portSpec = port;

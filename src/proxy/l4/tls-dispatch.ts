@@ -24,7 +24,7 @@ import { forward, rejectConnection, type ForwardTarget } from './forward.ts';
 import { HostnameTable } from './hostname-table.ts';
 import { listenTcp } from './listen.ts';
 import { L4Metrics, type ConnLabels } from './metrics.ts';
-import { reset } from './splice.ts';
+import { enabled, logger } from '../../log.ts';
 import type { L4ServerOptions } from './tcp-proxy.ts';
 import { TerminatorCache, type Terminator } from './tls-terminate.ts';
 
@@ -92,6 +92,12 @@ export class TlsDispatcher {
   async listen(): Promise<net.AddressInfo> {
     this.server = await listenTcp(this.portSpec, (sock) => this.handleConnection(sock));
     return this.server.address() as net.AddressInfo;
+  }
+
+  /** The bound address while listening (null before listen() and after close()). */
+  address(): net.AddressInfo | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a : null;
   }
 
   /** Swaps in a new table; open connections keep their listener, route and upstream. */
@@ -198,12 +204,13 @@ export class TlsDispatcher {
   }
 
   private onHandshakeFailed(err: Error, tlsSock: tls.TLSSocket): void {
+    // node:tls has sent its alert and destroys the socket itself; only count and log here.
     const raw = (tlsSock as unknown as { _parent?: WithPending })._parent;
-    const pending = raw?.[kPending];
-    const labels = pending?.labels ?? this.labels();
+    const labels = raw?.[kPending]?.labels ?? this.labels();
     if (raw !== undefined) delete raw[kPending];
-    rejectConnection(raw ?? tlsSock, labels, 'tls-handshake', this.metrics, err);
-    reset(tlsSock);
+    this.metrics.reject(labels, 'tls-handshake');
+    if (enabled('debug')) logger.debug('l4 TLS handshake failed', { ...labels, error: err });
+    tlsSock.destroy();
   }
 
   get openConnections(): number {

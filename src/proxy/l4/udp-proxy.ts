@@ -97,6 +97,11 @@ export class UdpProxy {
     });
   }
 
+  /** The bound address while listening (null before listen() and after close()). */
+  address(): AddressInfo | null {
+    return this.socket === null ? null : this.socket.address();
+  }
+
   /** Swaps in a new table: new sessions use it, open sessions keep their endpoint. */
   update(port: IRPort, clusters: Readonly<Record<string, Cluster>>): void {
     this.portSpec = port;
