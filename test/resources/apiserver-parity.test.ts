@@ -1,0 +1,185 @@
+// Differential test against a real kube-apiserver with the Gateway API CRDs installed (binaries
+// from the conformance harness: see test/kubernetes/control-plane.ts; skipped when they are not
+// built). Every document is sent as a server-side dry-run create with strict field validation,
+// and the API server's verdict (accepted or rejected) must be ours too:
+// - every document of our invalid-manifest catalogue (testdata/validate);
+// - a few hundred mutants of the Gateway API examples and conformance manifests — a field
+//   removed, a value swapped for an odd one, a list item repeated — made by a seeded generator,
+//   so a run is reproducible and a disagreement names the mutation that shows it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KINDS, isKnownKind } from '../../src/resources/kinds.ts';
+import { admitDocuments, collectManifestFiles } from '../../src/resources/load.ts';
+import { parseManifests, type ParsedDocument } from '../../src/resources/parse.ts';
+import type { Kind } from '../../src/resources/types.ts';
+import { maybeBuild, missingPrerequisite, startControlPlane, type ControlPlane } from '../kubernetes/control-plane.ts';
+import { conformanceModule, gatewayApiModule } from './gateway-api-module.ts';
+
+maybeBuild();
+const missing = missingPrerequisite();
+if (missing) console.log(`# API server parity tests skipped: ${missing}`);
+
+const PLURAL: Record<Kind, string> = {
+  GatewayClass: 'gatewayclasses',
+  Gateway: 'gateways',
+  ListenerSet: 'listenersets',
+  HTTPRoute: 'httproutes',
+  GRPCRoute: 'grpcroutes',
+  TLSRoute: 'tlsroutes',
+  TCPRoute: 'tcproutes',
+  UDPRoute: 'udproutes',
+  ReferenceGrant: 'referencegrants',
+  BackendTLSPolicy: 'backendtlspolicies',
+  Namespace: 'namespaces',
+  Service: 'services',
+  Secret: 'secrets',
+  ConfigMap: 'configmaps',
+  EndpointSlice: 'endpointslices',
+};
+
+let cp: ControlPlane;
+const namespaces = new Set(['default']);
+
+/** Does the API server accept this object on create? (dry run: nothing is stored) */
+async function apiVerdict(object: Record<string, any>): Promise<{ ok: boolean; message: string }> {
+  const kind = object['kind'] as Kind;
+  const apiVersion = object['apiVersion'] as string;
+  const ns = KINDS[kind].namespaced ? (typeof object['metadata']?.namespace === 'string' && object['metadata'].namespace !== '' ? object['metadata'].namespace : 'default') : undefined;
+  if (ns !== undefined && !namespaces.has(ns) && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) && ns.length <= 63) {
+    const res = await cp.client.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`namespace ${ns}: HTTP ${res.status}`);
+    namespaces.add(ns);
+  }
+  const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const path = `${prefix}${ns !== undefined ? `/namespaces/${ns}` : ''}/${PLURAL[kind]}`;
+  const res = await cp.client.request('POST', path, { body: object, query: { dryRun: 'All', fieldValidation: 'Strict' } });
+  if (res.status >= 500) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return { ok: res.status < 300, message: String((res.body as { message?: string } | undefined)?.message ?? res.status) };
+}
+
+function ourVerdict(doc: ParsedDocument): { ok: boolean; message: string } {
+  const { objects, diagnostics } = admitDocuments([doc]);
+  return { ok: objects.length === 1, message: diagnostics.map((d) => `${d.field ?? ''}: ${d.message}`).join('; ') };
+}
+
+function documentsOf(file: string, text = readFileSync(file, 'utf8')): ParsedDocument[] {
+  const substituted = text.replaceAll('{GATEWAY_CLASS_NAME}', 'wicket').replaceAll('{GATEWAY_CONTROLLER_NAME}', 'wicket.dev/gateway-controller');
+  return parseManifests(substituted, file).documents.filter((d) => isKnownKind(d.object['kind']) && KINDS[d.object['kind'] as Kind].apiVersions.includes(d.object['apiVersion'] as string));
+}
+
+async function disagreements(docs: { label: string; doc: ParsedDocument }[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const { label, doc } of docs) {
+    const ours = ourVerdict(doc);
+    const api = await apiVerdict(doc.object);
+    if (ours.ok !== api.ok) {
+      out.push(`${label}: API server ${api.ok ? 'accepts' : `rejects (${api.message})`}; Wicket ${ours.ok ? 'accepts' : `rejects (${ours.message})`}`);
+    }
+  }
+  return out;
+}
+
+// ---- a small seeded mutator -----------------------------------------------------------------
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const ODD_STRINGS = ['', 'UPPER.example.com', 'a b', '/x', 'x', '*', '*.example.com', '10.0.0.1', 'foo/bar', 'x'.repeat(254), '1h', '0s', 'example.com/custom', '-a', 'a..b', 'GET'];
+const ODD_NUMBERS = [0, -1, 1, 65535, 65536, 100, 101, 1000000, 1000001, 399, 600, 2 ** 31];
+
+interface Slot {
+  parent: any;
+  key: string | number;
+  path: string;
+}
+
+function slots(value: any, path: string, out: Slot[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      out.push({ parent: value, key: i, path: `${path}[${i}]` });
+      slots(v, `${path}[${i}]`, out);
+    });
+  } else if (value && typeof value === 'object') {
+    for (const k of Object.keys(value)) {
+      out.push({ parent: value, key: k, path: path ? `${path}.${k}` : k });
+      slots(value[k], path ? `${path}.${k}` : k, out);
+    }
+  }
+}
+
+/** One mutation of `object` (a deep copy), described; undefined when none applies. */
+function mutate(object: Record<string, any>, rand: () => number): { object: Record<string, any>; what: string } | undefined {
+  const copy = structuredClone(object);
+  const all: Slot[] = [];
+  slots(copy['spec'], 'spec', all);
+  if (all.length === 0) return undefined;
+  const slot = all[Math.floor(rand() * all.length)]!;
+  const current = slot.parent[slot.key];
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const r = rand();
+  let what: string;
+  if (r < 0.2) {
+    if (Array.isArray(slot.parent)) slot.parent.splice(slot.key as number, 1);
+    else delete slot.parent[slot.key];
+    what = `remove ${slot.path}`;
+  } else if (r < 0.35 && Array.isArray(current) && current.length > 0) {
+    current.push(structuredClone(current[0]));
+    what = `repeat ${slot.path}[0]`;
+  } else if (r < 0.45 && Array.isArray(current)) {
+    slot.parent[slot.key] = [];
+    what = `empty ${slot.path}`;
+  } else if (typeof current === 'number' || (r < 0.55 && typeof current !== 'string')) {
+    const v = pick(ODD_NUMBERS);
+    slot.parent[slot.key] = v;
+    what = `${slot.path} = ${v}`;
+  } else {
+    const v = pick(ODD_STRINGS);
+    slot.parent[slot.key] = v;
+    what = `${slot.path} = ${JSON.stringify(v).slice(0, 20)}`;
+  }
+  return { object: copy, what };
+}
+
+describe('validation agrees with a real API server', { skip: missing !== undefined }, () => {
+  before(async () => {
+    cp = await startControlPlane();
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  test('every document of the invalid-manifest catalogue gets the same verdict', async () => {
+    const root = join(import.meta.dirname, '..', '..', 'testdata', 'validate');
+    const docs = readdirSync(root)
+      .sort()
+      .flatMap((name) => documentsOf(join(root, name, 'in.yaml')).map((doc, i) => ({ label: `${name} #${i}`, doc })));
+    assert.ok(docs.length > 50);
+    assert.deepEqual(await disagreements(docs), []);
+  });
+
+  test('mutants of the upstream manifests get the same verdict', async () => {
+    const { files } = await collectManifestFiles([join(gatewayApiModule(), 'examples'), join(conformanceModule(), 'tests')]);
+    const seeds = files.flatMap((f) => documentsOf(f)).filter((d) => d.object['kind'] !== 'Service' && d.object['spec']);
+    const rand = prng(Number(process.env['WICKET_MUTATION_SEED'] ?? 2257));
+    const count = Number(process.env['WICKET_MUTANTS'] ?? 400);
+    const docs: { label: string; doc: ParsedDocument }[] = [];
+    for (let i = 0; i < count * 2 && docs.length < count; i++) {
+      const seed = seeds[Math.floor(rand() * seeds.length)]!;
+      const m = mutate(seed.object, rand);
+      if (!m) continue;
+      const label = `${seed.file.split('/').slice(-2).join('/')}:${seed.line} ${m.what}`;
+      docs.push({ label, doc: { ...seed, object: m.object } });
+    }
+    assert.deepEqual(await disagreements(docs), []);
+  });
+});
