@@ -56,11 +56,13 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
 
   const ports = new Map<string, CompiledPort>();
   for (const p of ir.ports) {
-    if (p.kind !== 'http' && p.kind !== 'tls') {
-      logger.warn('port kind not served yet', { port: p.name, kind: p.kind });
-      continue;
+    if (p.kind === 'http') ports.set(p.name, compilePort(p, clusters, deps, ctx));
+    else if (p.kind === 'tls') {
+      // The HTTP engine serves the HTTPS listeners of a TLS port; TLS listeners (passthrough or
+      // terminated TLSRoutes) belong to the layer-4 servers.
+      const https = p.listeners.filter((l) => l.protocol === 'HTTPS');
+      if (https.length > 0 || p.listeners.length === 0) ports.set(p.name, compilePort({ ...p, listeners: https }, clusters, deps, ctx));
     }
-    ports.set(p.name, compilePort(p, clusters, deps, ctx));
   }
   return { clusters, ports };
 }

@@ -2,14 +2,16 @@
 // (off the hot path), binds new sockets, swaps each port's compiled configuration in one
 // assignment, closes sockets that are no longer wanted gracefully, and reports sockets that could
 // not be bound. drain() is the SIGTERM path.
-import type { IR } from '../ir/types.ts';
+import type { IR, IRPort } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { defaultRegistry, type Registry } from '../metrics/registry.ts';
 import type { ApplyResult, DataPlane } from './api.ts';
 import { compileIR, type CompiledIR, type RouterKind } from './compile.ts';
 import { createHttp1Server } from './frontend/http1.ts';
 import { proxyMetrics, type ProxyMetrics } from './metrics.ts';
-import { PortSlot, type SlotEnv } from './port-slot.ts';
+import { L4Metrics } from './l4/index.ts';
+import { L4Slot } from './l4-slot.ts';
+import { PortSlot, type CompiledPort, type SlotEnv } from './port-slot.ts';
 import { SecureContextCache } from './tls/sni.ts';
 import { PoolRegistry } from './upstream/cluster.ts';
 
@@ -23,6 +25,27 @@ export interface DataPlaneOptions {
   /** Idle time of upstream keep-alive connections. */
   upstreamKeepAliveMs?: number;
   upstreamConnectTimeoutMs?: number;
+  /** Deadline for connections of a port removed by apply() (default 30 s). */
+  closeDeadlineMs?: number;
+}
+
+/**
+ * How a port is served: by the HTTP engine directly (HTTP, and TLS ports whose listeners are all
+ * HTTPS), or by the layer-4 servers (TCP, UDP, TLS ports with TLS listeners; their HTTPS
+ * listeners still reach the HTTP engine through the TLS dispatcher).
+ */
+type Mode = 'http' | 'l4';
+
+function modeOf(p: IRPort): Mode {
+  if (p.kind === 'http') return 'http';
+  if (p.kind === 'tls' && p.listeners.every((l) => l.protocol === 'HTTPS')) return 'http';
+  return 'l4';
+}
+
+type Served = { mode: 'http'; slot: PortSlot } | { mode: 'l4'; slot: L4Slot };
+
+function closeServed(s: Served, deadlineMs: number): Promise<void> {
+  return s.mode === 'l4' ? s.slot.close(deadlineMs) : s.slot.close();
 }
 
 export interface WicketDataPlane extends DataPlane {
@@ -35,7 +58,10 @@ export function createDataPlane(options: DataPlaneOptions = {}): WicketDataPlane
 }
 
 class DataPlaneImpl implements WicketDataPlane {
-  private readonly slots = new Map<string, PortSlot>();
+  private readonly slots = new Map<string, Served>();
+  private readonly l4Metrics: L4Metrics;
+  /** How long a removed port's connections may take to finish before they are cut. */
+  private readonly closeDeadlineMs: number;
   private readonly pools: PoolRegistry;
   private readonly tlsCache = new SecureContextCache();
   private readonly metrics: ProxyMetrics;
@@ -50,6 +76,8 @@ class DataPlaneImpl implements WicketDataPlane {
     this.metrics = proxyMetrics(options.registry ?? defaultRegistry);
     this.pools = new PoolRegistry({ keepAliveTimeoutMs: options.upstreamKeepAliveMs, connectTimeoutMs: options.upstreamConnectTimeoutMs });
     this.routerKind = options.router ?? 'compiled';
+    this.l4Metrics = new L4Metrics(options.registry ?? defaultRegistry);
+    this.closeDeadlineMs = options.closeDeadlineMs ?? 30_000;
     const active = this.metrics.activeRequests.labels();
     const errors = this.metrics.upstreamErrors;
     this.env = {
@@ -77,23 +105,41 @@ class DataPlaneImpl implements WicketDataPlane {
       throw err;
     }
     const failedSockets: Record<string, string> = {};
+    const wanted = new Set(ir.ports.map((p) => p.name));
+
+    // Close what is gone first (gracefully, without waiting): that also frees a socket whose
+    // port changes how it is served (e.g. a TLS port gaining a passthrough listener).
+    for (const [name, served] of this.slots) {
+      const p = ir.ports.find((x) => x.name === name);
+      if (!wanted.has(name) || p === undefined || modeOf(p) !== served.mode) {
+        this.slots.delete(name);
+        closeServed(served, this.closeDeadlineMs).catch(() => {});
+      }
+    }
 
     // Bind what is new, swap what exists.
     const binds: Promise<void>[] = [];
     for (const p of ir.ports) {
-      const cp = compiled.ports.get(p.name);
-      if (cp === undefined) continue;
+      const mode = modeOf(p);
+      const cp = compiled.ports.get(p.name) ?? null;
       const existing = this.slots.get(p.name);
-      if (existing !== undefined && existing.kind === p.kind) {
-        existing.compiled = cp;
-        if (p.kind === 'tls') this.refreshDefaultCert(existing);
+      if (existing !== undefined) {
+        if (existing.mode === 'l4') existing.slot.update(p, ir.clusters, cp === null ? null : this.httpSlot(p, cp));
+        else if (cp !== null) {
+          existing.slot.compiled = cp;
+          if (p.kind === 'tls') this.refreshDefaultCert(existing.slot);
+        }
         continue;
       }
-      const slot = new PortSlot(p.name, p.address, p.port, p.kind, cp, this.env, this.metrics.activeConnections.labels(p.name));
+      const served: Served =
+        mode === 'l4'
+          ? { mode, slot: new L4Slot(p, ir.clusters, this.l4Metrics, cp === null ? null : this.httpSlot(p, cp)) }
+          : { mode, slot: this.httpSlot(p, cp!) };
+      const bound = served.mode === 'l4' ? served.slot.listen() : served.slot.listen(createHttp1Server(served.slot));
       binds.push(
-        slot.listen(createHttp1Server(slot)).then((error) => {
+        bound.then((error) => {
           if (error === null) {
-            this.slots.set(p.name, slot);
+            this.slots.set(p.name, served);
           } else {
             failedSockets[p.name] = error;
             logger.warn('socket bind failed', { port: p.name, error });
@@ -103,18 +149,15 @@ class DataPlaneImpl implements WicketDataPlane {
     }
     await Promise.all(binds);
 
-    // Close what is gone (gracefully, without waiting here).
-    for (const [name, slot] of this.slots) {
-      if (!compiled.ports.has(name)) {
-        this.slots.delete(name);
-        slot.close().catch(() => {});
-      }
-    }
     this.current = compiled;
     this.pools.sweep();
     this.tlsCache.sweep();
     this.metrics.applies.labels('ok').inc();
     return { failedSockets };
+  }
+
+  private httpSlot(p: IRPort, cp: CompiledPort): PortSlot {
+    return new PortSlot(p.name, p.address, p.port, p.kind, cp, this.env, this.metrics.activeConnections.labels(p.name));
   }
 
   private refreshDefaultCert(slot: PortSlot): void {
@@ -125,9 +168,14 @@ class DataPlaneImpl implements WicketDataPlane {
 
   boundPorts(): Map<string, { address: string; port: number }> {
     const out = new Map<string, { address: string; port: number }>();
-    for (const [name, slot] of this.slots) {
-      const a = slot.server?.address();
-      if (a && typeof a === 'object') out.set(name, { address: a.address, port: a.port });
+    for (const [name, served] of this.slots) {
+      if (served.mode === 'l4') {
+        const a = served.slot.address();
+        if (a) out.set(name, a);
+      } else {
+        const a = served.slot.server?.address();
+        if (a && typeof a === 'object') out.set(name, { address: a.address, port: a.port });
+      }
     }
     return out;
   }
@@ -137,7 +185,7 @@ class DataPlaneImpl implements WicketDataPlane {
     await this.queue;
     const slots = [...this.slots.values()];
     this.slots.clear();
-    const closed = Promise.all(slots.map((s) => s.close()));
+    const closed = Promise.all(slots.map((s) => closeServed(s, deadlineMs)));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, deadlineMs), 'deadline');
@@ -145,7 +193,7 @@ class DataPlaneImpl implements WicketDataPlane {
     const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
     clearTimeout(timer);
     if (outcome === 'deadline') {
-      for (const s of slots) s.destroy();
+      for (const s of slots) s.slot.destroy();
       await closed;
     }
     await this.pools.closeAll(outcome === 'deadline');
