@@ -180,6 +180,19 @@ describe('TCP proxy', () => {
     assert.equal(proxy.openConnections, 0);
   });
 
+  it('reports a port it cannot bind as WICKET_ERR_BIND naming the port and the reason', async () => {
+    const taken = await listen(net.createServer());
+    cleanup.push(taken);
+    const p = { ...tcpPort(backends(['one', 1])), port: taken.port, name: `127.0.0.1:${taken.port}/tcp` };
+    const proxy = new TcpProxy(p, clusters());
+    await assert.rejects(proxy.listen(), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'WICKET_ERR_BIND');
+      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${taken.port}/tcp.*EADDRINUSE`));
+      return true;
+    });
+    await proxy.close(0);
+  });
+
   it('streams 50 MB both ways to a slow reader with bounded proxy memory (proxy in its own process)', async (t) => {
     const big = await tcpBackend('big', { greet: false });
     cleanup.push(big);
