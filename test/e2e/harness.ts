@@ -116,10 +116,14 @@ export class WicketProcess {
     t.after(() => p.kill());
     if (opts.adminPort) p.adminAddress = admin;
     else p.adminAddress = String((await p.waitForLog((l) => l.msg === 'admin listening', 'admin listening'))['address']);
-    if (opts.waitReady !== false) await eventually(async () => {
-      const res = await fetch(p.admin('/readyz'));
-      if (res.status !== 200) throw new Error(`readyz ${res.status}`);
-    }, 'wicket ready');
+    if (opts.waitReady !== false) {
+      await eventually(async () => {
+        const res = await fetch(p.admin('/readyz'));
+        if (res.status !== 200) throw new Error(`readyz ${res.status}`);
+      }, 'wicket ready', 30000).catch((err: Error) => {
+        throw new Error(`${err.message}\nwicket stderr:\n${p.stderr.slice(-4000)}`);
+      });
+    }
     return p;
   }
 
@@ -132,7 +136,7 @@ export class WicketProcess {
     return (await res.json()) as T;
   }
 
-  async waitForLog(pred: (l: LogLine) => boolean, what: string, timeoutMs = 15000): Promise<LogLine> {
+  async waitForLog(pred: (l: LogLine) => boolean, what: string, timeoutMs = 30000): Promise<LogLine> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const hit = this.logs.find(pred);
