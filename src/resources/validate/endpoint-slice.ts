@@ -50,7 +50,7 @@ export const endpointSliceBody = () => ({
       {
         addresses: list(str(), { minItems: 1, maxItems: 100, listType: 'set' }),
         conditions: obj({ ready: bool(), serving: bool(), terminating: bool() }),
-        hostname: str(),
+        hostname: str({ rules: [(h: string, path) => (nameProblem(h, 'dns-label') ? [{ field: path, message: `invalid hostname ${JSON.stringify(h)}: ${nameProblem(h, 'dns-label')}` }] : [])] }),
         nodeName: str(),
         zone: str(),
         targetRef: obj({}, { preserveUnknownFields: true }),
@@ -62,7 +62,7 @@ export const endpointSliceBody = () => ({
     { maxItems: 1000, listType: 'atomic' },
   ),
   ports: list(obj({ name: str(), protocol: str({ enum: ['TCP', 'UDP', 'SCTP'] }), port: int({ minimum: 1, maximum: 65535 }), appProtocol: str() }), {
-    maxItems: 100,
+    maxItems: 20000,
     listType: 'atomic',
     rules: [portsRule],
   }),

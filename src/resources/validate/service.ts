@@ -27,7 +27,8 @@ const portsRule: Rule = (ports: any[], path) => {
       const n = nameProblem(p.name, 'dns-label');
       if (n) problems.push({ field: childKey(at, 'name'), message: `invalid port name ${JSON.stringify(p.name)}: ${n}` });
     }
-    const t = portNameOrNumberProblem(p.targetPort);
+    // 0 and "" mean "the same as port": the API server fills them in before validating.
+    const t = p.targetPort === 0 || p.targetPort === '' ? undefined : portNameOrNumberProblem(p.targetPort);
     if (t) problems.push({ field: childKey(at, 'targetPort'), message: t });
   });
   problems.push(...uniqueBy(ports, path, (p) => (p?.name ? p.name : undefined), 'port name', 'name'));
