@@ -103,7 +103,15 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
     new StatusCounters(m, gateway, '', ''),
     durationChild(m, gateway, ''),
   );
+  const misdirected = new RuleRuntime(
+    NOT_FOUND_RULE,
+    { name: '', gateway, port: p.port },
+    { responders: [new DirectResponse(421)], requestSteps: [], responseSteps: [] },
+    [],
+    new StatusCounters(m, gateway, '', ''),
+    durationChild(m, gateway, ''),
+  );
   const tls = p.kind === 'tls' ? new SniSelector(p.listeners, ctx.tlsCache) : null;
   for (const e of tls?.errors ?? []) logger.warn('certificate not usable', { port: p.name, error: e });
-  return { scheme: p.kind === 'tls' ? 'https' : 'http', router, notFound, tls };
+  return { scheme: p.kind === 'tls' ? 'https' : 'http', router, notFound, misdirected, tls };
 }

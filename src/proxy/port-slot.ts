@@ -16,6 +16,8 @@ export interface CompiledPort {
   router: Router<RuleRuntime>;
   /** Answers requests no rule matches (404). */
   notFound: RuleRuntime;
+  /** Answers HTTPS requests whose Host picks another listener than their SNI did (421). */
+  misdirected: RuleRuntime;
   tls: SniSelector | null;
 }
 

@@ -180,6 +180,10 @@ for (const kind of KINDS) {
       assert.equal(router.match(req('example.com', '/')), 'any');
       assert.equal(router.match(req('other.org', '/')), 'any');
       assert.equal(router.match(req('', '/')), 'any');
+      assert.equal(router.listenerOf('foo.example.com'), 0);
+      assert.equal(router.listenerOf('a.b.bar.example.com'), 1);
+      assert.equal(router.listenerOf('x.example.com'), 2);
+      assert.equal(router.listenerOf('other.org'), 3);
     });
 
     test('virtual host inside the listener: most specific first, no fall-through to a less specific one', () => {

@@ -126,6 +126,14 @@ describe('TLS termination', () => {
     assert.equal((await tlsGet('foo.example.com', 'foo.example.com')).listener, 'foo');
     assert.equal((await tlsGet('x.other.net', 'x.other.net')).listener, 'any');
   });
+  test('a Host that picks another listener than the SNI did is misdirected (421)', async () => {
+    assert.equal((await tlsGet('foo.example.com', 'bar.example.com')).status, 421);
+    assert.equal((await tlsGet('bar.example.com', 'foo.example.com')).status, 421);
+    assert.equal((await tlsGet('bar.example.com', 'other.org')).status, 421);
+    // Same listener (the wildcard one) for both names: served.
+    assert.equal((await tlsGet('bar.example.com', 'baz.example.com')).status, 200);
+    assert.equal((await tlsGet('x.other.net', 'other.org')).status, 200);
+  });
   test('X-Forwarded-Proto is https', async () => {
     const seen = echo.seen.length;
     await tlsGet('foo.example.com', 'foo.example.com');

@@ -9,7 +9,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Downstream, DownstreamEvents } from '../downstream.ts';
 import { Exchange } from '../exchange.ts';
-import { makeHead } from '../request-head.ts';
+import { makeHead, normaliseHost } from '../request-head.ts';
 import type { PortSlot } from '../port-slot.ts';
 
 const kSlot = Symbol('wicket.slot');
@@ -109,12 +109,19 @@ function onRequest(this: SlotServer, req: IncomingMessage, res: ServerResponse):
     slot.port,
     typeof sock.servername === 'string' ? sock.servername : null,
   );
-  const rule = compiled.router.match(head) ?? compiled.notFound;
+  let rule = compiled.router.match(head) ?? compiled.notFound;
+  if (head.sni !== null && head.sni !== head.host && misdirected(compiled, head.sni, head.host)) rule = compiled.misdirected;
   const down = new Http1Downstream(req, res, slot);
   const x = new Exchange(head, down, rule, slot.env);
   down.events = x;
   slot.env.requestStarted();
   x.run();
+}
+
+/** SNI and Host must pick the same listener on an HTTPS port, else the request is misdirected. */
+function misdirected(compiled: PortSlot['compiled'], sni: string, host: string): boolean {
+  const router = compiled.router;
+  return router.listenerOf(normaliseHost(sni)) !== router.listenerOf(host);
 }
 
 function onConnection(this: SlotServer, socket: Socket): void {

@@ -101,22 +101,26 @@ class VHostIndex<R> {
 }
 
 export class CompiledRouter<R> implements Router<R> {
-  private readonly listeners = new HostTable<HostTable<VHostIndex<R>>>();
+  private readonly listeners = new HostTable<{ index: number; vhosts: HostTable<VHostIndex<R>> }>();
 
   constructor(port: IRPort, factory: RuleFactory<R>) {
-    for (const l of port.listeners) {
+    port.listeners.forEach((l, index) => {
       const vhosts = new HostTable<VHostIndex<R>>();
       for (const vh of l.virtualHosts ?? []) {
         vhosts.add(vh.hostname, new VHostIndex(vh, (i) => factory(vh.rules[i]!, vh, l)));
       }
-      this.listeners.add(l.hostname, vhosts);
-    }
+      this.listeners.add(l.hostname, { index, vhosts });
+    });
+  }
+
+  listenerOf(host: string): number {
+    return this.listeners.lookup(host)?.index ?? -1;
   }
 
   match(head: RequestHead): R | null {
-    const vhosts = this.listeners.lookup(head.host);
-    if (vhosts === undefined) return null;
-    const vh = vhosts.lookup(head.host);
+    const l = this.listeners.lookup(head.host);
+    if (l === undefined) return null;
+    const vh = l.vhosts.lookup(head.host);
     return vh === undefined ? null : vh.match(head);
   }
 }

@@ -41,6 +41,10 @@ export class ReferenceRouter<R> implements Router<R> {
     }));
   }
 
+  listenerOf(host: string): number {
+    return this.listeners.findIndex((l) => hostMatches(l.hostname, host));
+  }
+
   match(head: RequestHead): R | null {
     const listener = this.listeners.find((l) => hostMatches(l.hostname, head.host));
     if (listener === undefined) return null;

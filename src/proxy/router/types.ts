@@ -7,6 +7,11 @@ import type { RequestHead } from '../request-head.ts';
 export interface Router<R> {
   /** The rule serving this request, or null (answer 404). */
   match(head: RequestHead): R | null;
+  /**
+   * Position in the port's listener list of the listener serving this (normalised) host, or -1.
+   * HTTPS uses it to detect misdirected requests: SNI and Host must pick the same listener.
+   */
+  listenerOf(host: string): number;
 }
 
 export type RuleFactory<R> = (rule: RouteRule, vhost: VirtualHost, listener: IRListener) => R;
