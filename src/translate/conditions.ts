@@ -37,6 +37,8 @@ export const gatewayAddressNotUsable = (detail: string): Cond =>
 export const gatewayResolvedRefs = (): Cond => cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
 export const gatewayInvalidClientCertificateRef = (detail: string): Cond =>
   cond('ResolvedRefs', false, 'InvalidClientCertificateRef', detail);
+export const gatewayInsecureFrontendValidation = (): Cond =>
+  cond('InsecureFrontendValidationMode', true, 'ConfigurationChanged', 'Client certificate validation allows connections without a valid client certificate (AllowInsecureFallback)');
 export const gatewayRefNotPermitted = (detail: string): Cond => cond('ResolvedRefs', false, 'RefNotPermitted', detail);
 
 // ---- Listener -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { TranslateOptions } from './api.ts';
 import { parseClientCertificate } from './certificates.ts';
 import * as C from './conditions.ts';
 import { markConflicts } from './conflicts.ts';
+import { applyFrontendValidation } from './frontend-tls.ts';
 import type { ClassNode, GatewayNode, ListenerNode } from './graph.ts';
 import { buildListener, listenerRefsUsable } from './listeners.ts';
 import type { Lookup } from './lookup.ts';
@@ -96,7 +97,8 @@ const SOCKET_KIND: Record<string, string> = { HTTP: 'http', HTTPS: 'tls', TLS: '
 export type SocketClaims = Map<string, ListenerNode>;
 
 /** Conflicts, socket availability, listener programming and the Gateway's own conditions. */
-export function finalizeGateway(node: GatewayNode, options: TranslateOptions, claims: SocketClaims = new Map()): void {
+export function finalizeGateway(lookup: Lookup, node: GatewayNode, options: TranslateOptions, claims: SocketClaims = new Map()): void {
+  applyFrontendValidation(lookup, node);
   markConflicts(node.listeners);
   const unavailable = options.unavailableSockets ?? {};
   for (const l of node.listeners) {
@@ -141,4 +143,5 @@ export function finalizeGateway(node: GatewayNode, options: TranslateOptions, cl
     : (node.notProgrammed ?? C.gatewayProgrammed(node.addresses));
   node.conditions = [accepted, programmed];
   if (node.resolvedRefs) node.conditions.push(node.resolvedRefs);
+  if (node.insecureFrontend) node.conditions.push(node.insecureFrontend);
 }

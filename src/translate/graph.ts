@@ -36,6 +36,8 @@ export interface GatewayNode {
   /** spec.tls.backend.clientCertificateRef, when given. */
   clientCertificate?: { certPem: string; keyPem: string };
   resolvedRefs?: Cond;
+  /** InsecureFrontendValidationMode=True when a frontend validation allows insecure fallback. */
+  insecureFrontend?: Cond;
   accepted: boolean;
   conditions: Cond[];
 }
@@ -69,7 +71,11 @@ export interface ListenerNode {
   conflictedCond?: Cond;
   overlappingCond?: Cond;
   certificates: Certificate[];
+  /** A certificateRef that cannot be used: the listener then serves nothing. */
+  certProblem?: Cond;
   tlsMode?: 'Terminate' | 'Passthrough';
+  /** Client certificate validation from the Gateway's spec.tls.frontend. */
+  clientValidation?: { caPem: string; mode: 'AllowValidOnly' | 'AllowInsecureFallback' };
   /** Routes attached (accepted) through this listener, counted in attachedRoutes. */
   attached: Attachment[];
   /** True when the listener is in the IR. */

@@ -33,7 +33,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const listenerSetList = attachListenerSets(lookup, gateways);
   const claims: SocketClaims = new Map();
   const byObj = new Map(gatewayList.map((g) => [g.obj, g]));
-  for (const obj of sortByAge([...byObj.keys()])) finalizeGateway(byObj.get(obj)!, options, claims);
+  for (const obj of sortByAge([...byObj.keys()])) finalizeGateway(lookup, byObj.get(obj)!, options, claims);
   for (const ls of listenerSetList) finalizeListenerSet(ls);
   const parents: Parents = { gateways, listenerSets: new Map(listenerSetList.map((l) => [l.key, l])) };
 

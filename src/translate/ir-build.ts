@@ -46,6 +46,7 @@ function buildListener(l: ListenerNode): IRListener {
   if (l.hostname) out.hostname = l.hostname;
   if (l.protocol === 'HTTPS' || (l.protocol === 'TLS' && l.tlsMode === 'Terminate')) {
     out.tls = { mode: 'Terminate', certificates: l.certificates };
+    if (l.clientValidation) out.tls.clientValidation = l.clientValidation;
   } else if (l.protocol === 'TLS') {
     out.tls = { mode: 'Passthrough', certificates: [] };
   }

@@ -64,7 +64,10 @@ export function buildListener(
 
   const tlsProblem = checkTLS(lookup, spec, protocol, owner, namespace, node);
   if (tlsProblem?.type === 'Accepted') node.acceptedCond ??= tlsProblem;
-  else if (tlsProblem) problems.unshift(tlsProblem);
+  else if (tlsProblem) {
+    node.certProblem = tlsProblem;
+    problems.unshift(tlsProblem);
+  }
   node.resolvedRefsCond = problems[0] ?? C.listenerResolvedRefs();
   return node;
 }
@@ -140,8 +143,11 @@ function checkTLS(
   return problem;
 }
 
-/** True when the listener's references resolve well enough to serve (route kinds aside). */
+/**
+ * True when the listener's references resolve well enough to serve: its certificates. (Invalid
+ * route kinds only narrow supportedKinds; a partly invalid client CA list still validates with
+ * the CAs that resolve.)
+ */
 export function listenerRefsUsable(l: ListenerNode): boolean {
-  const r = l.resolvedRefsCond;
-  return !r || r.status === 'True' || r.reason === 'InvalidRouteKinds';
+  return !l.certProblem;
 }

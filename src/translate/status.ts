@@ -28,9 +28,8 @@ export function listenerConditions(l: ListenerNode): C.Cond[] {
   if (l.programmed) programmed = C.listenerProgrammed();
   else if (conflict) programmed = { ...C.listenerNotProgrammed(conflict.message), reason: conflict.reason };
   else if (accepted.status !== 'True') programmed = C.listenerNotProgrammed(`Listener is not accepted: ${accepted.message}`);
-  else if (l.resolvedRefsCond && l.resolvedRefsCond.status !== 'True' && l.resolvedRefsCond.reason !== 'InvalidRouteKinds') {
-    programmed = C.listenerNotProgrammed(`Unresolved references: ${l.resolvedRefsCond.message}`);
-  } else {
+  else if (l.certProblem) programmed = C.listenerNotProgrammed(`Unresolved references: ${l.certProblem.message}`);
+  else {
     programmed = C.listenerNotProgrammed(`Gateway ${l.gateway.key} is not ${l.gateway.accepted ? 'programmed' : 'accepted'}`);
   }
   const out = [accepted, programmed, l.resolvedRefsCond ?? C.listenerResolvedRefs()];
