@@ -28,6 +28,7 @@ export interface ForwardTarget {
  * mark, then TCP flow control).
  */
 export function forward(client: Duplex, target: ForwardTarget, labels: ConnLabels, ctx: ForwardContext, raw?: net.Socket): void {
+  (raw ?? (client as net.Socket)).setNoDelay?.(true); // relay small writes (handshakes, prompts) at once
   const early = () => {}; // errors before the splice: the close handler below covers them
   client.on('error', early);
   connectUpstream(target.endpoint, {

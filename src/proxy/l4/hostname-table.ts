@@ -8,7 +8,7 @@
 // (`a.example.com`, `a.b.example.com`) but not `example.com` itself, as for listener hostnames.
 
 export interface HostnameEntry<T> {
-  /** Lower-case patterns; absent or empty = matches any name. */
+  /** Lower-case patterns; absent, empty, or `*` = matches any name (and no name). */
   hostnames?: readonly string[];
   value: T;
 }
@@ -28,7 +28,9 @@ export class HostnameTable<T> {
       }
       for (const raw of e.hostnames) {
         const h = raw.toLowerCase();
-        if (h.startsWith('*.')) {
+        if (h === '*') {
+          if (any === undefined) any = e.value;
+        } else if (h.startsWith('*.')) {
           const suffix = h.slice(2);
           if (!this.wildcard.has(suffix)) this.wildcard.set(suffix, e.value);
         } else if (!this.exact.has(h)) {
@@ -55,11 +57,4 @@ export class HostnameTable<T> {
     }
     return this.any;
   }
-}
-
-/** Whether `pattern` (exact or `*.suffix`) matches `name`; both lower case. */
-export function hostnameMatches(pattern: string, name: string): boolean {
-  if (!pattern.startsWith('*.')) return pattern === name;
-  const suffix = pattern.slice(1); // `.example.com`
-  return name.length > suffix.length && name.endsWith(suffix);
 }

@@ -36,6 +36,16 @@ describe('HostnameTable (SNI precedence)', () => {
     assert.equal(new HostnameTable([{ hostnames: ['*.com'], value: 1 }]).match(undefined), undefined);
   });
 
+  it('treats `*` (the translator\'s "any hostname") like an entry without hostnames', () => {
+    const t = new HostnameTable([
+      { hostnames: ['a.example.com'], value: 'exact' },
+      { hostnames: ['*'], value: 'star' },
+    ]);
+    assert.equal(t.match('a.example.com'), 'exact');
+    assert.equal(t.match('b.example.com'), 'star');
+    assert.equal(t.match(undefined), 'star');
+  });
+
   it('on equal patterns the entry listed first wins', () => {
     const t = new HostnameTable([
       { hostnames: ['a.example.com'], value: 'first' },
