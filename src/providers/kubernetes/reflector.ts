@@ -163,7 +163,7 @@ export class Reflector {
     // No version served.
     if (this.state !== 'absent') logger.info('kubernetes kind not served; treating as empty', { kind: this.info.kind, retryMs: this.#opts.absentRetryMs });
     this.version = undefined;
-    this.#replace([]);
+    this.#store = new Map();
     this.#resourceVersion = '';
     this.state = 'absent';
     this.#opts.onChange();
