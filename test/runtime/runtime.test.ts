@@ -12,6 +12,10 @@ import { emptyIR, type IR } from '../../src/ir/types.ts';
 import type { Provider, SnapshotUpdate } from '../../src/providers/api.ts';
 import type { ObjectStatus, TranslateOptions } from '../../src/translate/api.ts';
 import type { Gateway } from '../../src/resources/types.ts';
+import { setLogSink } from '../../src/log.ts';
+
+// The loop logs every apply; keep the test output readable.
+setLogSink(() => {});
 
 class PushProvider implements Provider {
   push: (u: SnapshotUpdate) => void = () => {};

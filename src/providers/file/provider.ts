@@ -36,6 +36,9 @@ export interface FileProviderOptions {
   watch?: boolean;
 }
 
+/** How long a file that turned empty is given to finish being written before it counts as empty. */
+const EMPTY_RECHECK_MS = 50;
+
 interface FileState {
   text: string;
   /** Objects this file serves: the last good version of each. */
@@ -52,6 +55,7 @@ export class FileProvider implements Provider {
   #onUpdate: ((u: SnapshotUpdate) => void) | undefined;
   #lastEmitted = '';
   #statuses: ObjectStatus[] = [];
+  readonly #emptySeen = new Set<string>();
 
   constructor(opts: FileProviderOptions) {
     this.#opts = {
@@ -67,7 +71,11 @@ export class FileProvider implements Provider {
   async start(onUpdate: (update: SnapshotUpdate) => void): Promise<void> {
     this.#onUpdate = onUpdate;
     if (this.#opts.watch) {
-      this.#debouncer = debounce(() => this.#reload(), this.#opts.quietMs, this.#opts.maxDelayMs);
+      this.#debouncer = debounce(
+        () => this.#reload().catch((err: unknown) => logger.error('reading manifests failed; the last snapshot stays in force', { err: err as Error })),
+        this.#opts.quietMs,
+        this.#opts.maxDelayMs,
+      );
       this.#watcher = new DirectoryWatcher(() => this.#debouncer?.trigger());
     }
     await this.#reload();
@@ -113,6 +121,7 @@ export class FileProvider implements Provider {
       seen.add(file);
       const prev = this.#files.get(file);
       if (prev && prev.text === text) continue;
+      if (this.#looksMidWrite(file, text, prev)) continue;
       this.#files.set(file, this.#parseFile(file, text, prev));
     }
     for (const file of [...this.#files.keys()]) if (!seen.has(file)) this.#files.delete(file);
@@ -155,6 +164,26 @@ export class FileProvider implements Provider {
     } catch (err) {
       logger.error('snapshot consumer failed', { err: err as Error });
     }
+  }
+
+  /**
+   * Writing a file in place truncates it first: a read in between sees it empty, which would
+   * delete its objects for a moment. A file that had objects and is now empty is therefore read
+   * once more a little later, and only taken as empty if it still is.
+   */
+  #looksMidWrite(file: string, text: string, prev: FileState | undefined): boolean {
+    if (text.trim() !== '' || !prev || prev.objects.length === 0) {
+      this.#emptySeen.delete(file);
+      return false;
+    }
+    if (this.#emptySeen.has(file)) {
+      this.#emptySeen.delete(file);
+      return false;
+    }
+    this.#emptySeen.add(file);
+    const t = setTimeout(() => this.#debouncer?.trigger(), EMPTY_RECHECK_MS);
+    t.unref();
+    return true;
   }
 
   #parseFile(file: string, text: string, prev: FileState | undefined): FileState {

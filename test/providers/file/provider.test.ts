@@ -28,7 +28,7 @@ async function setup() {
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const provider = new FileProvider({ paths: [dir], quietMs: 10, maxDelayMs: 100, now: () => new Date((clock += 1000)) });
   const waitFor = async (pred: (u: SnapshotUpdate) => boolean, what: string) => {
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 1000; i++) {
       const last = updates.at(-1);
       if (last && pred(last)) return last;
       await new Promise((r) => setTimeout(r, 10));
@@ -149,4 +149,16 @@ test('the same object in two files: the first file wins, the second is reported'
   assert.equal(pathOf(u, 'dup'), '/one');
   assert.equal(u.diagnostics.length, 1);
   assert.equal(u.diagnostics[0]!.code, 'WICKET_ERR_DUPLICATE_OBJECT');
+});
+
+test('a file emptied on purpose removes its objects (after a short re-check)', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'a.yaml'), route('a', '/a'));
+  await writeFile(join(dir, 'b.yaml'), route('b', '/b'));
+  await provider.start((u) => updates.push(u));
+  await writeFile(join(dir, 'a.yaml'), '');
+  const u = await waitFor((x) => !names(x).includes('a'), 'emptied file drops its objects');
+  assert.deepEqual(names(u), ['b']);
+  assert.deepEqual(u.diagnostics, []);
 });
