@@ -132,6 +132,17 @@ describe('TLS port dispatch', () => {
     assert.equal(registry.sum('wicket_l4_rejected_total', { reason: 'bad-client-hello' }), 1);
   });
 
+  it('resets a client that does not finish its ClientHello in time', async () => {
+    const { port: p, registry } = await start(passthroughPort(), { helloTimeoutMs: 100 });
+    const outcome = await new Promise<string>((resolve) => {
+      const s = net.connect(p, '127.0.0.1', () => s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x80, 0x01])));
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      s.on('close', () => resolve('closed'));
+    });
+    assert.ok(['ECONNRESET', 'closed'].includes(outcome), outcome);
+    assert.equal(registry.sum('wicket_l4_rejected_total', { reason: 'hello-timeout' }), 1);
+  });
+
   it('rejects the invalid backend\'s share of connections, by weight, and all of a backend without endpoints', async () => {
     const { port: p, registry } = await start(passthroughPort());
     const results: string[] = [];
