@@ -82,10 +82,14 @@ function checkClientCertificate(lookup: Lookup, node: GatewayNode): void {
   node.resolvedRefs = C.gatewayResolvedRefs();
 }
 
-/** Sockets a listener binds: one per Gateway address. */
+const transportOf = (l: ListenerNode) => (l.protocol === 'UDP' ? 'udp' : 'tcp');
+
+/**
+ * Sockets a listener binds: one per Gateway address, `address:port/tcp|udp` (IPv6 in brackets;
+ * options.unavailableSockets is read in both spellings).
+ */
 export function listenerSockets(l: ListenerNode): string[] {
-  const transport = l.protocol === 'UDP' ? 'udp' : 'tcp';
-  return l.gateway.addresses.map((a) => socketName(a, l.spec.port, transport));
+  return l.gateway.addresses.map((a) => socketName(a, l.spec.port, transportOf(l)));
 }
 
 const SOCKET_KIND: Record<string, string> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
@@ -104,9 +108,11 @@ export function finalizeGateway(lookup: Lookup, node: GatewayNode, options: Tran
   for (const l of node.listeners) {
     if (l.protocol === null || l.acceptedCond || l.conflictedCond) continue;
     const sockets = listenerSockets(l);
-    const bad = sockets.find((s) => unavailable[s] !== undefined);
+    const bad = l.gateway.addresses
+      .map((a) => [socketName(a, l.spec.port, transportOf(l)), `${a}:${l.spec.port}/${transportOf(l)}`] as const)
+      .find(([bracketed, plain]) => unavailable[bracketed] !== undefined || unavailable[plain] !== undefined);
     if (bad) {
-      l.acceptedCond = C.listenerPortUnavailable(bad, unavailable[bad]!);
+      l.acceptedCond = C.listenerPortUnavailable(bad[0], unavailable[bad[0]] ?? unavailable[bad[1]]!);
       continue;
     }
     // Another Gateway on the same socket must carry the same kind of traffic (HTTP with HTTP,

@@ -3,10 +3,10 @@
 // after its own rules, the rules of the less specific hostnames that cover it, so "first vhost
 // that matches, then first rule that matches" is the spec's precedence); TLS listeners get SNI
 // routes; TCP/UDP listeners the oldest attached route.
-import type { IR, IRListener, IRPort, L4Route, PortKind, RouteRule, VirtualHost } from '../ir/types.ts';
+import type { Cluster, Filter, IR, IRListener, IRPort, L4Route, PortKind, RouteRule, VirtualHost, WeightedBackend } from '../ir/types.ts';
 import { IR_VERSION } from '../ir/types.ts';
 import { socketName } from './addresses.ts';
-import type { Graph, ListenerNode } from './graph.ts';
+import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { compareStrings } from './meta.ts';
@@ -14,15 +14,20 @@ import { compareMatches, type RankedMatch } from './precedence.ts';
 
 const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
 
+/** Maps a cluster name to the one a Gateway must use (its own flavour with a client certificate). */
+type Rename = (cluster: string) => string;
+
 export function buildIR(graph: Graph): IR {
   const ports = new Map<string, IRPort>();
   let seq = 0;
   const order = new Map<IRListener, number>();
+  const allClusters = new Map(graph.clusters);
   for (const gw of graph.gateways) {
     if (!gw.accepted) continue;
+    const rename = gw.clientCertificate ? clientCertRenamer(gw, allClusters) : undefined;
     for (const l of gw.listeners) {
       if (!l.programmed || !l.protocol) continue;
-      const irl = buildListener(l);
+      const irl = buildListener(l, rename);
       order.set(irl, seq++);
       const kind = KIND[l.protocol]!;
       for (const address of gw.addresses) {
@@ -37,11 +42,35 @@ export function buildIR(graph: Graph): IR {
     p.listeners.sort((a, b) => compareHostnameSpecificity(a.hostname, b.hostname) || order.get(a)! - order.get(b)!);
   }
   const clusters: IR['clusters'] = {};
-  for (const name of [...graph.clusters.keys()].sort(compareStrings)) clusters[name] = graph.clusters.get(name)!;
+  for (const name of [...allClusters.keys()].sort(compareStrings)) clusters[name] = allClusters.get(name)!;
   return { version: IR_VERSION, ports: [...ports.values()].sort((a, b) => compareStrings(a.name, b.name)), clusters };
 }
 
-function buildListener(l: ListenerNode): IRListener {
+/**
+ * A Gateway with spec.tls.backend.clientCertificateRef presents that certificate wherever it
+ * originates TLS: its TLS clusters get a copy named `<cluster>@<namespace>/<gateway>`.
+ */
+function clientCertRenamer(gw: GatewayNode, clusters: Map<string, Cluster>): Rename {
+  return (name) => {
+    const c = clusters.get(name);
+    if (!c?.tls) return name;
+    const renamed = `${name}@${gw.key}`;
+    if (!clusters.has(renamed)) clusters.set(renamed, { ...c, name: renamed, tls: { ...c.tls, clientCertificate: gw.clientCertificate! } });
+    return renamed;
+  };
+}
+
+function renameBackends(list: WeightedBackend[], rename: Rename | undefined): WeightedBackend[] {
+  if (!rename) return list;
+  return list.map((b) => ({ ...b, cluster: b.cluster === null ? null : rename(b.cluster), filters: renameFilters(b.filters, rename)! }));
+}
+
+function renameFilters(list: Filter[], rename: Rename | undefined): Filter[] {
+  if (!rename) return list;
+  return list.map((f) => (f.type === 'RequestMirror' && f.cluster ? { ...f, cluster: rename(f.cluster) } : f));
+}
+
+function buildListener(l: ListenerNode, rename: Rename | undefined): IRListener {
   const out: IRListener = { name: l.name, gateway: l.gateway.key, protocol: l.protocol! };
   if (l.hostname) out.hostname = l.hostname;
   if (l.protocol === 'HTTPS' || (l.protocol === 'TLS' && l.tlsMode === 'Terminate')) {
@@ -53,14 +82,14 @@ function buildListener(l: ListenerNode): IRListener {
   switch (l.protocol) {
     case 'HTTP':
     case 'HTTPS':
-      out.virtualHosts = virtualHosts(l);
+      out.virtualHosts = virtualHosts(l, rename);
       break;
     case 'TLS':
-      out.tlsRoutes = tlsRoutes(l);
+      out.tlsRoutes = tlsRoutes(l, rename);
       break;
     default: {
       const oldest = [...l.attached].sort((a, b) => a.route.order - b.route.order)[0];
-      if (oldest) out.l4Route = { route: oldest.route.id, backends: oldest.route.rules[0]!.matches[0]!.backends };
+      if (oldest) out.l4Route = { route: oldest.route.id, backends: renameBackends(oldest.route.rules[0]!.matches[0]!.backends, rename) };
     }
   }
   return out;
@@ -71,10 +100,10 @@ interface Entry {
   rule: RouteRule;
 }
 
-function virtualHosts(l: ListenerNode): VirtualHost[] {
+function virtualHosts(l: ListenerNode, rename: Rename | undefined): VirtualHost[] {
   const byHost = new Map<string, Entry[]>();
   for (const a of l.attached) {
-    const entries = routeEntries(a.route);
+    const entries = routeEntries(a.route, rename);
     for (const h of a.hostnames) {
       const list = byHost.get(h);
       if (list) list.push(...entries);
@@ -105,9 +134,15 @@ function coveringPatterns(h: string): string[] {
 }
 
 const entryCache = new WeakMap<object, Entry[]>();
+const renamedCache = new WeakMap<Rename, WeakMap<object, Entry[]>>();
 
-function routeEntries(route: ListenerNode['attached'][number]['route']): Entry[] {
-  const cached = entryCache.get(route);
+function routeEntries(route: ListenerNode['attached'][number]['route'], rename: Rename | undefined): Entry[] {
+  let cache = entryCache;
+  if (rename) {
+    cache = renamedCache.get(rename) ?? new WeakMap();
+    renamedCache.set(rename, cache);
+  }
+  const cached = cache.get(route);
   if (cached) return cached;
   const ruleName = (n?: string) => (n ? { ruleName: n } : {});
   const out: Entry[] = [];
@@ -119,8 +154,8 @@ function routeEntries(route: ListenerNode['attached'][number]['route']): Entry[]
         ...ruleName(rule.name),
         ...(route.kind === 'GRPCRoute' ? { grpc: true } : {}),
         match: m.match,
-        filters: m.filters,
-        backends: m.backends,
+        filters: renameFilters(m.filters, rename),
+        backends: renameBackends(m.backends, rename),
         ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
         ...(rule.retry ? { retry: rule.retry } : {}),
         ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
@@ -128,17 +163,18 @@ function routeEntries(route: ListenerNode['attached'][number]['route']): Entry[]
       out.push({ rank: { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index, ...(m.grpc ? { grpc: m.grpc } : {}) }, rule: irRule });
     }
   }
-  entryCache.set(route, out);
+  cache.set(route, out);
   return out;
 }
 
-function tlsRoutes(l: ListenerNode): L4Route[] {
+function tlsRoutes(l: ListenerNode, rename: Rename | undefined): L4Route[] {
   const terminate = l.tlsMode === 'Terminate';
   const entries: { h: string; order: number; r: L4Route }[] = [];
   for (const a of l.attached) {
     const route = a.route as L4RouteNode;
     const backends = terminate && route.terminatedBackends ? route.terminatedBackends : route.rules[0]!.matches[0]!.backends;
-    for (const h of a.hostnames) entries.push({ h, order: route.order, r: { route: route.id, hostnames: [h], backends } });
+    const served = terminate ? renameBackends(backends, rename) : backends;
+    for (const h of a.hostnames) entries.push({ h, order: route.order, r: { route: route.id, hostnames: [h], backends: served } });
   }
   entries.sort((a, b) => compareHostnameSpecificity(a.h, b.h) || a.order - b.order);
   return entries.map((e) => e.r);
