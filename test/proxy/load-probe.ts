@@ -44,7 +44,7 @@ if (role === '--backend') {
   const seconds = Number(process.argv[2] ?? 5);
   const conns = Number(process.argv[3] ?? 16);
   const self = new URL(import.meta.url).pathname;
-  const backend = fork(self, ['--backend']);
+  const backend = fork(self, ['--backend'], { execArgv: [] });
   const backendPort = await new Promise<number>((r) => backend.once('message', (m) => r(m as number)));
   const dp = createDataPlane({ registry: new Registry(), accessLog: false });
   const probe = createServer();
@@ -86,16 +86,20 @@ if (role === '--backend') {
   });
   const run = (p: number) =>
     new Promise<{ rps: number; failed: number }>((resolve) => {
-      const child = fork(self, ['--load', String(p), String(seconds), String(conns)]);
+      const child = fork(self, ['--load', String(p), String(seconds), String(conns)], { execArgv: [] });
       child.once('message', (m) => {
         resolve(m as { rps: number; failed: number });
         child.kill();
       });
     });
   const direct = await run(backendPort);
+  const cpu0 = process.cpuUsage();
   const proxied = await run(port);
+  const cpu = process.cpuUsage(cpu0);
+  // CPU the proxy process spent per proxied request: robust to a busy machine, unlike req/s.
+  const cpuPerRequestUs = Math.round((cpu.user + cpu.system) / (proxied.rps * seconds));
   console.log(
-    JSON.stringify({ seconds, conns, direct_rps: Math.round(direct.rps), proxy_rps: Math.round(proxied.rps), ratio: +(proxied.rps / direct.rps).toFixed(2), failed: direct.failed + proxied.failed }),
+    JSON.stringify({ seconds, conns, direct_rps: Math.round(direct.rps), proxy_rps: Math.round(proxied.rps), ratio: +(proxied.rps / direct.rps).toFixed(2), proxy_cpu_us_per_req: cpuPerRequestUs, failed: direct.failed + proxied.failed }),
   );
   await dp.drain(1000);
   backend.send('stop');

@@ -2,7 +2,7 @@
 // pool each, and the smooth weighted round robin that spreads requests over them. Pools are kept
 // in a registry keyed by endpoint and TLS settings, so an apply() that keeps an endpoint keeps its
 // warm connections; pools nobody uses any more are closed gracefully.
-import { Pool } from 'undici';
+import { H2CClient, Pool, type Dispatcher } from 'undici';
 import type { Cluster } from '../../ir/types.ts';
 import { SmoothWeightedRoundRobin } from './balancer.ts';
 import { tlsKey, upstreamConnectOptions } from './tls.ts';
@@ -12,7 +12,8 @@ export interface EndpointRuntime {
   readonly port: number;
   /** `address:port`, for logs and metrics. */
   readonly label: string;
-  readonly pool: Pool;
+  /** Keep-alive pool (HTTP/1.1) or one multiplexed HTTP/2 cleartext connection (h2c). */
+  readonly pool: Dispatcher;
 }
 
 export class ClusterRuntime {
@@ -71,14 +72,22 @@ export class PoolRegistry {
     let ep = this.pools.get(key);
     if (ep === undefined) {
       const scheme = cluster.tls ? 'https' : 'http';
-      const pool = new Pool(`${scheme}://${label}`, {
+      const common = {
         keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
         connectTimeout: this.options.connectTimeoutMs ?? 10_000,
         // Timeouts are the proxy's own (route timeouts); undici's defaults would cut long streams.
         headersTimeout: 0,
         bodyTimeout: 0,
-        ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
-      });
+      };
+      const pool: Dispatcher =
+        cluster.protocol === 'h2c' && !cluster.tls
+          ? new H2CClient(`http://${label}`, common)
+          : new Pool(`${scheme}://${label}`, {
+              ...common,
+              ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
+              // appProtocol h2c over TLS means HTTP/2 negotiated by ALPN.
+              ...(cluster.protocol === 'h2c' ? { allowH2: true } : {}),
+            });
       ep = { address, port, label, pool };
       this.pools.set(key, ep);
     }
