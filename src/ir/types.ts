@@ -24,7 +24,7 @@ export interface IR {
 export type PortKind = 'http' | 'tls' | 'tcp' | 'udp';
 
 export interface IRPort {
-  /** `address:port/kind`, unique in the IR and stable across translations. */
+  /** `address:port/kind` (IPv6 addresses in brackets), unique in the IR and stable across translations. */
   name: string;
   address: string;
   port: number;
@@ -95,6 +95,7 @@ export interface RouteRule {
    * redirect filter means "answer 500" (no valid backend).
    */
   backends: WeightedBackend[];
+  /** Milliseconds; 0 means no timeout (the spec's `0s`), absent means the proxy's default. */
   timeouts?: { requestMs?: number; backendRequestMs?: number };
   retry?: { codes: number[]; attempts: number; backoffMs: number };
   sessionPersistence?: { type: 'Cookie' | 'Header'; name: string; absoluteTimeoutMs?: number; lifetime?: 'Session' | 'Permanent' };
@@ -162,9 +163,19 @@ export interface L4Route {
 }
 
 export interface Cluster {
-  /** `namespace/service:port`, or with a BackendTLSPolicy: `namespace/service:port/tls`. */
+  /**
+   * `namespace/service:port`, or with a BackendTLSPolicy: `namespace/service:port/tls`. When a
+   * route kind speaks something other than the port's appProtocol implies, the protocol is added
+   * (`…:port/tcp` for TCPRoute/TLSRoute, `/udp`, `/h2c` for GRPCRoute; `…:port/tcp/tls` for a
+   * terminated TLSRoute re-encrypting); a Gateway presenting a client certificate gets its own copy
+   * of a TLS cluster, `…/tls@namespace/gateway`. Names are opaque keys to the proxy.
+   */
   name: string;
-  /** How to speak to the endpoints, from the Service port's appProtocol. */
+  /**
+   * How to speak to the endpoints, from the Service port's appProtocol (GRPCRoute: h2c). With
+   * `tls` set, http1/h2c/ws run over TLS (HTTP/2 negotiated by ALPN for h2c) and `tls` means a raw
+   * byte stream wrapped in TLS.
+   */
   protocol: 'http1' | 'h2c' | 'ws' | 'tcp' | 'udp' | 'tls';
   /** Ready endpoints. Empty means the Service exists but nothing can serve: answer 503. */
   endpoints: Endpoint[];
