@@ -4,11 +4,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isWicketError } from '../errors.ts';
 import { logger, setLogLevel } from '../log.ts';
-import { FileProvider } from '../providers/file/provider.ts';
 import { HELP, parseCommandLine, type ParsedCommand } from './args.ts';
-import { createKubernetesProvider } from './components.ts';
-import { quickstart } from './quickstart.ts';
-import { serve } from './serve.ts';
 import { validate } from './validate.ts';
 import { VERSION } from './version.ts';
 
@@ -33,13 +29,17 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'validate':
         return await validate(cmd.files, stdout);
-      case 'quickstart':
+      // Serving pulls in the translator and the proxy; they load only when a command serves.
+      case 'quickstart': {
+        const { quickstart } = await import('./quickstart.ts');
         return await quickstart(cmd.flags, stdout);
+      }
       case 'run': {
+        const { serve } = await import('./serve.ts');
         const provider =
           cmd.files.length > 0
-            ? new FileProvider({ paths: cmd.files })
-            : await createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
+            ? new (await import('../providers/file/provider.ts')).FileProvider({ paths: cmd.files })
+            : await (await import('./components.ts')).createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
         return await serve(provider, cmd.flags);
       }
     }
