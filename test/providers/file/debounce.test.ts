@@ -1,0 +1,60 @@
+// The reload debouncer: a burst collapses into one run, a steady storm still runs (max delay), and
+// runs never overlap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { debounce } from '../../../src/providers/file/debounce.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a burst of triggers runs once, after the burst', async () => {
+  let runs = 0;
+  const d = debounce(async () => void runs++, 30, 10_000);
+  for (let i = 0; i < 20; i++) d.trigger();
+  assert.equal(runs, 0);
+  await d.idle();
+  assert.equal(runs, 1);
+  d.close();
+});
+
+test('a storm that never goes quiet still runs, bounded by the max delay', async () => {
+  let runs = 0;
+  const d = debounce(async () => void runs++, 50, 60);
+  // Triggers every 5 ms for 20 rounds of the quiet window: without the max delay it would never run.
+  const until = Date.now() + 1000;
+  while (Date.now() < until && runs === 0) {
+    d.trigger();
+    await sleep(5);
+  }
+  assert.ok(runs >= 1, 'ran during the storm');
+  await d.idle();
+  d.close();
+});
+
+test('runs never overlap; a trigger during a run schedules exactly one more', async () => {
+  let active = 0;
+  let maxActive = 0;
+  let runs = 0;
+  let release: () => void = () => {};
+  const d = debounce(
+    async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      runs++;
+      if (runs === 1) await new Promise<void>((r) => (release = r));
+      active--;
+    },
+    1,
+    10,
+  );
+  d.trigger();
+  while (runs === 0) await sleep(2);
+  for (let i = 0; i < 5; i++) {
+    d.trigger();
+    await sleep(3);
+  }
+  release();
+  await d.idle();
+  assert.equal(maxActive, 1);
+  assert.equal(runs, 2);
+  d.close();
+});
