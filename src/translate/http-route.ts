@@ -24,7 +24,8 @@ export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policies
     parents: [],
   };
   const problems: C.Cond[] = [];
-  (route.spec?.rules ?? []).forEach((rule, i) => {
+  // The CRD defaults an absent rules list to one rule matching every path (with no backends: 500).
+  (route.spec?.rules ?? [{}]).forEach((rule, i) => {
     node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed));
   });
   summarizeRoute(node, problems);
@@ -110,7 +111,8 @@ function compileTimeouts(rule: HTTPRouteRule, out: CompiledRule, where: string):
     timeouts[field === 'request' ? 'requestMs' : 'backendRequestMs'] = ms;
   }
   const { requestMs, backendRequestMs } = timeouts;
-  if (requestMs && backendRequestMs !== undefined && (backendRequestMs === 0 || backendRequestMs > requestMs)) {
+  // As the CRD's rule: with a non-zero request timeout, backendRequest must not exceed it.
+  if (requestMs && backendRequestMs !== undefined && backendRequestMs > requestMs) {
     out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.timeouts: backendRequest must not exceed request` };
     return;
   }
