@@ -102,7 +102,7 @@ function checkTLS(
 ): C.Cond | undefined {
   const tls = spec.tls;
   if (protocol === 'HTTP' || protocol === 'TCP' || protocol === 'UDP') {
-    return tls ? C.listenerUnsupportedValue(`tls must not be set on a ${protocol} listener`) : undefined;
+    return tls ? C.listenerUnsupportedValue(`tls must not be set on ${protocol} listeners`) : undefined;
   }
   const mode = tls?.mode ?? 'Terminate';
   node.tlsMode = mode;

@@ -71,7 +71,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
     if (attachments.length === 0) {
       parent.accepted = hostnameMiss
         ? C.routeNoMatchingListenerHostname()
-        : C.routeNotAllowedByListeners(`No listener of ${owner}${ref.sectionName ? ` (sectionName ${ref.sectionName})` : ''} allows a ${route.kind} from namespace ${route.namespace}`);
+        : C.routeNotAllowedByListeners(`No listener of ${owner}${ref.sectionName ? ` (sectionName ${ref.sectionName})` : ''} allows ${route.kind}s from namespace ${route.namespace}`);
       continue;
     }
     if (route.invalid) {
