@@ -36,6 +36,8 @@ export interface ForwardInfo {
   remoteAddress: string;
   scheme: 'http' | 'https';
   authority: string;
+  /** Proxying a protocol upgrade (WebSocket): keep Upgrade and send `Connection: upgrade`. */
+  upgrade?: boolean;
 }
 
 /**
@@ -50,6 +52,10 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!.toLowerCase();
     if (n === 'connection') hasConnection = true;
+    if (n === 'upgrade' && info.upgrade === true) {
+      out.push(raw[i]!, raw[i + 1]!);
+      continue;
+    }
     // `expect` is answered by the front end itself (and undici refuses to send it).
     if (HOP_BY_HOP.has(n) || FORWARDED_SET.has(n) || n === 'expect') continue;
     if (n === 'x-forwarded-for') {
@@ -58,7 +64,12 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
     }
     out.push(raw[i]!, raw[i + 1]!);
   }
-  if (hasConnection) removeNamed(out, connectionTokens(raw, null));
+  if (hasConnection) {
+    const named = connectionTokens(raw, null);
+    if (info.upgrade === true) named?.delete('upgrade');
+    removeNamed(out, named);
+  }
+  if (info.upgrade === true) out.push('connection', 'upgrade');
   out.push(
     'x-forwarded-for',
     xff === null ? info.remoteAddress : `${xff}, ${info.remoteAddress}`,

@@ -5,12 +5,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Downstream, DownstreamEvents } from '../downstream.ts';
 import { Exchange } from '../exchange.ts';
 import { makeHead, normaliseHost } from '../request-head.ts';
 import type { PortSlot } from '../port-slot.ts';
+import { proxyUpgrade } from './upgrade.ts';
 
 const kSlot = Symbol('wicket.slot');
 const kDown = Symbol('wicket.downstream');
@@ -124,6 +125,24 @@ function misdirected(compiled: PortSlot['compiled'], sni: string, host: string):
   return router.listenerOf(normaliseHost(sni)) !== router.listenerOf(host);
 }
 
+function onUpgrade(this: SlotServer, req: IncomingMessage, socket: Duplex, early: Buffer): void {
+  const slot = this[kSlot];
+  const compiled = slot.compiled;
+  const sock = req.socket as Socket & Partial<TLSSocket>;
+  const head = makeHead(
+    req.method ?? 'GET',
+    compiled.scheme,
+    req.url ?? '/',
+    req.rawHeaders,
+    sock.remoteAddress ?? '',
+    slot.port,
+    typeof sock.servername === 'string' ? sock.servername : null,
+  );
+  let rule = compiled.router.match(head) ?? compiled.notFound;
+  if (head.sni !== null && head.sni !== head.host && misdirected(compiled, head.sni, head.host)) rule = compiled.misdirected;
+  proxyUpgrade(head, req, socket, early, rule);
+}
+
 function onConnection(this: SlotServer, socket: Socket): void {
   this[kSlot].track(socket);
 }
@@ -165,6 +184,7 @@ export function createHttp1Server(slot: PortSlot): Server {
   }
   (server as SlotServer)[kSlot] = slot;
   server.on('request', onRequest);
+  server.on('upgrade', onUpgrade);
   server.on(slot.kind === 'tls' ? 'secureConnection' : 'connection', onConnection);
   server.on('clientError', onClientError);
   return server;

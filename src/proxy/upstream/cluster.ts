@@ -5,7 +5,7 @@
 import { H2CClient, Pool, type Dispatcher } from 'undici';
 import type { Cluster } from '../../ir/types.ts';
 import { SmoothWeightedRoundRobin } from './balancer.ts';
-import { tlsKey, upstreamConnectOptions } from './tls.ts';
+import { tlsKey, upstreamConnectOptions, type UpstreamConnectOptions } from './tls.ts';
 
 export interface EndpointRuntime {
   readonly address: string;
@@ -22,12 +22,15 @@ export class ClusterRuntime {
   readonly endpoints: EndpointRuntime[];
   /** SNI to send, or null for plain text. */
   readonly servername: string | null;
+  /** TLS settings for raw connections (upgrades), or null for plain text. */
+  readonly tls: UpstreamConnectOptions | null;
   private readonly rr: SmoothWeightedRoundRobin<EndpointRuntime>;
 
   constructor(cluster: Cluster, pools: PoolRegistry) {
     this.name = cluster.name;
     this.protocol = cluster.protocol;
     this.servername = cluster.tls?.serverName ?? null;
+    this.tls = cluster.tls ? upstreamConnectOptions(cluster.tls) : null;
     this.endpoints = cluster.endpoints.map((e) => pools.endpoint(e.address, e.port, cluster));
     this.rr = new SmoothWeightedRoundRobin(
       cluster.endpoints.map((e, i) => ({ item: this.endpoints[i]!, weight: e.weight })),
