@@ -41,6 +41,8 @@ export class Reflector {
   #stopped = false;
   #failures = 0;
   #watch: AbortController | undefined;
+  /** Ends the current watch wait at once (stop() while a watch is still connecting). */
+  #endWatch: (() => void) | undefined;
   /** Aborted by stop(): ends an in-flight list at once. */
   #abort = new AbortController();
   #sleepTimer: NodeJS.Timeout | undefined;
@@ -77,6 +79,7 @@ export class Reflector {
     this.#stopped = true;
     this.#abort.abort();
     this.#watch?.abort();
+    this.#endWatch?.();
     this.#wakeUp();
     await this.#loop;
     this.#loop = undefined;
@@ -189,8 +192,13 @@ export class Reflector {
 
   #watchOnce(): Promise<'gone' | 'ended' | 'error'> {
     const version = this.version!;
-    return new Promise((resolve) => {
+    return new Promise<'gone' | 'ended' | 'error'>((settle) => {
       let gone = false;
+      const resolve = (v: 'gone' | 'ended' | 'error') => {
+        this.#endWatch = undefined;
+        settle(v);
+      };
+      this.#endWatch = () => resolve('ended');
       const onEvent = (type: string, obj: any) => {
         if (type === 'ERROR') {
           if (obj?.code === 410) gone = true;
