@@ -3,7 +3,7 @@
 // per scenario with Wicket's ratios against the peers and the issue's targets as met / not met,
 // and writes bench/results/<date>-<machine>.json and a PNG drawn from it.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { installTools } from './lib/install.ts';
 import { describeMachine, resultName } from './lib/machine.ts';
@@ -32,14 +32,15 @@ const SCENARIOS: Record<string, { about: string; run: (ctx: Context) => Promise<
   micro: { about: 'translate, router compile, route match, header handling (in process)', run: runMicro },
 };
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --scenario NAME[,NAME…]] [-- --duration SECONDS]
+const USAGE = `usage: npm run bench [-- --quick] [-- --scenario NAME[,NAME…]] [-- --duration SECONDS] [-- --nice N]
 scenarios:
 ${Object.entries(SCENARIOS)
   .map(([k, s]) => `  ${k.padEnd(12)} ${s.about}`)
   .join('\n')}`;
 
-function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durationS?: number } {
+function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durationS?: number; nice: number } {
   let quick = false;
+  let nice = 0;
   const scenarios: string[] = [];
   let durationS: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -55,17 +56,23 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durat
     } else if (a === '--duration') {
       durationS = Number(argv[++i]);
       if (!(durationS > 0 && durationS <= 60)) throw new Error('--duration must be 1–60 seconds');
+    } else if (a === '--nice') {
+      nice = Number(argv[++i]);
+      if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error('--nice must be an integer from -20 to 19');
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  return { quick, scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), durationS };
+  return { quick, scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), durationS, nice };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const tools = installTools();
+  // Every process the bench starts inherits this priority: on a machine shared with other work, a
+  // negative value keeps the measured processes from being starved by it (root only).
+  if (args.nice !== 0) setPriority(0, args.nice);
   const machine = describeMachine(tools, REPO);
   const workRoot = join(REPO, 'bench', '.work', 'run');
   rmSync(workRoot, { recursive: true, force: true });
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     mode: args.quick ? 'quick' : 'full',
+    nice: args.nice,
     durationPerPointS: ctx.durationS,
     machine,
     scenarios: results.map((s) => ({ ...s, rows: s.rows.map((r) => ({ ...r, wicketRatios: ratios(r) })) })),

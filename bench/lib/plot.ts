@@ -54,7 +54,7 @@ export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pn
       `set title "Convergence: change → first 200 (${p50?.metric.replace(/^p50, /, '') ?? ''})"`,
       'set style data histograms; set style histogram clustered gap 1; set style fill solid 0.8 border -1',
       'unset logscale; set logscale y; set xlabel ""; set ylabel "ms (log)"; set yrange [*:*]; set key top left',
-      `plot "${f}" using 2:xtic(1) title "p50", "" using 3 title "p99"`,
+      `plot "${f}" using 2:xtic(1) title col, "" using 3 title col`,
     );
   }
   if (panels.length === 0) return;

@@ -22,6 +22,8 @@ export interface Target {
   removeRoute(name: string): Promise<void>;
   /** Replaces the whole route table at once. */
   replaceAll(set: RouteSet): Promise<void>;
+  /** Wicket: its own figure for the last configuration, snapshot → serving (translate + apply). */
+  lastApplyMs?: () => Promise<number | null>;
   /** Exit reason if the process died, else null. */
   died(): string | null;
   stop(): Promise<void>;

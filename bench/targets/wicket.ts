@@ -72,7 +72,19 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
     addRoute: async (r: HTTPRoute) => writeAtomic(routeFile(r.metadata.name), toYaml([r])),
     removeRoute: async (name: string) => rmSync(routeFile(name), { force: true }),
     replaceAll: async (set: RouteSet) => writeSet(manifests, set),
+    lastApplyMs: () => lastApplyMs(adminPort),
     died: () => exit,
     stop: () => stop(p),
   };
+}
+
+/** Reads `wicket_config_last_apply_duration_seconds` from the admin /metrics; null if absent. */
+async function lastApplyMs(adminPort: number): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const m = /^wicket_config_last_apply_duration_seconds(?:\{[^}]*\})?\s+([\d.eE+-]+)/m.exec(await res.text());
+    return m ? Math.round(Number(m[1]) * 1e5) / 100 : null;
+  } catch {
+    return null;
+  }
 }
