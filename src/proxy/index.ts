@@ -111,7 +111,10 @@ class DataPlaneImpl implements WicketDataPlane {
     // port changes how it is served (e.g. a TLS port gaining a passthrough listener).
     for (const [name, served] of this.slots) {
       const p = ir.ports.find((x) => x.name === name);
-      if (!wanted.has(name) || p === undefined || modeOf(p) !== served.mode) {
+      const cp = compiled.ports.get(name);
+      // Whether the server asks for client certificates is fixed when it is created.
+      const certAsk = served.mode === 'http' && cp !== undefined && (cp.tls?.requestClientCert ?? false) !== (served.slot.compiled.tls?.requestClientCert ?? false);
+      if (!wanted.has(name) || p === undefined || modeOf(p) !== served.mode || certAsk) {
         this.slots.delete(name);
         closeServed(served, this.closeDeadlineMs).catch(() => {});
       }
@@ -161,9 +164,12 @@ class DataPlaneImpl implements WicketDataPlane {
   }
 
   private refreshDefaultCert(slot: PortSlot): void {
-    const def = slot.compiled.tls?.defaultCert;
+    const tls = slot.compiled.tls;
+    const def = tls?.defaultCert;
     const server = slot.server as unknown as { setSecureContext?: (o: object) => void } | null;
-    if (def && server?.setSecureContext) server.setSecureContext({ key: def.keyPem, cert: def.certPem });
+    if (def && server?.setSecureContext) {
+      server.setSecureContext({ key: def.keyPem, cert: def.certPem, ...(tls?.defaultClientCaPem ? { ca: tls.defaultClientCaPem } : {}) });
+    }
   }
 
   boundPorts(): Map<string, { address: string; port: number }> {

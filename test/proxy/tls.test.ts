@@ -18,6 +18,7 @@ let httpPortNo: number;
 let upstream: Server;
 let upstreamPort: number;
 let upstreamClientCN: string[] = [];
+let mtlsPort: number;
 
 const certs: Record<string, Leaf> = {};
 
@@ -73,7 +74,15 @@ before(async () => {
       vhost('*', ['tls-ok', 'tls-wrong-name', 'tls-unknown-ca', 'tls-san-uri', 'tls-san-wrong', 'tls-client-cert'].map((c) => rule(match({ type: 'PathPrefix', value: `/${c}` }), c))),
     ]),
   ]);
-  const result = await dp.apply(ir([tlsPortIR, plain], clusters));
+  mtlsPort = await freePort();
+  certs.client = ca.leaf(['good-client'], { clientAuth: true });
+  certs.strangerClient = otherCA.leaf(['stranger'], { clientAuth: true });
+  const strict = tlsListener('strict', 'strict.example.com', certs.wild, ['*.example.com'], 'echo');
+  strict.tls!.clientValidation = { caPem: ca.certPem, mode: 'AllowValidOnly' };
+  const lax = tlsListener('lax', 'lax.example.com', certs.wild, ['*.example.com'], 'echo');
+  lax.tls!.clientValidation = { caPem: ca.certPem, mode: 'AllowInsecureFallback' };
+  const mtlsIR: IRPort = { name: `127.0.0.1:${mtlsPort}/tls`, address: '127.0.0.1', port: mtlsPort, kind: 'tls', listeners: [strict, lax] };
+  const result = await dp.apply(ir([tlsPortIR, plain, mtlsIR], clusters));
   assert.deepEqual(result.failedSockets, {});
 });
 
@@ -138,6 +147,42 @@ describe('TLS termination', () => {
     const seen = echo.seen.length;
     await tlsGet('foo.example.com', 'foo.example.com');
     assert.equal(echo.seen[seen]!.headers['x-forwarded-proto'], 'https');
+  });
+});
+
+function mtlsGet(servername: string, client: Leaf | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: mtlsPort,
+        path: '/',
+        servername,
+        headers: { host: servername },
+        ca: ca.certPem,
+        agent: false,
+        ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('client certificate validation', () => {
+  test('AllowValidOnly admits clients with a certificate from the CA and refuses the rest', async () => {
+    assert.equal(await mtlsGet('strict.example.com', certs.client!), 200);
+    await assert.rejects(mtlsGet('strict.example.com', null));
+    await assert.rejects(mtlsGet('strict.example.com', certs.strangerClient!));
+  });
+  test('AllowInsecureFallback lets clients without a valid certificate through', async () => {
+    assert.equal(await mtlsGet('lax.example.com', certs.client!), 200);
+    assert.equal(await mtlsGet('lax.example.com', null), 200);
+    assert.equal(await mtlsGet('lax.example.com', certs.strangerClient!), 200);
   });
 });
 

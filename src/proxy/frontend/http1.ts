@@ -147,6 +147,17 @@ function onConnection(this: SlotServer, socket: Socket): void {
   this[kSlot].track(socket);
 }
 
+/** HTTPS: track the connection, and refuse it when its listener requires a valid client cert. */
+function onSecureConnection(this: SlotServer, socket: TLSSocket): void {
+  const slot = this[kSlot];
+  slot.track(socket);
+  const tls = slot.compiled.tls;
+  if (tls !== null && tls.requestClientCert && !socket.authorized) {
+    const servername = typeof socket.servername === 'string' ? socket.servername : null;
+    if (tls.validationFor(servername) === 'AllowValidOnly') socket.destroy();
+  }
+}
+
 function onClientError(err: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) {
     socket.destroy();
@@ -171,7 +182,11 @@ export function createHttp1Server(slot: PortSlot): Server {
     const def = tls?.defaultCert ?? null;
     server = createHttpsServer({
       ...opts,
-      ...(def ? { key: def.keyPem, cert: def.certPem } : {}),
+      ...(def ? { key: def.keyPem, cert: def.certPem, ...(tls?.defaultClientCaPem ? { ca: tls.defaultClientCaPem } : {}) } : {}),
+      // Asked only when a listener validates client certificates; verified per listener in
+      // onSecureConnection (AllowInsecureFallback lets unverified clients through).
+      requestCert: tls?.requestClientCert === true,
+      rejectUnauthorized: false,
       SNICallback: (servername, cb) => {
         // Reads the selector current at handshake time, so certificate changes apply to new
         // connections without rebinding.
@@ -185,7 +200,8 @@ export function createHttp1Server(slot: PortSlot): Server {
   (server as SlotServer)[kSlot] = slot;
   server.on('request', onRequest);
   server.on('upgrade', onUpgrade);
-  server.on(slot.kind === 'tls' ? 'secureConnection' : 'connection', onConnection);
+  if (slot.kind === 'tls') server.on('secureConnection', onSecureConnection);
+  else server.on('connection', onConnection);
   server.on('clientError', onClientError);
   return server;
 }

@@ -12,12 +12,13 @@ export class SecureContextCache {
   private contexts = new Map<string, SecureContext>();
   private next = new Map<string, SecureContext>();
 
-  get(cert: Certificate): SecureContext {
-    const key = `${cert.keyPem}\u0000${cert.certPem}`;
+  /** `clientCaPem`: CAs that client certificates are verified against (frontend validation). */
+  get(cert: Certificate, clientCaPem?: string): SecureContext {
+    const key = `${cert.keyPem}\u0000${cert.certPem}\u0000${clientCaPem ?? ''}`;
     let ctx = this.next.get(key) ?? this.contexts.get(key);
     if (ctx === undefined) {
       try {
-        ctx = createSecureContext({ key: cert.keyPem, cert: cert.certPem });
+        ctx = createSecureContext({ key: cert.keyPem, cert: cert.certPem, ...(clientCaPem ? { ca: clientCaPem } : {}) });
       } catch (err) {
         throw new Error(`certificate ${cert.source}: ${(err as Error).message}`);
       }
@@ -33,9 +34,12 @@ export class SecureContextCache {
   }
 }
 
+export type ClientValidationMode = 'AllowValidOnly' | 'AllowInsecureFallback';
+
 class CertTable {
   readonly byName = new HostTable<SecureContext>();
   first: SecureContext | undefined;
+  validation: ClientValidationMode | null = null;
   add(cert: Certificate, ctx: SecureContext): void {
     if (this.first === undefined) this.first = ctx;
     for (const n of cert.dnsNames) this.byName.add(n, ctx);
@@ -47,29 +51,57 @@ export class SniSelector {
   private readonly all = new CertTable();
   /** PEMs of the default certificate, for clients that send no SNI. */
   readonly defaultCert: Certificate | null;
+  /** CAs for client certificates on the default certificate's listener (no SNI). */
+  readonly defaultClientCaPem: string | null;
+  /** Whether any listener validates client certificates (the server must ask for them). */
+  readonly requestClientCert: boolean;
+  private defaultValidation: ClientValidationMode | null = null;
   /** Listener-level problems (bad PEM), by listener name; the listener gets no certificate. */
   readonly errors: string[] = [];
 
   constructor(listeners: IRListener[], cache: SecureContextCache) {
     let def: Certificate | null = null;
+    let defCa: string | null = null;
+    let request = false;
     for (const l of listeners) {
       const certs = l.tls?.mode === 'Terminate' ? l.tls.certificates : [];
       const table = new CertTable();
+      const cv = l.tls?.clientValidation;
+      if (cv) {
+        table.validation = cv.mode;
+        request = true;
+      }
       for (const c of certs) {
         let ctx: SecureContext;
         try {
-          ctx = cache.get(c);
+          ctx = cache.get(c, cv?.caPem);
         } catch (err) {
           this.errors.push(`listener ${l.name}: ${(err as Error).message}`);
           continue;
         }
         table.add(c, ctx);
         this.all.add(c, ctx);
-        if (def === null) def = c;
+        if (def === null) {
+          def = c;
+          defCa = cv?.caPem ?? null;
+          this.defaultValidation = table.validation;
+        }
       }
       if (table.first !== undefined) this.listeners.add(l.hostname, table);
     }
     this.defaultCert = def;
+    this.defaultClientCaPem = defCa;
+    this.requestClientCert = request;
+  }
+
+  /**
+   * How the listener a connection reached (by SNI; the default one without SNI) treats client
+   * certificates: null when it does not ask for them.
+   */
+  validationFor(servername: string | null): ClientValidationMode | null {
+    if (servername === null || servername === '') return this.defaultValidation;
+    const table = this.listeners.lookup(servername.toLowerCase().replace(/\.$/, ''));
+    return table === undefined ? this.defaultValidation : table.validation;
   }
 
   /** The context for a server name (already lower case or not: normalised here). */
