@@ -19,8 +19,8 @@ export interface BackendContext {
   clusters: Map<string, Cluster>;
   /** Endpoints per `namespace/service:port`, computed once. */
   endpointCache: Map<string, Endpoint[]>;
-  /** Resolutions by reference: thousands of routes share a few Services. */
-  resolveCache?: Map<string, ResolvedBackend>;
+  /** Resolutions by scope then reference: thousands of routes share a few Services. */
+  resolveCache?: Map<string, Map<string, ResolvedBackend>>;
 }
 
 export interface ResolvedBackend {
@@ -69,8 +69,12 @@ export function resolveBackend(
   /** TLSRoute passthrough backends never get a BackendTLSPolicy: the client's TLS goes through. */
   allowPolicy = true,
 ): ResolvedBackend {
-  const cacheKey = `${routeKind}|${routeNs}|${ref.group ?? ''}|${ref.kind ?? ''}|${ref.namespace ?? ''}|${ref.name}|${ref.port}|${allowPolicy}`;
-  const cache = (ctx.resolveCache ??= new Map());
+  // Two-level cache (route kind and namespace, then the reference): short keys, few lookups.
+  const scope = `${routeKind}|${routeNs}|${allowPolicy}`;
+  const caches = (ctx.resolveCache ??= new Map());
+  let cache = caches.get(scope);
+  if (!cache) caches.set(scope, (cache = new Map()));
+  const cacheKey = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name}:${ref.port}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const result = resolveUncached(ctx, routeKind, routeNs, ref, allowPolicy);

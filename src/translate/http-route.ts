@@ -44,7 +44,9 @@ export function compileMatch(m: HTTPRouteMatch): RouteMatch {
   for (const q of m.queryParams ?? []) {
     if (!queryParams.some((x) => x.name === q.name)) queryParams.push({ name: q.name, type: q.type ?? 'Exact', value: q.value });
   }
-  return { path, headers, queryParams, ...(m.method ? { method: m.method.toUpperCase() } : {}) };
+  const out: RouteMatch = { path, headers, queryParams };
+  if (m.method) out.method = m.method.toUpperCase();
+  return out;
 }
 
 function compileRule(

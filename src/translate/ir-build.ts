@@ -144,23 +144,23 @@ function routeEntries(route: ListenerNode['attached'][number]['route'], rename: 
   }
   const cached = cache.get(route);
   if (cached) return cached;
-  const ruleName = (n?: string) => (n ? { ruleName: n } : {});
   const out: Entry[] = [];
+  const grpc = route.kind === 'GRPCRoute';
   for (const rule of route.rules) {
     for (const m of rule.matches) {
-      const irRule: RouteRule = {
-        id: `${route.id}/${rule.index}/${m.index}`,
-        route: route.id,
-        ...ruleName(rule.name),
-        ...(route.kind === 'GRPCRoute' ? { grpc: true } : {}),
-        match: m.match,
-        filters: renameFilters(m.filters, rename),
-        backends: renameBackends(m.backends, rename),
-        ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
-        ...(rule.retry ? { retry: rule.retry } : {}),
-        ...(rule.sessionPersistence ? { sessionPersistence: rule.sessionPersistence } : {}),
-      };
-      out.push({ rank: { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index, ...(m.grpc ? { grpc: m.grpc } : {}) }, rule: irRule });
+      // Plain assignments, not conditional spreads: this runs once per rule of every route.
+      const irRule = { id: `${route.id}/${rule.index}/${m.index}`, route: route.id } as RouteRule;
+      if (rule.name) irRule.ruleName = rule.name;
+      if (grpc) irRule.grpc = true;
+      irRule.match = m.match;
+      irRule.filters = renameFilters(m.filters, rename);
+      irRule.backends = renameBackends(m.backends, rename);
+      if (rule.timeouts) irRule.timeouts = rule.timeouts;
+      if (rule.retry) irRule.retry = rule.retry;
+      if (rule.sessionPersistence) irRule.sessionPersistence = rule.sessionPersistence;
+      const rank: RankedMatch = { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index };
+      if (m.grpc) rank.grpc = m.grpc;
+      out.push({ rank, rule: irRule });
     }
   }
   cache.set(route, out);

@@ -13,11 +13,9 @@ function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
 }
 
 function entry(obj: { apiVersion: string; kind: string; metadata: ObjectMeta }, status: Record<string, unknown>): ObjectStatus {
-  const metadata: ObjectStatus['metadata'] = {
-    name: obj.metadata.name,
-    ...(obj.metadata.namespace !== undefined ? { namespace: obj.metadata.namespace } : {}),
-    generation: generationOf(obj),
-  };
+  const metadata = { name: obj.metadata.name } as ObjectStatus['metadata'];
+  if (obj.metadata.namespace !== undefined) metadata.namespace = obj.metadata.namespace;
+  metadata.generation = generationOf(obj);
   return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status };
 }
 
