@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const ctx: Context = {
     tools,
     quick: args.quick,
-    durationS: args.durationS ?? (args.quick ? 3 : 8),
+    durationS: args.durationS ?? (args.quick ? 2 : 8),
     workRoot,
     cpuCount: availableParallelism(),
     log: (m) => console.error(m),

@@ -12,8 +12,9 @@ import { startBackend } from '../targets/backend.ts';
 import { Unavailable, type Target } from '../targets/types.ts';
 import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
-export function convergencePlan(quick: boolean): { existing: number; wicketAdds: number; peerAdds: number } {
-  return quick ? { existing: 1000, wicketAdds: 50, peerAdds: 10 } : { existing: 5000, wicketAdds: 1000, peerAdds: 20 };
+export function convergencePlan(quick: boolean): { existing: number; wicketAdds: number; peerAdds: number; budgetMs: number } {
+  // budgetMs bounds each target's adding loop in time as well as in count.
+  return quick ? { existing: 1000, wicketAdds: 50, peerAdds: 10, budgetMs: 30_000 } : { existing: 5000, wicketAdds: 1000, peerAdds: 20, budgetMs: 120_000 };
 }
 
 const PER_ROUTE_TIMEOUT_MS = 5000;
@@ -43,7 +44,7 @@ export async function runConvergence(ctx: Context): Promise<ScenarioResult> {
       }
       try {
         const n = kind === 'wicket' ? plan.wicketAdds : plan.peerAdds;
-        const times = await addOneByOne(t, plan.existing, n);
+        const times = await addOneByOne(t, plan.existing, n, plan.budgetMs);
         const ok = times.filter((x): x is number => x !== null);
         details[kind] = ok.map((x) => round(x, 3)!);
         p50.values[kind] = round(percentile(ok, 50), 2);
@@ -68,10 +69,11 @@ export async function runConvergence(ctx: Context): Promise<ScenarioResult> {
   };
 }
 
-async function addOneByOne(t: Target, base: number, n: number): Promise<(number | null)[]> {
+async function addOneByOne(t: Target, base: number, n: number, budgetMs: number): Promise<(number | null)[]> {
   const out: (number | null)[] = [];
   let misses = 0;
-  for (let k = 0; k < n; k++) {
+  const start = performance.now();
+  for (let k = 0; k < n && performance.now() - start < budgetMs; k++) {
     const i = base + k;
     const since = performance.now();
     await t.addRoute(makeRoute(i, 50));
