@@ -6,7 +6,7 @@
 // among them (because it no longer parses or validates) keeps serving at its last good version.
 // Once the file is clean again, its objects are exactly what it says (so deletions within a file
 // take effect). Deleting a file removes its objects.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ErrorCodes } from '../../errors.ts';
 import { logger } from '../../log.ts';
 import type { Diagnostic } from '../../resources/diagnostic.ts';
@@ -103,7 +103,7 @@ export class FileProvider implements Provider {
 
   async #reload(): Promise<void> {
     const started = performance.now();
-    const scan = await scanPaths(this.#opts.paths);
+    const scan = scanPaths(this.#opts.paths);
     const diagnostics: Diagnostic[] = scan.missing.map((m) => ({
       code: ErrorCodes.READ,
       file: m.path,
@@ -114,7 +114,7 @@ export class FileProvider implements Provider {
     for (const file of scan.files) {
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        text = readFileSync(file, 'utf8');
       } catch {
         continue; // removed between the scan and the read: treated as deleted
       }

@@ -1,7 +1,7 @@
 // Finds the manifest files under the paths given with `-f`: a file is taken as is (whatever its
 // extension, since the user named it); a directory is walked recursively for *.yaml, *.yml and
 // *.json files. Hidden entries (dot files, editor swap files) are skipped in directories.
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -15,7 +15,7 @@ export interface ScanResult {
   missing: { path: string; message: string }[];
 }
 
-export async function scanPaths(paths: string[]): Promise<ScanResult> {
+export function scanPaths(paths: string[]): ScanResult {
   const files = new Set<string>();
   const directories = new Set<string>();
   const missing: ScanResult['missing'] = [];
@@ -23,12 +23,12 @@ export async function scanPaths(paths: string[]): Promise<ScanResult> {
     const abs = resolve(p);
     let st;
     try {
-      st = await stat(abs);
+      st = statSync(abs);
     } catch (err) {
       missing.push({ path: abs, message: (err as Error).message });
       continue;
     }
-    if (st.isDirectory()) await walk(abs, files, directories, 0);
+    if (st.isDirectory()) walk(abs, files, directories, 0);
     else files.add(abs);
   }
   return { files: [...files].sort(), directories: [...directories].sort(), missing };
@@ -37,12 +37,12 @@ export async function scanPaths(paths: string[]): Promise<ScanResult> {
 // Depth is bounded so a symlink loop cannot make the walk run forever.
 const MAX_DEPTH = 32;
 
-async function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: number): Promise<void> {
+function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: number): void {
   if (depth > MAX_DEPTH || dirs.has(dir)) return;
   dirs.add(dir);
-  let entries;
+  let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return; // vanished between the event and the walk: the next event rescans
   }
@@ -53,14 +53,14 @@ async function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: n
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       try {
-        const st = await stat(full);
+        const st = statSync(full);
         isDir = st.isDirectory();
         isFile = st.isFile();
       } catch {
         continue; // dangling link
       }
     }
-    if (isDir) await walk(full, files, dirs, depth + 1);
+    if (isDir) walk(full, files, dirs, depth + 1);
     else if (isFile && MANIFEST_EXT.test(e.name)) files.add(full);
   }
 }
