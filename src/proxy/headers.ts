@@ -18,18 +18,18 @@ const HOP_BY_HOP = new Set([
 /** Headers the gateway sets itself on the way up; the client's versions are replaced or extended. */
 const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host']);
 
-function connectionTokens(raw: string[], lowerNames: string[] | null): Set<string> | null {
-  let tokens: Set<string> | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const n = lowerNames ? lowerNames[i >> 1]! : raw[i]!.toLowerCase();
-    if (n === 'connection') {
-      for (const t of raw[i + 1]!.split(',')) {
-        const tok = t.trim().toLowerCase();
-        if (tok.length > 0) (tokens ??= new Set()).add(tok);
-      }
-    }
+/**
+ * Header names a Connection header value nominates as hop-by-hop, lower case; null when it names
+ * nothing beyond `keep-alive` / `close` (the usual case, which then costs no allocation).
+ */
+function connectionTokens(value: string, into: Set<string> | null): Set<string> | null {
+  const v = value.length <= 10 ? value.toLowerCase() : '';
+  if (v === 'keep-alive' || v === 'close') return into;
+  for (const t of value.split(',')) {
+    const tok = t.trim().toLowerCase();
+    if (tok.length > 0 && tok !== 'keep-alive' && tok !== 'close') (into ??= new Set()).add(tok);
   }
-  return tokens;
+  return into;
 }
 
 export interface ForwardInfo {
@@ -47,11 +47,11 @@ export interface ForwardInfo {
  */
 export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string[] {
   const out: string[] = [];
-  let hasConnection = false;
+  let named: Set<string> | null = null;
   let xff: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!.toLowerCase();
-    if (n === 'connection') hasConnection = true;
+    if (n === 'connection') named = connectionTokens(raw[i + 1]!, named);
     if (n === 'upgrade' && info.upgrade === true) {
       out.push(raw[i]!, raw[i + 1]!);
       continue;
@@ -64,9 +64,8 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
     }
     out.push(raw[i]!, raw[i + 1]!);
   }
-  if (hasConnection) {
-    const named = connectionTokens(raw, null);
-    if (info.upgrade === true) named?.delete('upgrade');
+  if (named !== null) {
+    if (info.upgrade === true) named.delete('upgrade');
     removeNamed(out, named);
   }
   if (info.upgrade === true) out.push('connection', 'upgrade');
@@ -83,19 +82,17 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
 /** Response headers from upstream (undici gives Buffers) as strings, hop-by-hop removed. */
 export function downstreamResponseHeaders(raw: Buffer[] | string[]): string[] {
   const out: string[] = [];
-  let hasConnection = false;
+  let named: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
     const n = name.toLowerCase();
-    if (n === 'connection') hasConnection = true;
-    if (HOP_BY_HOP.has(n)) continue;
+    if (HOP_BY_HOP.has(n)) {
+      if (n === 'connection') named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
+      continue;
+    }
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  if (hasConnection) {
-    const strs: string[] = [];
-    for (let i = 0; i < raw.length; i++) strs.push(raw[i]!.toString('latin1'));
-    removeNamed(out, connectionTokens(strs, null));
-  }
+  if (named !== null) removeNamed(out, named);
   return out;
 }
 

@@ -45,6 +45,8 @@ export function normaliseHost(authority: string): string {
   return host.toLowerCase();
 }
 
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([/?][^#]*)?/i;
+
 export function makeHead(
   method: string,
   scheme: 'http' | 'https',
@@ -55,11 +57,25 @@ export function makeHead(
   sni: string | null,
 ): RequestHead {
   let authority = '';
+  let hostAt = -1;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const n = rawHeaders[i]!;
     if (n.length === 4 && n.toLowerCase() === 'host') {
       authority = rawHeaders[i + 1]!;
+      hostAt = i;
       break;
+    }
+  }
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    // Absolute form (`GET http://host/path`, RFC 9112 §3.2.2): the URI's authority wins over the
+    // Host header, and the request goes upstream in origin form with that Host.
+    const abs = ABSOLUTE_FORM.exec(target);
+    if (abs !== null) {
+      authority = abs[1]!;
+      target = abs[2] === undefined || abs[2] === '' ? '/' : abs[2].charCodeAt(0) === 63 /* ? */ ? `/${abs[2]}` : abs[2];
+      rawHeaders = rawHeaders.slice();
+      if (hostAt === -1) rawHeaders.push('host', authority);
+      else rawHeaders[hostAt + 1] = authority;
     }
   }
   const q = target.indexOf('?');

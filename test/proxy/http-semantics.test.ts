@@ -115,6 +115,19 @@ describe('headers', () => {
       assert.equal(json(await get(port, path)).url, path);
     }
   });
+
+  test('an absolute-form target is routed by its authority and sent upstream in origin form', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => s.write('GET http://Abs.Example.com:8080/echo/abs?x=1 HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n'));
+      let got = '';
+      s.on('data', (c) => (got += c));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+    });
+    const seen = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+    assert.equal(seen.url, '/echo/abs?x=1');
+    assert.equal(seen.headers.host, 'Abs.Example.com:8080');
+  });
 });
 
 describe('bodies', () => {
