@@ -34,6 +34,11 @@ interface CRDNode {
   'x-kubernetes-list-type'?: string;
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-validations'?: { rule: string }[];
+  oneOf?: unknown[];
+  anyOf?: unknown[];
+  allOf?: unknown[];
+  not?: unknown;
+  format?: string;
 }
 
 const CRD_DIR = join(gatewayApiModule(), 'config', 'crd', 'experimental');
@@ -76,6 +81,13 @@ function compare(crd: CRDNode, ours: Schema | undefined, ourParent: Schema | und
   });
   if (cel.length > 0 && !(ours.rules?.length || ourParent?.rules?.length)) {
     out.push(`${path}: CRD has ${cel.length} CEL rule(s); ours has no rule here or on the parent`);
+  }
+
+  // oneOf/anyOf/allOf/not and string formats (ipv4, …) are checked by rule functions too.
+  const structural = ['oneOf', 'anyOf', 'allOf', 'not'].filter((k) => k in crd);
+  if (crd.type === 'string' && crd.format) structural.push(`format ${crd.format}`);
+  if (structural.length > 0 && !(ours.rules?.length || ourParent?.rules?.length)) {
+    out.push(`${path}: CRD has ${structural.join(', ')}; ours has no rule here or on the parent`);
   }
 
   if (crd.properties) {

@@ -30,3 +30,15 @@ export function gatewayApiModule(): string {
 export function conformanceModule(): string {
   return ensure(join(goModCache(), 'sigs.k8s.io', 'gateway-api', `conformance@${GATEWAY_API_VERSION}`), 'sigs.k8s.io/gateway-api/conformance');
 }
+
+/**
+ * The conformance suite fills these in before applying its manifests: the GatewayClass and
+ * controller names, and static addresses from the pools it is given.
+ */
+export function substituteSuitePlaceholders(text: string): string {
+  return text
+    .replaceAll('{GATEWAY_CLASS_NAME}', 'wicket')
+    .replaceAll('{GATEWAY_CONTROLLER_NAME}', 'wicket.dev/gateway-controller')
+    .replaceAll('PLACEHOLDER_USABLE_ADDRS', '127.0.0.2')
+    .replaceAll('PLACEHOLDER_UNUSABLE_ADDRS', '198.18.0.250');
+}

@@ -12,15 +12,10 @@ import { formatDiagnostic } from '../../src/resources/diagnostic.ts';
 import { isKnownKind } from '../../src/resources/kinds.ts';
 import { admitDocuments, collectManifestFiles } from '../../src/resources/load.ts';
 import { parseManifests } from '../../src/resources/parse.ts';
-import { conformanceModule, gatewayApiModule } from './gateway-api-module.ts';
-
-/** The suite fills these in before applying its manifests. */
-function substitutePlaceholders(text: string): string {
-  return text.replaceAll('{GATEWAY_CLASS_NAME}', 'wicket').replaceAll('{GATEWAY_CONTROLLER_NAME}', 'wicket.dev/gateway-controller');
-}
+import { conformanceModule, gatewayApiModule, substituteSuitePlaceholders } from './gateway-api-module.ts';
 
 async function problemsOf(file: string): Promise<{ documents: number; problems: string[] }> {
-  const parsed = parseManifests(substitutePlaceholders(await readFile(file, 'utf8')), file);
+  const parsed = parseManifests(substituteSuitePlaceholders(await readFile(file, 'utf8')), file);
   // Kinds Wicket does not read (Deployments of the suite's backends) are not ours to judge.
   const ours = parsed.documents.filter((d) => isKnownKind(d.object['kind']));
   const { diagnostics } = admitDocuments(ours);

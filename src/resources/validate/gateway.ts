@@ -1,4 +1,5 @@
 // Gateway (v1; v1beta1 is served with the same schema).
+import { isIP } from 'node:net';
 import { childIndex, childKey } from '../field-path.ts';
 import { DOMAIN_PREFIXED_PATH, group, HOSTNAME_PATTERN, kind, objectName, objectReference, portNumber, qualifiedKeys, secretObjectReference, labelSelector, uniqueBy } from './common.ts';
 import { listeners } from './listeners.ts';
@@ -6,12 +7,21 @@ import { list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } fro
 
 const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
-/** Address type defaults to IPAddress; Hostname addresses must look like (wildcard) hostnames. */
+/**
+ * Address type defaults to IPAddress, whose value (when given) is an IPv4 or IPv6 address (the
+ * CRD's oneOf/anyOf of formats); Hostname values look like (wildcard) hostnames.
+ */
 const addressRules: Rule = (addresses: any[], path) => {
   const problems: Problem[] = [];
   addresses.forEach((a, i) => {
-    if ((a?.type ?? 'IPAddress') === 'Hostname' && typeof a.value === 'string' && !HOSTNAME.test(a.value)) {
-      problems.push({ field: childKey(childIndex(path, i), 'value'), message: `invalid hostname ${JSON.stringify(a.value)}: must be a DNS name, optionally starting with "*."` });
+    if (!a || typeof a !== 'object' || typeof a.value !== 'string') return;
+    const type = a.type ?? 'IPAddress';
+    const field = childKey(childIndex(path, i), 'value');
+    if (type === 'IPAddress' && isIP(a.value) === 0) {
+      problems.push({ field, message: `invalid IP address ${JSON.stringify(a.value)}: must be an IPv4 or IPv6 address for type IPAddress` });
+    }
+    if (type === 'Hostname' && !HOSTNAME.test(a.value)) {
+      problems.push({ field, message: `invalid hostname ${JSON.stringify(a.value)}: must be a DNS name, optionally starting with "*."` });
     }
   });
   for (const type of ['IPAddress', 'Hostname']) {
