@@ -74,6 +74,14 @@ for (const kind of KINDS) {
       for (const [target, want] of cases) assert.equal(router.match(req('a.com', target)), want, target);
     });
 
+    test('an invalid regular expression matches nothing and does not stop the other rules', () => {
+      const router = build(
+        kind,
+        port([lis('l', undefined, [{ hostname: '*', rules: [r('bad', m('RegularExpression', '/(unclosed')), r('good', m('PathPrefix', '/'))] }])]),
+      );
+      assert.equal(router.match(req('a', '/(unclosed')), 'good');
+    });
+
     test('first matching rule in IR order wins, across path kinds', () => {
       const router = build(
         kind,

@@ -1,6 +1,7 @@
 // What a rule asks of a request besides its host: path, headers, query parameters, method.
 // Compiled once per IR (regular expressions included) so matching compiles nothing per request.
 import type { RouteMatch } from '../../ir/types.ts';
+import { logger } from '../../log.ts';
 import { headerValue, queryValue, type RequestHead } from '../request-head.ts';
 
 interface ValueTest {
@@ -9,12 +10,20 @@ interface ValueTest {
   re: RegExp | null;
 }
 
-/** Anchored full match, as the Gateway API means for RegularExpression. */
+/** Matches nothing: what an invalid expression compiles to. */
+const NEVER = /(?!)/;
+
+/**
+ * Anchored full match, as the Gateway API means for RegularExpression. An expression JavaScript
+ * cannot compile (the translator should have refused it) matches nothing and is logged once per
+ * apply, so one bad rule never takes the rest of the configuration down.
+ */
 export function fullMatchRegExp(source: string, where: string): RegExp {
   try {
     return new RegExp(`^(?:${source})$`);
   } catch (err) {
-    throw new Error(`${where}: invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
+    logger.warn('invalid regular expression matches nothing', { where, regex: source, error: (err as Error).message });
+    return NEVER;
   }
 }
 
