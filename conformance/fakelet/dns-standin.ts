@@ -6,11 +6,17 @@
 // Usage: node dns-standin.ts -conf <Corefile>   (port 53 on all addresses)
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { whoamiZones, answer } from './dns-wire.ts';
 
-const { values } = parseArgs({ options: { conf: { type: 'string' }, port: { type: 'string', default: '53' } }, allowPositionals: true });
-const zones = values.conf ? whoamiZones(readFileSync(values.conf, 'utf8')) : [];
+// coredns spells its flags with one dash (-conf), which node's parseArgs does not accept.
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.findIndex((x) => x === `-${name}` || x === `--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const conf = flag('conf');
+const port = Number(flag('dns.port') ?? 53);
+const zones = conf ? whoamiZones(readFileSync(conf, 'utf8')) : [];
 console.log(`dns stand-in: whoami zones [${zones.join(', ')}], everything else REFUSED`);
 
 const sock = dgram.createSocket({ type: 'udp4' });
@@ -19,5 +25,5 @@ sock.on('message', (msg, rinfo) => {
   if (reply) sock.send(reply, rinfo.port, rinfo.address);
   console.log(`query from ${rinfo.address}:${rinfo.port} ${reply ? 'answered' : 'dropped'}`);
 });
-sock.bind(Number(values.port), '0.0.0.0');
+sock.bind(port, '0.0.0.0');
 process.on('SIGTERM', () => process.exit(0));

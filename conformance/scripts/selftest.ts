@@ -73,6 +73,12 @@ const pods = await until('all base Pods Ready', 240, async () => {
   const want = deployments.reduce((n: number, d: Obj) => n + (d.spec.replicas ?? 1), 0);
   return deployments.length === expected && all.length === want && all.every(podReady) ? all : undefined;
 });
+if (!pods) {
+  for (const p of (await Promise.all(NAMESPACES.map(listPods))).flat().filter((q) => !podReady(q))) {
+    const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+    console.log(`       not Ready: ${p.metadata.namespace}/${p.metadata.name} ${p.status?.phase} ${w ? `${w.reason}: ${w.message}` : ''}`);
+  }
+}
 if (pods) {
   ok(`${pods.length} Pods from ${expected} Deployments Ready after ${elapsed()}`);
   const bad = pods.filter((p) => !/^198\.18\.\d+\.\d+$/.test(p.status.podIP ?? '') || p.status.podIPs?.[0]?.ip !== p.status.podIP);
