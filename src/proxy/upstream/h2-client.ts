@@ -1,0 +1,249 @@
+// HTTP/2 to one backend endpoint: cleartext with prior knowledge (appProtocol kubernetes.io/h2c,
+// GRPCRoute backends) or over TLS with ALPN h2 (the same with a BackendTLSPolicy). One session is
+// multiplexed by every request to the endpoint; it is opened on first use, replaced when it goes
+// away (GOAWAY, error, idle close), and closed after an idle period without streams.
+//
+// It takes the same dispatch(options, handler) call and handler callbacks the Exchange gives
+// undici, so an endpoint's pool may be either. Why not undici's own HTTP/2 client: when trailers
+// arrive while the response body is paused for backpressure, undici completes the request at the
+// `trailers` event and drops the body bytes still buffered (seen with undici 7.30: 60 KB of a 1 MB
+// gRPC response lost). Here the response completes at `end`, after every byte was delivered, with
+// the trailers kept for it — which is what gRPC needs.
+import { connect as h2connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import type { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { flatToH2Request, h2HeadersToFlat } from '../frontend/h2-headers.ts';
+import { isGrpcContentType } from '../grpc/status.ts';
+import type { UpstreamConnectOptions } from './tls.ts';
+
+/** The handler callbacks the Exchange (and the mirror) implement, undici's "legacy" shape. */
+export interface H2Handler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: string[] | null): void;
+  onError(err: Error): void;
+}
+
+export interface H2DispatchOptions {
+  path: string;
+  method: string;
+  headers: string[];
+  body: Readable | null;
+}
+
+export interface H2UpstreamOptions {
+  address: string;
+  port: number;
+  /** TLS to the endpoint (ALPN h2), or undefined for cleartext with prior knowledge. */
+  tls?: UpstreamConnectOptions;
+  connectTimeoutMs?: number;
+  /** Close the session after this long without streams. */
+  keepAliveTimeoutMs?: number;
+}
+
+class H2Error extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const ABORTED = new H2Error('UND_ERR_ABORTED', 'request aborted');
+
+/** One request on one stream. Events after it settled are ignored. */
+class H2Call {
+  readonly handler: H2Handler;
+  readonly stream: ClientHttp2Stream;
+  readonly body: Readable | null;
+  settled = false;
+  responded = false;
+  trailers: string[] | null = null;
+
+  constructor(handler: H2Handler, stream: ClientHttp2Stream, body: Readable | null) {
+    this.handler = handler;
+    this.stream = stream;
+    this.body = body;
+  }
+
+  abort = (err?: Error): void => {
+    if (this.settled) return;
+    this.fail(err ?? ABORTED);
+    // RST_STREAM(CANCEL): the backend stops working on it, the session lives on.
+    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
+  };
+
+  resume = (): void => {
+    if (!this.settled) this.stream.resume();
+  };
+
+  fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.body?.unpipe(this.stream);
+    this.body?.destroy();
+    this.handler.onError(err);
+  }
+
+  onResponse(headers: IncomingHttpHeaders): void {
+    if (this.settled) return;
+    this.responded = true;
+    const status = Number(headers[':status']);
+    if (this.handler.onHeaders(status, h2HeadersToFlat(headers), this.resume, '') === false) this.stream.pause();
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.settled) return;
+    if (this.handler.onData(chunk) === false) this.stream.pause();
+  }
+
+  onEnd(): void {
+    if (this.settled) return;
+    if (!this.responded) return this.fail(new H2Error('UND_ERR_SOCKET', 'HTTP/2 stream ended without a response'));
+    this.settled = true;
+    this.handler.onComplete(this.trailers);
+  }
+
+  onClose(): void {
+    if (this.settled) return;
+    const code = this.stream.rstCode;
+    const detail = code === constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : `closed with code ${code ?? 'unknown'}`;
+    this.fail(new H2Error('UND_ERR_SOCKET', `HTTP/2 stream ${detail} before the response was complete`));
+  }
+}
+
+function onStreamResponse(this: ClientHttp2Stream & { call: H2Call }, headers: IncomingHttpHeaders): void {
+  this.call.onResponse(headers);
+}
+function onStreamData(this: ClientHttp2Stream & { call: H2Call }, chunk: Buffer): void {
+  this.call.onData(chunk);
+}
+function onStreamTrailers(this: ClientHttp2Stream & { call: H2Call }, trailers: IncomingHttpHeaders): void {
+  this.call.trailers = h2HeadersToFlat(trailers);
+}
+function onStreamEnd(this: ClientHttp2Stream & { call: H2Call }): void {
+  this.call.onEnd();
+}
+function onStreamError(this: ClientHttp2Stream & { call: H2Call }, err: Error): void {
+  this.call.fail(err);
+}
+function onStreamClose(this: ClientHttp2Stream & { call: H2Call }): void {
+  this.call.onClose();
+}
+
+export class H2Upstream {
+  private readonly options: H2UpstreamOptions;
+  private readonly authority: string;
+  private session: ClientHttp2Session | null = null;
+  private closed = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private active = 0;
+
+  constructor(options: H2UpstreamOptions) {
+    this.options = options;
+    this.authority = options.address.includes(':') ? `[${options.address}]:${options.port}` : `${options.address}:${options.port}`;
+  }
+
+  private connect(): ClientHttp2Session {
+    const o = this.options;
+    const tls = o.tls;
+    const session = h2connect(`${tls ? 'https' : 'http'}://${this.authority}`, {
+      createConnection: () =>
+        tls ? tlsConnect({ host: o.address, port: o.port, ...tls, ALPNProtocols: ['h2'] }) : netConnect({ host: o.address, port: o.port, noDelay: true }),
+    });
+    let connected = false;
+    const timer = setTimeout(() => {
+      if (!connected) session.destroy(new H2Error('UND_ERR_CONNECT_TIMEOUT', `connect to ${this.authority} timed out`));
+    }, o.connectTimeoutMs ?? 10_000);
+    session.once('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+    });
+    // Errors reach each stream too; the session's own listener keeps them from being unhandled.
+    session.on('error', () => {});
+    const forget = (): void => {
+      clearTimeout(timer);
+      if (this.session === session) this.session = null;
+    };
+    session.once('close', forget);
+    session.once('goaway', forget);
+    this.session = session;
+    return session;
+  }
+
+  dispatch(opts: H2DispatchOptions, handler: H2Handler): boolean {
+    if (this.closed) {
+      handler.onError(new H2Error('UND_ERR_DESTROYED', 'upstream pool closed'));
+      return false;
+    }
+    let session = this.session;
+    if (session === null || session.closed || session.destroyed) session = this.connect();
+    let grpc = false;
+    for (let i = 0; i < opts.headers.length; i += 2) {
+      if (opts.headers[i]!.toLowerCase() === 'content-type') grpc = isGrpcContentType(opts.headers[i + 1]);
+    }
+    const headers = flatToH2Request(opts.headers, opts.method, opts.path, this.options.tls ? 'https' : 'http', this.authority, grpc);
+    const body = opts.body;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: body === null });
+    } catch (err) {
+      handler.onError(err as Error);
+      return false;
+    }
+    const call = new H2Call(handler, stream, body);
+    (stream as ClientHttp2Stream & { call: H2Call }).call = call;
+    stream.on('response', onStreamResponse);
+    stream.on('data', onStreamData);
+    stream.on('trailers', onStreamTrailers);
+    stream.on('end', onStreamEnd);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
+    this.streamOpened(stream);
+    handler.onConnect(call.abort);
+    if (body !== null && !call.settled) {
+      body.on('error', (err) => call.abort(err));
+      body.pipe(stream);
+    }
+    return true;
+  }
+
+  private streamOpened(stream: ClientHttp2Stream): void {
+    this.active++;
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    stream.once('close', () => {
+      if (--this.active === 0 && !this.closed) {
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = null;
+          this.session?.close();
+          this.session = null;
+        }, this.options.keepAliveTimeoutMs ?? 4_000);
+        this.idleTimer.unref();
+      }
+    });
+  }
+
+  /** Finish what is in flight, then close. */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    const s = this.session;
+    this.session = null;
+    if (s === null || s.destroyed) return Promise.resolve();
+    return new Promise((resolve) => s.close(() => resolve()));
+  }
+
+  /** Cut everything now. */
+  destroy(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.session?.destroy();
+    this.session = null;
+    return Promise.resolve();
+  }
+}
