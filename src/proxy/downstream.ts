@@ -13,7 +13,8 @@ export interface Downstream {
   write(chunk: Buffer): boolean;
   /** Ask for onDrain() once the pending writes have been flushed. */
   waitDrain(): void;
-  end(body?: string): void;
+  /** End the response; `trailers` (flat list) are sent where the transport can carry them (HTTP/2). */
+  end(body?: string, trailers?: readonly (string | Buffer)[] | null): void;
   /** Abort a response that has started: the client sees a truncated response / reset stream. */
   reset(): void;
   readonly headersSent: boolean;

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCodes, WicketError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
+import { grpcErrorResponse, isGrpcRequest } from './grpc/status.ts';
 import type { FilterPlan, LocalResponse, Outgoing } from './filters/types.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { RequestHead } from './request-head.ts';
@@ -182,11 +183,11 @@ export class Exchange implements DownstreamEvents {
     return false;
   }
 
-  onComplete(_trailers: string[] | null): void {
+  onComplete(trailers: (string | Buffer)[] | null): void {
     this.clearAttempt();
     if (this.state === State.Done) return;
     if (this.discarding) return this.retryLater();
-    this.down.end();
+    this.down.end(undefined, trailers);
     this.finish();
   }
 
@@ -256,6 +257,8 @@ export class Exchange implements DownstreamEvents {
   /** Answer at the gateway (redirect, CORS preflight, errors). */
   local(r: LocalResponse): void {
     if (this.state === State.Done) return;
+    // gRPC clients read grpc-status, not HTTP statuses: errors become trailers-only answers.
+    if (r.status >= 400 && (this.rule.grpc || isGrpcRequest(this.head))) r = grpcErrorResponse(r.status);
     this.status = r.status;
     const headers = r.headers.slice();
     if (r.body.length > 0) headers.push('content-type', 'text/plain; charset=utf-8');

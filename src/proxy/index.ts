@@ -7,7 +7,7 @@ import { logger } from '../log.ts';
 import { defaultRegistry, type Registry } from '../metrics/registry.ts';
 import type { ApplyResult, DataPlane } from './api.ts';
 import { compileIR, type CompiledIR, type RouterKind } from './compile.ts';
-import { createHttp1Server } from './frontend/http1.ts';
+import { createFrontendServer } from './frontend/server.ts';
 import { proxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { L4Metrics } from './l4/index.ts';
 import { L4Slot } from './l4-slot.ts';
@@ -138,7 +138,7 @@ class DataPlaneImpl implements WicketDataPlane {
         mode === 'l4'
           ? { mode, slot: new L4Slot(p, ir.clusters, this.l4Metrics, cp === null ? null : this.httpSlot(p, cp)) }
           : { mode, slot: this.httpSlot(p, cp!) };
-      const bound = served.mode === 'l4' ? served.slot.listen() : served.slot.listen(createHttp1Server(served.slot));
+      const bound = served.mode === 'l4' ? served.slot.listen() : served.slot.listen(createFrontendServer(served.slot));
       binds.push(
         bound.then((error) => {
           if (error === null) {

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Cluster, IRPort } from '../ir/types.ts';
 import { createL4Server, L4Metrics, type L4Server } from './l4/index.ts';
-import { createHttp1Server } from './frontend/http1.ts';
+import { createFrontendServer } from './frontend/server.ts';
 import type { PortSlot } from './port-slot.ts';
 
 export class L4Slot {
@@ -19,7 +19,7 @@ export class L4Slot {
   constructor(p: IRPort, clusters: Readonly<Record<string, Cluster>>, metrics: L4Metrics, https: PortSlot | null) {
     this.name = p.name;
     this.https = https;
-    if (https !== null) this.httpsServer = createHttp1Server(https);
+    if (https !== null) this.httpsServer = createFrontendServer(https);
     this.l4 = createL4Server(p, clusters, {
       metrics,
       ...(p.kind === 'tls' ? { onTerminate: (sock: Socket) => this.terminate(sock) } : {}),

@@ -147,15 +147,25 @@ function onConnection(this: SlotServer, socket: Socket): void {
   this[kSlot].track(socket);
 }
 
-/** HTTPS: track the connection, and refuse it when its listener requires a valid client cert. */
 function onSecureConnection(this: SlotServer, socket: TLSSocket): void {
-  const slot = this[kSlot];
+  admitSecureConnection(this[kSlot], socket);
+}
+
+/**
+ * HTTPS (HTTP/1.1 or HTTP/2): track the connection, and refuse it (false) when its listener
+ * requires a valid client cert.
+ */
+export function admitSecureConnection(slot: PortSlot, socket: TLSSocket): boolean {
   slot.track(socket);
   const tls = slot.compiled.tls;
   if (tls !== null && tls.requestClientCert && !socket.authorized) {
     const servername = typeof socket.servername === 'string' ? socket.servername : null;
-    if (tls.validationFor(servername) === 'AllowValidOnly') socket.destroy();
+    if (tls.validationFor(servername) === 'AllowValidOnly') {
+      socket.destroy();
+      return false;
+    }
   }
+  return true;
 }
 
 function onClientError(err: Error & { code?: string }, socket: Socket): void {

@@ -2,9 +2,10 @@
 // pool each, and the smooth weighted round robin that spreads requests over them. Pools are kept
 // in a registry keyed by endpoint and TLS settings, so an apply() that keeps an endpoint keeps its
 // warm connections; pools nobody uses any more are closed gracefully.
-import { H2CClient, Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { Cluster } from '../../ir/types.ts';
 import { SmoothWeightedRoundRobin } from './balancer.ts';
+import { H2Upstream } from './h2-client.ts';
 import { tlsKey, upstreamConnectOptions, type UpstreamConnectOptions } from './tls.ts';
 
 export interface EndpointRuntime {
@@ -82,14 +83,20 @@ export class PoolRegistry {
         headersTimeout: 0,
         bodyTimeout: 0,
       };
+      // h2c (and h2c over TLS, ALPN h2) through our own HTTP/2 client: it relays trailers
+      // without losing body bytes (see h2-client.ts); it takes the same dispatch() calls.
       const pool: Dispatcher =
-        cluster.protocol === 'h2c' && !cluster.tls
-          ? new H2CClient(`http://${label}`, common)
+        cluster.protocol === 'h2c'
+          ? (new H2Upstream({
+              address,
+              port,
+              ...(cluster.tls ? { tls: upstreamConnectOptions(cluster.tls) } : {}),
+              connectTimeoutMs: common.connectTimeout,
+              keepAliveTimeoutMs: common.keepAliveTimeout,
+            }) as unknown as Dispatcher)
           : new Pool(`${scheme}://${label}`, {
               ...common,
               ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
-              // appProtocol h2c over TLS means HTTP/2 negotiated by ALPN.
-              ...(cluster.protocol === 'h2c' ? { allowH2: true } : {}),
             });
       ep = { address, port, label, pool };
       this.pools.set(key, ep);
