@@ -6,7 +6,7 @@
 // reports requests outside the pool, through TranslateOptions.addressPool).
 import { isIP } from 'node:net';
 import { ErrorCodes, WicketError } from '../errors.ts';
-import type { Gateway } from '../resources/types.ts';
+import type { Gateway, GatewayClass } from '../resources/types.ts';
 
 interface Parsed {
   family: 4 | 6;
@@ -177,4 +177,10 @@ export function addressInputs(gateways: readonly Gateway[]): GatewayAddressInput
     requested: (g.spec?.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value!),
     previous: (g.status?.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value),
   }));
+}
+
+/** addressInputs for the Gateways whose GatewayClass has `controllerName`: other classes' Gateways take no address. */
+export function ourAddressInputs(snapshot: { gatewayClasses: readonly GatewayClass[]; gateways: readonly Gateway[] }, controllerName: string): GatewayAddressInput[] {
+  const ours = new Set(snapshot.gatewayClasses.filter((c) => c.spec?.controllerName === controllerName).map((c) => c.metadata.name));
+  return addressInputs(snapshot.gateways.filter((g) => ours.has(g.spec?.gatewayClassName)));
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressPool, addressInputs, formatIP, parseIP } from '../../src/runtime/address-pool.ts';
+import { AddressPool, addressInputs, formatIP, ourAddressInputs, parseIP } from '../../src/runtime/address-pool.ts';
 import { isWicketError } from '../../src/errors.ts';
 import type { Gateway } from '../../src/resources/types.ts';
 
@@ -78,4 +78,11 @@ test('addressInputs reads IPAddress requests and status, oldest Gateway first', 
     { key: 'ns/old', requested: [], previous: ['10.0.0.9'] },
     { key: 'ns/young', requested: ['10.0.0.5'], previous: [] },
   ]);
+});
+
+test('ourAddressInputs leaves out Gateways of other controllers\' classes', () => {
+  const cls = (name: string, controllerName: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass' as const, metadata: { name }, spec: { controllerName } });
+  const g = (name: string, className: string): Gateway => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'ns' }, spec: { gatewayClassName: className, listeners: [] } });
+  const inputs = ourAddressInputs({ gatewayClasses: [cls('mine', 'wicket.dev/gateway-controller'), cls('theirs', 'x.io/y')], gateways: [g('a', 'theirs'), g('b', 'mine'), g('c', 'missing')] }, 'wicket.dev/gateway-controller');
+  assert.deepEqual(inputs.map((i) => i.key), ['ns/b']);
 });

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { createKubernetesProvider } from '../../src/providers/kubernetes/index.ts';
 import type { KubernetesProvider, KubernetesProviderOptions } from '../../src/providers/kubernetes/index.ts';
@@ -16,7 +16,8 @@ import type { SnapshotUpdate } from '../../src/providers/api.ts';
 import type { Snapshot } from '../../src/resources/snapshot.ts';
 import type { ObjectStatus } from '../../src/translate/api.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { CuttableProxy, maybeBuild, missingPrerequisite, startControlPlane, until } from './control-plane.ts';
+import { spawn } from 'node:child_process';
+import { CuttableProxy, freePort, maybeBuild, missingPrerequisite, startControlPlane, until } from './control-plane.ts';
 import type { ControlPlane } from './control-plane.ts';
 
 const OURS = 'wicket.dev/gateway-controller';
@@ -315,6 +316,41 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     } finally {
       await h.stop();
       await proxy.close();
+    }
+  });
+
+  test('wicket run --kubeconfig: the whole loop writes class, Gateway (pool address) and route status', async () => {
+    await ns('cli');
+    await gatewayClass('cli-class', 'wicket.dev/cli-test');
+    const port = await freePort();
+    await gateway('cli', 'gw', 'cli-class', [{ name: 'http', port, protocol: 'HTTP' }]);
+    await route('cli', 'r', [{ name: 'gw' }]);
+    const repo = resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, [join(repo, 'src/cli/main.ts'), 'run', '--kubeconfig', cp.kubeconfig, '--controller-name', 'wicket.dev/cli-test',
+      '--address-pool', '127.31.0.0/16', '--admin-address', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const ok = (c: any[] | undefined, type: string) => c?.some((x) => x.type === type && x.status === 'True');
+      await until('GatewayClass accepted', 30_000, async () => (ok((await get('GatewayClass', undefined, 'cli-class')).status?.conditions, 'Accepted') ? true : undefined));
+      const g = await until('Gateway programmed', 30_000, async () => {
+        const gw = await get('Gateway', 'cli', 'gw');
+        return ok(gw.status?.conditions, 'Programmed') ? gw : undefined;
+      });
+      // An address of its own from the pool (which one depends on the other Gateways in the cluster).
+      assert.equal(g.status.addresses.length, 1);
+      assert.match(g.status.addresses[0].value, /^127\.31\.\d+\.\d+$/);
+      const r = await until('route accepted', 30_000, async () => {
+        const rt = await get('HTTPRoute', 'cli', 'r');
+        return rt.status?.parents?.[0] ? rt : undefined;
+      });
+      assert.equal(r.status.parents[0].controllerName, 'wicket.dev/cli-test');
+      assert.ok(ok(r.status.parents[0].conditions, 'Accepted'));
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nwicket stderr:\n${stderr.slice(-3000)}`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
     }
   });
 
