@@ -113,7 +113,3 @@ export function statusMessage(res: KubeResponse): string {
   const b = res.body as { message?: string; reason?: string } | undefined;
   return `HTTP ${res.status}${b?.reason ? ' ' + b.reason : ''}${b?.message ? ': ' + b.message : ''}`;
 }
-
-export function apiError(what: string, res: KubeResponse): WicketError {
-  return new WicketError(ErrorCodes.KUBE_API, `${what}: ${statusMessage(res)}`);
-}

@@ -89,10 +89,6 @@ export function withoutOurEntries(kind: string, current: any, controllerName: st
   return { ...current, [field]: list.filter((e) => e.controllerName !== controllerName) };
 }
 
-export function hasOurEntries(kind: string, current: any, controllerName: string): boolean {
-  return withoutOurEntries(kind, current, controllerName) !== undefined;
-}
-
 /** Deep equality of JSON values with object keys in any order. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

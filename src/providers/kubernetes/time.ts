@@ -9,8 +9,3 @@ export function kubeTime(d: Date): string {
 export function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
-
-/** Parses either format; NaN when absent or malformed. */
-export function parseKubeTime(s: string | undefined): number {
-  return s ? Date.parse(s) : NaN;
-}
