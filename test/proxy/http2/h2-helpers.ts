@@ -19,7 +19,10 @@ export function h2request(session: ClientHttp2Session, headers: OutgoingHttpHead
     s.on('response', (h) => (head = h));
     s.on('trailers', (t) => (trailers = t));
     s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('end', () => resolve({ headers: head, body: Buffer.concat(chunks), trailers }));
+    s.on('end', () => {
+      if (head[':status'] === undefined) reject(new Error('stream ended without a response'));
+      else resolve({ headers: head, body: Buffer.concat(chunks), trailers });
+    });
     s.on('error', reject);
     if (body !== undefined) s.end(body);
   });
