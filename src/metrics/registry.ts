@@ -46,6 +46,11 @@ function labelString(names: readonly string[], values: LabelValues, extra?: stri
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
+/** The identity of a label set within a family, for `retainOnly`. */
+export function labelKey(values: LabelValues): string {
+  return values.join('\u0000');
+}
+
 abstract class Family<C> implements Metric {
   readonly name: string;
   readonly help: string;
@@ -67,7 +72,7 @@ abstract class Family<C> implements Metric {
     if (values.length !== this.labelNames.length) {
       throw new Error(`metric ${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
     }
-    const key = values.join('\u0000');
+    const key = labelKey(values);
     let entry = this.children.get(key);
     if (entry === undefined) {
       entry = { values: values.slice(), child: this.make() };
@@ -78,7 +83,12 @@ abstract class Family<C> implements Metric {
 
   /** Forget a label set (e.g. a route that no longer exists). */
   remove(...values: string[]): void {
-    this.children.delete(values.join('\u0000'));
+    this.children.delete(labelKey(values));
+  }
+
+  /** Forget every label set whose key (see `labelKey`) is not in `keep`. */
+  retainOnly(keep: ReadonlySet<string>): void {
+    for (const key of this.children.keys()) if (!keep.has(key)) this.children.delete(key);
   }
 
   abstract expose(out: string[]): void;

@@ -8,7 +8,7 @@ import { compilePlan, type FilterDeps } from './filters/compile.ts';
 import { Cors } from './filters/cors.ts';
 import { DirectResponse } from './filters/direct-response.ts';
 import { RequestMirror } from './filters/request-mirror.ts';
-import { durationChild, StatusCounters, type ProxyMetrics } from './metrics.ts';
+import { durationChild, SeriesInUse, StatusCounters, sweepSeries, type ProxyMetrics } from './metrics.ts';
 import type { CompiledPort } from './port-slot.ts';
 import { CompiledRouter } from './router/compiled.ts';
 import { ReferenceRouter } from './router/reference.ts';
@@ -55,19 +55,22 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
   };
 
   const ports = new Map<string, CompiledPort>();
+  const used = new SeriesInUse();
   for (const p of ir.ports) {
-    if (p.kind === 'http') ports.set(p.name, compilePort(p, clusters, deps, ctx));
+    if (p.kind === 'http') ports.set(p.name, compilePort(p, clusters, deps, ctx, used));
     else if (p.kind === 'tls') {
       // The HTTP engine serves the HTTPS listeners of a TLS port; TLS listeners (passthrough or
       // terminated TLSRoutes) belong to the layer-4 servers.
       const https = p.listeners.filter((l) => l.protocol === 'HTTPS');
-      if (https.length > 0 || p.listeners.length === 0) ports.set(p.name, compilePort({ ...p, listeners: https }, clusters, deps, ctx));
+      if (https.length > 0 || p.listeners.length === 0) ports.set(p.name, compilePort({ ...p, listeners: https }, clusters, deps, ctx, used));
     }
   }
+  // Compiled without error: the series of routes that are gone can go too.
+  sweepSeries(ctx.metrics, used);
   return { clusters, ports };
 }
 
-function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: FilterDeps, ctx: CompileContext): CompiledPort {
+function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: FilterDeps, ctx: CompileContext, used: SeriesInUse): CompiledPort {
   const m = ctx.metrics;
   const factory: RuleFactory<RuleRuntime> = (rule, _vh, l) => {
     const plan = compilePlan(rule.filters, deps);
@@ -80,7 +83,7 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
         name: b.cluster ?? '',
         cluster,
         plan: b.filters.length > 0 ? compilePlan(b.filters, deps, plan) : plan,
-        counters: new StatusCounters(m, l.gateway, rule.route, b.cluster ?? ''),
+        counters: new StatusCounters(m, l.gateway, rule.route, b.cluster ?? '', used),
       };
       return { item, weight: b.weight };
     });
@@ -89,8 +92,8 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
       listenerInfo(l, p.port),
       plan,
       backends,
-      new StatusCounters(m, l.gateway, rule.route, ''),
-      durationChild(m, l.gateway, rule.route),
+      new StatusCounters(m, l.gateway, rule.route, '', used),
+      durationChild(m, l.gateway, rule.route, used),
     );
   };
   const router: Router<RuleRuntime> = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory);
@@ -100,16 +103,16 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
     { name: '', gateway, port: p.port },
     { responders: [new DirectResponse(404)], requestSteps: [], responseSteps: [] },
     [],
-    new StatusCounters(m, gateway, '', ''),
-    durationChild(m, gateway, ''),
+    new StatusCounters(m, gateway, '', '', used),
+    durationChild(m, gateway, '', used),
   );
   const misdirected = new RuleRuntime(
     NOT_FOUND_RULE,
     { name: '', gateway, port: p.port },
     { responders: [new DirectResponse(421)], requestSteps: [], responseSteps: [] },
     [],
-    new StatusCounters(m, gateway, '', ''),
-    durationChild(m, gateway, ''),
+    new StatusCounters(m, gateway, '', '', used),
+    durationChild(m, gateway, '', used),
   );
   const tls = p.kind === 'tls' ? new SniSelector(p.listeners, ctx.tlsCache) : null;
   for (const e of tls?.errors ?? []) logger.warn('certificate not usable', { port: p.name, error: e });

@@ -1,6 +1,6 @@
 // The data plane's metrics, registered once per registry. Children for known label sets are
 // created when a configuration is compiled, so counting a request is an array index and an add.
-import { Registry, type Counter, type CounterChild, type Gauge, type Histogram, type HistogramChild } from '../metrics/registry.ts';
+import { labelKey, Registry, type Counter, type CounterChild, type Gauge, type Histogram, type HistogramChild } from '../metrics/registry.ts';
 
 export interface ProxyMetrics {
   requests: Counter;
@@ -36,11 +36,29 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
+/**
+ * The request series one compiled configuration uses. After an apply, series of routes and
+ * backends that are gone are dropped (`sweepSeries`), so route churn does not grow /metrics
+ * forever. Assumes one data plane per registry.
+ */
+export class SeriesInUse {
+  readonly requests = new Set<string>();
+  readonly duration = new Set<string>();
+}
+
+export function sweepSeries(m: ProxyMetrics, used: SeriesInUse): void {
+  m.requests.retainOnly(used.requests);
+  m.duration.retainOnly(used.duration);
+}
+
 /** Request counters of one (gateway, route, backend) by status class, created up front. */
 export class StatusCounters {
   private readonly byClass: CounterChild[];
-  constructor(m: ProxyMetrics, gateway: string, route: string, backend: string) {
-    this.byClass = CLASSES.map((c) => m.requests.labels(gateway, route, backend, c));
+  constructor(m: ProxyMetrics, gateway: string, route: string, backend: string, used?: SeriesInUse) {
+    this.byClass = CLASSES.map((c) => {
+      used?.requests.add(labelKey([gateway, route, backend, c]));
+      return m.requests.labels(gateway, route, backend, c);
+    });
   }
   count(status: number): void {
     let i = ((status / 100) | 0) - 1;
@@ -49,6 +67,7 @@ export class StatusCounters {
   }
 }
 
-export function durationChild(m: ProxyMetrics, gateway: string, route: string): HistogramChild {
+export function durationChild(m: ProxyMetrics, gateway: string, route: string, used?: SeriesInUse): HistogramChild {
+  used?.duration.add(labelKey([gateway, route]));
   return m.duration.labels(gateway, route);
 }

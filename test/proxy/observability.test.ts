@@ -81,6 +81,22 @@ describe('data plane metrics and access log', () => {
     assert.match(text, /wicket_active_requests 0/);
   });
 
+  test('series of a route that is gone are dropped on the next apply', async () => {
+    const other = new Registry();
+    const dp2 = createDataPlane({ registry: other, accessLog: false });
+    const p2 = await freePort();
+    const cfg = (route: string) =>
+      ir([httpPort(p2, [listener('http', [vhost('*', [{ ...rule(match(), 'default/b:80'), route }])])])], [cluster('default/b:80', backend)]);
+    await dp2.apply(cfg('HTTPRoute/default/old'));
+    await get(p2, '/');
+    assert.match(other.expose(), /route="HTTPRoute\/default\/old"/);
+    await dp2.apply(cfg('HTTPRoute/default/new'));
+    const text = other.expose();
+    assert.doesNotMatch(text, /route="HTTPRoute\/default\/old"/);
+    assert.match(text, /route="HTTPRoute\/default\/new"/);
+    await dp2.drain(1000);
+  });
+
   test('one access log line per request', async () => {
     lines.length = 0;
     await get(port, '/ok/log?q=1', { host: 'Example.com' });
