@@ -283,6 +283,7 @@ export async function startControlPlane(opts: { crds?: (file: string) => boolean
       if (!res.ok) throw new Error(`etcd compaction: HTTP ${res.status} ${await res.text()}`);
     },
     async stop() {
+      await client.close();
       await waitExit(apiserver, 20_000);
       await waitExit(etcd, 10_000);
       rmSync(dir, { recursive: true, force: true });

@@ -59,12 +59,14 @@ const cond = (type: string, status: 'True' | 'False', reason: string, message = 
 class Harness {
   readonly updates: SnapshotUpdate[] = [];
   provider!: KubernetesProvider;
+  #client: KubeClient | undefined;
   readonly opts: Partial<KubernetesProviderOptions>;
   constructor(opts: Partial<KubernetesProviderOptions> = {}) {
     this.opts = opts;
   }
   async start(): Promise<this> {
-    this.provider = createKubernetesProvider({ controllerName: OURS, client: clientFor(cp.kubeconfig), absentRetryMs: 300, ...this.opts });
+    this.#client = clientFor(cp.kubeconfig);
+    this.provider = createKubernetesProvider({ controllerName: OURS, client: this.#client, absentRetryMs: 300, ...this.opts });
     await this.provider.start((u) => this.updates.push(u));
     return this;
   }
@@ -74,8 +76,9 @@ class Harness {
   waitFor(what: string, pred: (s: Snapshot) => boolean, timeoutMs = 30_000): Promise<Snapshot> {
     return until(what, timeoutMs, async () => (this.last && pred(this.last) ? this.last : undefined));
   }
-  stop(): Promise<void> {
-    return this.provider?.stop() ?? Promise.resolve();
+  async stop(): Promise<void> {
+    await this.provider?.stop();
+    await (this.opts.client ?? this.#client)?.close();
   }
 }
 

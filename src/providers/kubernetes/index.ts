@@ -174,6 +174,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       resyncTimer = undefined;
       await Promise.all([...reflectors.values()].map((r) => r.stop()));
       await elector?.stop();
+      // Our own client's pooled keep-alive connections would hold the process open for seconds.
+      if (!options.client) await client.close();
     },
   };
 }

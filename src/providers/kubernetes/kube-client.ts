@@ -31,14 +31,46 @@ const METHODS: Record<string, HttpMethod> = {
   DELETE: HttpMethod.DELETE,
 };
 
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
 export class KubeClient {
   readonly config: KubeConfig;
   readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #watch: Watch;
+  #dispatcher: Dispatcher | undefined;
 
   constructor(config: KubeConfig) {
     this.config = config;
-    this.#watch = new Watch(config);
+    // The Watch authenticates through the same pooled dispatcher as our requests.
+    const pooled = Object.create(config, {
+      applySecurityAuthentication: { value: (ctx: RequestContext) => this.#authenticate(ctx) },
+    }) as KubeConfig;
+    this.#watch = new Watch(pooled);
+  }
+
+  /**
+   * Applies credentials (headers are computed per request, so rotating bearer tokens keep working)
+   * but reuses one connection pool: KubeConfig builds a new undici Agent per request, which means
+   * a new TCP connection and TLS handshake for every call and slows status writes down to a
+   * crawl on a busy machine. TLS client credentials are therefore read once, on first use.
+   */
+  async #authenticate(ctx: RequestContext): Promise<void> {
+    await this.config.applySecurityAuthentication(ctx);
+    const fresh = ctx.getDispatcher();
+    if (!fresh) return;
+    if (!this.#dispatcher) {
+      this.#dispatcher = fresh;
+      return;
+    }
+    ctx.setDispatcher(this.#dispatcher);
+    if (fresh !== this.#dispatcher) void fresh.close().catch(() => {});
+  }
+
+  /** Closes pooled connections (watches must be stopped first). */
+  async close(): Promise<void> {
+    const d = this.#dispatcher;
+    this.#dispatcher = undefined;
+    await d?.close().catch(() => {});
   }
 
   /** Loads a kubeconfig file, or the in-cluster service account when no path is given. */
@@ -78,7 +110,7 @@ export class KubeClient {
     }
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
     ctx.setSignal(opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
-    await this.config.applySecurityAuthentication(ctx);
+    await this.#authenticate(ctx);
     const res = await this.#http.send(ctx).toPromise();
     const text = await res.body.text();
     let body: unknown = undefined;

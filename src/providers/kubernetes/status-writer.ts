@@ -49,6 +49,12 @@ export class StatusWriter {
   #running = false;
   /** What the server stored after our last write of each object: skip it if nothing moved since. */
   readonly #memo = new Map<string, { desired: string; stored: string }>();
+  /**
+   * The object as our last write left it, until the cache catches up: without it the next publish
+   * would compare against the cache's older copy, write again with its stale resourceVersion, and
+   * pay a 409 and a re-read to learn that nothing needed writing.
+   */
+  readonly #afterWrite = new Map<string, { overwrote: string; obj: any }>();
   readonly counters: WriteCounters = { written: 0, unchanged: 0, conflicts: 0, notFound: 0, failed: 0 };
 
   constructor(client: KubeClient, opts: StatusWriterOptions) {
@@ -115,11 +121,20 @@ export class StatusWriter {
       }
     }
     for (const k of [...this.#memo.keys()]) if (!covered.has(k)) this.#memo.delete(k);
+    for (const k of [...this.#afterWrite.keys()]) if (!covered.has(k)) this.#afterWrite.delete(k);
     let next = 0;
     const worker = async () => {
       while (next < jobs.length && this.#o.canWrite()) await jobs[next++]!();
     };
+    const t0 = performance.now();
+    const before = { ...this.counters };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, jobs.length) }, worker));
+    logger.debug('statuses published', {
+      objects: jobs.length,
+      written: this.counters.written - before.written,
+      conflicts: this.counters.conflicts - before.conflicts,
+      ms: Math.round(performance.now() - t0),
+    });
   }
 
   /**
@@ -134,6 +149,9 @@ export class StatusWriter {
     const version = cached.version;
     const path = objectPath(info, version, name, namespace);
     const memoKey = `${info.kind}/${namespace ?? ''}/${name}`;
+    const mine = this.#afterWrite.get(memoKey);
+    if (mine && mine.overwrote === obj.metadata?.resourceVersion) obj = mine.obj;
+    else this.#afterWrite.delete(memoKey);
     for (let attempt = 0; attempt <= this.#o.maxConflictRetries; attempt++) {
       if (generation !== undefined && (obj.metadata?.generation ?? 0) > generation) return;
       const desired = desiredFor(obj.status);
@@ -154,6 +172,10 @@ export class StatusWriter {
       if (res.status === 200) {
         this.counters.written++;
         this.#memo.set(memoKey, { desired: JSON.stringify(desired), stored: JSON.stringify(res.body?.status ?? {}) });
+        if (res.body?.metadata) {
+          delete res.body.metadata.managedFields;
+          this.#afterWrite.set(memoKey, { overwrote: cached.obj.metadata?.resourceVersion, obj: res.body });
+        }
         for (const ev of statusEvents(info.kind, obj.status, desired, this.#o.controllerName)) this.#o.onEvent?.(res.body ?? obj, obj.apiVersion, ev);
         return;
       }
