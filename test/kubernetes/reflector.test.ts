@@ -138,3 +138,17 @@ test('errors back off and retry without losing the cache', async () => {
     await server.close();
   }
 });
+
+test('options left undefined take their defaults (an absent kind is not polled in a tight loop)', async () => {
+  const server = await scriptedServer((_u, res) => json(res, 404, { kind: 'Status', code: 404 }));
+  const r = new Reflector(server.client, kindInfo('TCPRoute')!, { onChange: () => {}, absentRetryMs: undefined, maxBackoffMs: undefined });
+  r.start();
+  try {
+    await waitFor(() => r.state === 'absent');
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(server.requests.length, 2, 'one list per candidate version, then a wait of seconds');
+  } finally {
+    await r.stop();
+    await server.close();
+  }
+});

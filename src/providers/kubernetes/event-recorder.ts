@@ -47,7 +47,13 @@ export class EventRecorder {
 
   constructor(client: KubeClient, opts: EventRecorderOptions) {
     this.#client = client;
-    this.#opts = { burst: 50, refillPerSecond: 2, dedupWindowMs: 10 * 60_000, now: Date.now, ...opts };
+    this.#opts = {
+      ...opts,
+      burst: opts.burst ?? 50,
+      refillPerSecond: opts.refillPerSecond ?? 2,
+      dedupWindowMs: opts.dedupWindowMs ?? 10 * 60_000,
+      now: opts.now ?? Date.now,
+    };
     this.#tokens = this.#opts.burst;
     this.#refilledAt = this.#opts.now();
   }

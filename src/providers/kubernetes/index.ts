@@ -21,7 +21,7 @@ export interface KubernetesProviderOptions {
   leaderElection?: { namespace: string; name: string; identity: string };
   /** Quiet time after the last event before a snapshot is built (ms; default 10, at most 100 per burst). */
   debounceMs?: number;
-  /** How often kinds whose CRD is missing are looked for again. */
+  /** How often kinds whose CRD is missing are looked for again (ms, default 10 s). */
   absentRetryMs?: number;
   lease?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /**

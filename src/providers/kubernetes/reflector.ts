@@ -52,7 +52,7 @@ export class Reflector {
   constructor(client: KubeClient, info: KindInfo, opts: ReflectorOptions) {
     this.#client = client;
     this.info = info;
-    this.#opts = { absentRetryMs: 30_000, maxBackoffMs: 5_000, ...opts };
+    this.#opts = { onChange: opts.onChange, absentRetryMs: opts.absentRetryMs ?? 10_000, maxBackoffMs: opts.maxBackoffMs ?? 5_000 };
   }
 
   get synced(): boolean {

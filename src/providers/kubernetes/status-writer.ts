@@ -59,7 +59,7 @@ export class StatusWriter {
 
   constructor(client: KubeClient, opts: StatusWriterOptions) {
     this.#client = client;
-    this.#o = { now: () => new Date(), concurrency: 8, maxConflictRetries: 8, ...opts };
+    this.#o = { ...opts, now: opts.now ?? (() => new Date()), concurrency: opts.concurrency ?? 8, maxConflictRetries: opts.maxConflictRetries ?? 8 };
   }
 
   /** Writes these statuses (when allowed); resolves once they, or a newer set, are written. */
