@@ -1,6 +1,7 @@
 // `wicket run` (and quickstart): wires provider → runtime → data plane, starts the admin server,
 // and on SIGTERM/SIGINT drains — stop accepting, let requests in flight finish, exit 0.
 import { startAdminServer } from '../admin/server.ts';
+import { ErrorCodes, isWicketError, WicketError } from '../errors.ts';
 import { logger, setLogLevel } from '../log.ts';
 import { defaultRegistry } from '../metrics/registry.ts';
 import type { Provider } from '../providers/api.ts';
@@ -38,9 +39,10 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
   try {
     admin = await startAdminServer(flags.adminAddress, runtime, defaultRegistry);
   } catch (err) {
-    logger.error('cannot start the admin server', { address: flags.adminAddress, err: err as Error });
     await dataPlane.drain(0);
-    return 1;
+    if (isWicketError(err)) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new WicketError(ErrorCodes.BIND, `cannot start the admin server on ${flags.adminAddress} (${code}); choose another with --admin-address`, { cause: err });
   }
   logger.info('admin listening', { address: admin.address });
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { eventually, freePort, gatewayYaml, get, routeYaml, serviceYaml, startBackend, tempDir, WicketProcess } from './harness.ts';
+import { spawnSync } from 'node:child_process';
+import { eventually, freePort, gatewayYaml, get, MAIN, REPO, routeYaml, serviceYaml, startBackend, tempDir, WicketProcess } from './harness.ts';
 
 test('port already in use: that listener shows PortUnavailable, the others serve', async (t) => {
   const dir = await tempDir(t);
@@ -44,4 +45,20 @@ test('port already in use: that listener shows PortUnavailable, the others serve
   assert.equal(goodListener.conditions.find((c) => c.type === 'Accepted')!.status, 'True');
   await w.waitForLog((l) => l.level === 'warn' && JSON.stringify(l).includes(String(taken)), 'a log line naming the busy socket');
   assert.equal(w.child.exitCode, null);
+});
+
+test('admin address in use: a clear message and exit status 1', async (t) => {
+  const dir = await tempDir(t);
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => squatter.close(() => r())));
+  const taken = (squatter.address() as { port: number }).port;
+  await writeFile(join(dir, 'gw.yaml'), gatewayYaml({ listeners: [{ name: 'http', port: await freePort() }] }));
+  const r = spawnSync(process.execPath, [MAIN, 'run', '-f', dir, '--default-address', '127.0.0.1', '--admin-address', `127.0.0.1:${taken}`], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`wicket: cannot start the admin server on 127\\.0\\.0\\.1:${taken} \\(EADDRINUSE\\)`));
 });
