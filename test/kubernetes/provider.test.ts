@@ -12,6 +12,7 @@ import type { KubernetesProvider, KubernetesProviderOptions } from '../../src/pr
 import { KubeClient } from '../../src/providers/kubernetes/kube-client.ts';
 import { kindInfo } from '../../src/providers/kubernetes/kinds.ts';
 import { StatusWriter } from '../../src/providers/kubernetes/status-writer.ts';
+import { EventRecorder } from '../../src/providers/kubernetes/event-recorder.ts';
 import type { SnapshotUpdate } from '../../src/providers/api.ts';
 import type { Snapshot } from '../../src/resources/snapshot.ts';
 import type { ObjectStatus } from '../../src/translate/api.ts';
@@ -226,6 +227,29 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     const g = await get('Gateway', 'conflict', 'gw');
     assert.equal(g.metadata.labels.touched, 'yes');
     assert.equal(g.status.conditions.find((c: any) => c.type === 'Programmed').status, 'True');
+  });
+
+  test('events: repeats become one Event with a series count; the rate limit drops the excess', async () => {
+    await ns('events');
+    await gatewayClass('events-class');
+    const g = await gateway('events', 'gw', 'events-class');
+    let clock = Date.now();
+    const rec = new EventRecorder(cp.client, { controllerName: OURS, instance: 'test', burst: 3, refillPerSecond: 1, now: () => clock });
+    const regarding = { apiVersion: GW, kind: 'Gateway', name: 'gw', namespace: 'events', uid: g.metadata.uid };
+    const ev = { type: 'Warning' as const, reason: 'ListenerInvalid', note: 'listener http: Accepted=False PortUnavailable: in use' };
+    await rec.record(regarding, ev);
+    await rec.record(regarding, ev);
+    await rec.record(regarding, { ...ev, note: 'something else' });
+    await rec.record(regarding, { ...ev, note: 'over the limit' }); // bucket empty: dropped
+    assert.equal(rec.dropped, 1);
+    clock += 1_000; // one token back
+    await rec.record(regarding, { ...ev, note: 'after refill' });
+    const list = (await api('GET', '/apis/events.k8s.io/v1/namespaces/events/events')).items.filter((e: any) => e.regarding?.uid === g.metadata.uid);
+    const byNote = Object.fromEntries(list.map((e: any) => [e.note, e]));
+    assert.deepEqual(Object.keys(byNote).sort(), ['after refill', ev.note, 'something else'].sort());
+    assert.equal(byNote[ev.note].series?.count, 2);
+    assert.equal(byNote[ev.note].type, 'Warning');
+    assert.equal(byNote[ev.note].reportingInstance, 'test');
   });
 
   test("route status: other controllers' parent entries are kept; ours removed when the route leaves us", async () => {
