@@ -53,8 +53,12 @@ test('routes by host and path to real backends; admin endpoints describe the con
   const metrics = await (await fetch(w.admin('/metrics'))).text();
   assert.match(metrics, /^wicket_config_applied_total [1-9]/m);
   assert.match(metrics, /^wicket_config_failed_total 0$/m);
-  // Request metrics from the proxy carry the route that served them.
-  assert.match(metrics, /HTTPRoute\/default\/r/);
+  // Request counts and latency histograms from the proxy, by gateway, route and backend.
+  const series = (backend: string, code: string) =>
+    metrics.match(new RegExp(`^wicket_http_requests_total\\{gateway="default/gw",route="HTTPRoute/default/r",backend="${backend}",code="${code}"\\} (\\d+)$`, 'm'))?.[1];
+  assert.equal(series('default/v2:80', '2xx'), '1', `exactly the one request sent to v2 in:\n${metrics}`);
+  assert.equal(series('default/v1:80', '2xx'), '1');
+  assert.match(metrics, /^wicket_http_request_duration_seconds_bucket\{gateway="default\/gw",route="HTTPRoute\/default\/r",le="\+Inf"\} 2$/m);
 
   // One access-log line per request.
   await w.waitForLog((l) => l.msg === 'access' && JSON.stringify(l).includes('/two/x'), 'access log for /two/x');
