@@ -38,7 +38,7 @@ export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pn
       writeFileSync(f, rows.map((r) => `${parseInt(r.metric, 10)} ${['nginx', 'haproxy', 'wicket'].map((k) => v(r.values[k as 'nginx'])).join(' ')}`).join('\n') + '\n');
       panels.push(
         `set title "Route ladder: ${label}"`,
-        'set style data linespoints; set logscale x; set xlabel "HTTPRoutes"; set key top right',
+        'set style data linespoints; set logscale x; set xlabel "HTTPRoutes"; set key below',
         `set ylabel "${label}"; set yrange [0:*]`,
         `plot "${f}" using 1:2 title "nginx", "" using 1:3 title "haproxy", "" using 1:4 title "wicket"`,
       );

@@ -81,7 +81,7 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
 /** Reads `wicket_config_last_apply_duration_seconds` from the admin /metrics; null if absent. */
 async function lastApplyMs(adminPort: number): Promise<number | null> {
   try {
-    const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(15_000) });
     const m = /^wicket_config_last_apply_duration_seconds(?:\{[^}]*\})?\s+([\d.eE+-]+)/m.exec(await res.text());
     return m ? Math.round(Number(m[1]) * 1e5) / 100 : null;
   } catch {
