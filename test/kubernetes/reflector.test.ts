@@ -152,3 +152,43 @@ test('options left undefined take their defaults (an absent kind is not polled i
     await server.close();
   }
 });
+
+test('paged lists follow continue tokens, and start over when a token expires (410)', async () => {
+  let listCalls = 0;
+  const server = await scriptedServer((u, res) => {
+    if (u.searchParams.get('watch') === 'true') return void res.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+    listCalls++;
+    const cont = u.searchParams.get('continue');
+    if (!cont) return json(res, 200, { metadata: { continue: listCalls === 1 ? 'expired' : 'page2' }, items: [route('p1', '1')] });
+    if (cont === 'expired') return json(res, 410, { kind: 'Status', code: 410, reason: 'Expired' });
+    json(res, 200, { metadata: { resourceVersion: '9' }, items: [route('p2', '2')] });
+  });
+  const r = new Reflector(server.client, kindInfo('HTTPRoute')!, { onChange: () => {} });
+  r.start();
+  try {
+    await waitFor(() => r.synced);
+    assert.deepEqual(r.items().map((o) => o.metadata.name).sort(), ['p1', 'p2']);
+    assert.equal(listCalls, 4);
+    await waitFor(() => server.requests.some((q) => q === 'httproutes watch rv=9'));
+  } finally {
+    await r.stop();
+    await server.close();
+  }
+});
+
+test('an optional kind we may not read (403) is treated as absent; a core kind keeps retrying', async () => {
+  const server = await scriptedServer((_u, res) => json(res, 403, { kind: 'Status', code: 403, reason: 'Forbidden', message: 'listenersets is forbidden' }));
+  const optional = new Reflector(server.client, kindInfo('ListenerSet')!, { onChange: () => {}, absentRetryMs: 60_000 });
+  const core = new Reflector(server.client, kindInfo('Service')!, { onChange: () => {}, maxBackoffMs: 10 });
+  optional.start();
+  core.start();
+  try {
+    await waitFor(() => optional.state === 'absent');
+    await waitFor(() => server.requests.filter((q) => q.startsWith('services')).length >= 3);
+    assert.equal(core.synced, false, 'no snapshot without Services');
+  } finally {
+    await optional.stop();
+    await core.stop();
+    await server.close();
+  }
+});

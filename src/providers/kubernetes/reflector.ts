@@ -132,45 +132,59 @@ export class Reflector {
   /** Lists every page; returns false when no candidate version is served (CRD not installed). */
   async #relist(): Promise<boolean> {
     const candidates = this.version ? [this.version, ...this.info.versions.filter((v) => v !== this.version)] : this.info.versions;
+    let forbidden: string | undefined;
     for (const version of candidates) {
-      const items: any[] = [];
-      let cont: string | undefined;
-      let rv = '';
-      let missing = false;
-      do {
-        const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont }, signal: this.#abort.signal });
-        if (res.status === 404) {
-          missing = true;
-          break;
-        }
-        if (res.status === 410 && cont) {
-          // The continue token expired mid-list: start the list over.
-          items.length = 0;
-          cont = undefined;
-          continue;
-        }
-        if (res.status !== 200) throw new Error(`list ${this.info.kind}: ${statusMessage(res)}`);
-        for (const item of res.body.items ?? []) items.push(this.#normalise(item, version));
-        cont = res.body.metadata?.continue || undefined;
-        rv = res.body.metadata?.resourceVersion ?? '';
-      } while (cont && !this.#stopped);
-      if (missing) continue;
+      const listed = await this.#listAll(version);
+      if (listed === 'missing') continue;
+      if (typeof listed === 'string') {
+        forbidden = listed;
+        break;
+      }
       if (this.version !== version) logger.info('kubernetes kind found', { kind: this.info.kind, version });
       this.version = version;
-      this.#replace(items);
-      this.#resourceVersion = rv;
+      this.#replace(listed.items);
+      this.#resourceVersion = listed.resourceVersion;
       this.#failures = 0;
       this.lists++;
       return true;
     }
-    // No version served.
-    if (this.state !== 'absent') logger.info('kubernetes kind not served; treating as empty', { kind: this.info.kind, retryMs: this.#opts.absentRetryMs });
+    if (this.state !== 'absent') {
+      if (forbidden) logger.warn('kubernetes kind not readable (RBAC); treating as empty', { kind: this.info.kind, error: forbidden, retryMs: this.#opts.absentRetryMs });
+      else logger.info('kubernetes kind not served; treating as empty', { kind: this.info.kind, retryMs: this.#opts.absentRetryMs });
+    }
     this.version = undefined;
     this.#store = new Map();
     this.#resourceVersion = '';
     this.state = 'absent';
     this.#opts.onChange();
     return false;
+  }
+
+  /**
+   * Every page of one version's list: the items and the list's resourceVersion; 'missing' when the
+   * version is not served; the error text when an optional kind may not be read (403), so a
+   * ClusterRole without, say, listenersets degrades to "no ListenerSets" instead of no snapshot.
+   * Other errors throw (the caller backs off and retries).
+   */
+  async #listAll(version: string): Promise<{ items: any[]; resourceVersion: string } | 'missing' | string> {
+    const items: any[] = [];
+    let cont: string | undefined;
+    for (;;) {
+      const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont }, signal: this.#abort.signal });
+      if (res.status === 404) return 'missing';
+      if (res.status === 403 && this.info.optional) return statusMessage(res);
+      if (res.status === 410 && cont) {
+        // The continue token expired mid-list: start the list over.
+        items.length = 0;
+        cont = undefined;
+        continue;
+      }
+      if (res.status !== 200) throw new Error(`list ${this.info.kind}: ${statusMessage(res)}`);
+      for (const item of res.body.items ?? []) items.push(this.#normalise(item, version));
+      cont = res.body.metadata?.continue || undefined;
+      if (!cont) return { items, resourceVersion: res.body.metadata?.resourceVersion ?? '' };
+      if (this.#stopped) throw new Error('stopped');
+    }
   }
 
   #replace(items: any[]): void {
