@@ -162,3 +162,48 @@ test('a file emptied on purpose removes its objects (after a short re-check)', a
   assert.deepEqual(names(u), ['b']);
   assert.deepEqual(u.diagnostics, []);
 });
+
+test('removing a directory removes the objects of every file in it', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await mkdir(join(dir, 'team', 'nested'), { recursive: true });
+  await writeFile(join(dir, 'keep.yaml'), route('keep', '/k'));
+  await writeFile(join(dir, 'team', 'a.yaml'), route('a', '/a'));
+  await writeFile(join(dir, 'team', 'nested', 'b.yaml'), route('b', '/b'));
+  await provider.start((u) => updates.push(u));
+  assert.deepEqual(names(updates.at(-1)!), ['a', 'b', 'keep']);
+  await rm(join(dir, 'team'), { recursive: true });
+  await waitFor((u) => names(u).length === 1, 'directory removed');
+  assert.deepEqual(names(updates.at(-1)!), ['keep']);
+  // Created again under the same name: watched again.
+  await mkdir(join(dir, 'team'));
+  await writeFile(join(dir, 'team', 'c.yaml'), route('c', '/c'));
+  await waitFor((u) => names(u).includes('c'), 're-created directory');
+});
+
+test('a single file given as the path: replaced by rename, deleted, and created again', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wicket-fp-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'only.yaml');
+  await writeFile(file, route('one', '/1'));
+  await writeFile(join(dir, 'other.yaml'), route('other', '/o')); // same directory, not given: ignored
+  const updates: SnapshotUpdate[] = [];
+  const provider = new FileProvider({ paths: [file], quietMs: 10, maxDelayMs: 100 });
+  t.after(() => provider.stop());
+  await provider.start((u) => updates.push(u));
+  assert.deepEqual(names(updates.at(-1)!), ['one']);
+  const waitFor = async (pred: (u: SnapshotUpdate) => boolean, what: string) => {
+    for (let i = 0; i < 1000; i++) {
+      if (updates.length && pred(updates.at(-1)!)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.fail(`timed out waiting for: ${what}`);
+  };
+  await writeFile(join(dir, 'tmp.yaml.new'), route('one', '/renamed'));
+  await rename(join(dir, 'tmp.yaml.new'), file);
+  await waitFor((u) => pathOf(u, 'one') === '/renamed', 'rename-over of the given file');
+  await rm(file);
+  await waitFor((u) => names(u).length === 0 && u.diagnostics.some((d) => d.code === 'WICKET_ERR_READ'), 'file deleted: objects gone, READ diagnostic');
+  await writeFile(file, route('one', '/back'));
+  await waitFor((u) => pathOf(u, 'one') === '/back' && u.diagnostics.length === 0, 'file created again');
+});
