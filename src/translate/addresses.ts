@@ -5,6 +5,7 @@ import type { Gateway } from '../resources/types.ts';
 import type { TranslateOptions } from './api.ts';
 import * as C from './conditions.ts';
 import { keyOf } from './meta.ts';
+import { objects } from './sanitize.ts';
 
 export interface AddressVerdict {
   addresses: string[];
@@ -17,7 +18,7 @@ export interface AddressVerdict {
 export function gatewayAddresses(gw: Gateway, options: TranslateOptions): AddressVerdict {
   const key = keyOf(gw);
   const fallback = options.assignedAddresses?.[key] ?? options.defaultAddress;
-  const given = gw.spec.addresses ?? [];
+  const given = objects(gw.spec.addresses);
   if (given.length === 0) return { addresses: [fallback] };
   const out: string[] = [];
   const unusable: string[] = [];

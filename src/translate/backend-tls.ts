@@ -8,6 +8,7 @@ import * as C from './conditions.ts';
 import type { PolicyNode } from './graph.ts';
 import type { Lookup } from './lookup.ts';
 import { keyOf, sortByAge } from './meta.ts';
+import { objects } from './sanitize.ts';
 
 export interface PolicyIndex {
   /** Winning policy per `namespace/service#sectionName` (sectionName empty = whole Service). */
@@ -31,7 +32,7 @@ export function buildPolicyIndex(lookup: Lookup): PolicyIndex {
     tls.set(node, verdict.tls);
     if (verdict.accepted) node.accepted = verdict.accepted;
     if (verdict.resolvedRefs) node.resolvedRefs = verdict.resolvedRefs;
-    for (const t of obj.spec?.targetRefs ?? []) {
+    for (const t of objects(obj.spec?.targetRefs)) {
       if ((t.group ?? '') !== '' || t.kind !== 'Service') continue;
       const svc = `${ns}/${t.name}`;
       const list = byService.get(svc) ?? [];
@@ -49,7 +50,7 @@ function validate(lookup: Lookup, p: BackendTLSPolicy): { tls: UpstreamTLS | nul
   const v = p.spec?.validation;
   const ns = p.metadata.namespace ?? 'default';
   if (!v?.hostname) return { tls: null, accepted: C.policyInvalid('validation.hostname is required') };
-  const sans = (v.subjectAltNames ?? []).map((s) => ({ type: s.type, value: (s.type === 'URI' ? s.uri : s.hostname) ?? '' }));
+  const sans = objects(v.subjectAltNames).map((s) => ({ type: s.type, value: (s.type === 'URI' ? s.uri : s.hostname) ?? '' }));
   const base: UpstreamTLS = { serverName: v.hostname, ...(sans.length > 0 ? { subjectAltNames: sans } : {}) };
   if (v.wellKnownCACertificates) {
     if (v.wellKnownCACertificates !== 'System') {
@@ -57,7 +58,7 @@ function validate(lookup: Lookup, p: BackendTLSPolicy): { tls: UpstreamTLS | nul
     }
     return { tls: { ...base, wellKnown: 'System' } };
   }
-  const refs = v.caCertificateRefs ?? [];
+  const refs = objects(v.caCertificateRefs);
   if (refs.length === 0) return { tls: null, accepted: C.policyInvalid('validation needs caCertificateRefs or wellKnownCACertificates') };
   const pems: string[] = [];
   for (const [i, ref] of refs.entries()) {

@@ -10,6 +10,7 @@ import * as C from './conditions.ts';
 import type { PolicyNode } from './graph.ts';
 import type { Lookup } from './lookup.ts';
 import { referenceAllowed } from './reference-grants.ts';
+import { objects, strings } from './sanitize.ts';
 
 type Protocol = Cluster['protocol'];
 
@@ -102,7 +103,7 @@ function resolveUncached(
   const svc = ctx.lookup.services.get(`${ns}/${ref.name}`);
   if (!svc) return { cluster: null, problem: C.routeBackendNotFound(`${what}: Service not found`) };
   if (ref.port === undefined) return { cluster: null, problem: C.routeBackendNotFound(`${what}: port is required for a Service`) };
-  const port = svc.spec?.ports?.find((p) => p.port === ref.port);
+  const port = objects(svc.spec?.ports).find((p) => p.port === ref.port);
   if (!port && svc.spec?.type !== 'ExternalName') {
     return { cluster: null, problem: C.routeBackendNotFound(`${what}: Service has no port ${ref.port}`) };
   }
@@ -147,16 +148,16 @@ function endpointsOf(ctx: BackendContext, svc: Service, port: ServicePort): Endp
   for (const slice of ctx.lookup.slicesByService.get(svcKey) ?? []) {
     if (slice.addressType === 'FQDN') continue;
     let target: number | undefined;
-    if (slice.ports && slice.ports.length > 0) {
-      target = slice.ports.find((p) => (p.name ?? '') === wanted)?.port;
+    if (Array.isArray(slice.ports) && slice.ports.length > 0) {
+      target = objects(slice.ports).find((p) => (p.name ?? '') === wanted)?.port;
     } else {
       // A slice without ports serves every port at the target port (numeric targetPort only).
       target = typeof port.targetPort === 'number' ? port.targetPort : port.targetPort === undefined ? port.port : undefined;
     }
     if (target === undefined) continue;
-    for (const ep of slice.endpoints ?? []) {
+    for (const ep of objects(slice.endpoints)) {
       if (ep.conditions?.ready === false) continue;
-      for (const address of ep.addresses ?? []) out.set(`${address}|${target}`, { address, port: target, weight: 1 });
+      for (const address of strings(ep.addresses)) out.set(`${address}|${target}`, { address, port: target, weight: 1 });
     }
   }
   const list = [...out.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));

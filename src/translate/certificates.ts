@@ -10,16 +10,16 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 function secretValue(secret: Secret, key: string): string | undefined {
   const plain = secret.stringData?.[key];
-  if (plain !== undefined) return plain;
+  if (typeof plain === 'string') return plain;
   const b64 = secret.data?.[key];
-  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+  return typeof b64 === 'string' ? Buffer.from(b64, 'base64').toString('utf8') : undefined;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Every PEM certificate in a bundle, or a problem when there is none or one does not parse. */
 export function parseCertificateBundle(pem: string): Parsed<X509Certificate[]> {
-  const blocks = pem.match(PEM_CERT) ?? [];
+  const blocks = typeof pem === 'string' ? (pem.match(PEM_CERT) ?? []) : [];
   if (blocks.length === 0) return { ok: false, problem: 'no PEM certificate found' };
   try {
     return { ok: true, value: blocks.map((b) => new X509Certificate(b)) };

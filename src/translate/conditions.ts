@@ -28,6 +28,7 @@ export const gatewayInvalidParameters = (detail: string): Cond =>
   cond('Accepted', false, 'InvalidParameters', `Invalid spec.infrastructure.parametersRef: ${detail}`);
 export const gatewayUnsupportedAddress = (detail: string): Cond =>
   cond('Accepted', false, 'UnsupportedAddress', detail);
+export const gatewayUnreadable = (detail: string): Cond => cond('Accepted', false, 'Invalid', `Gateway spec cannot be read: ${detail}`);
 export const gatewayProgrammed = (addresses: string[]): Cond =>
   cond('Programmed', true, 'Programmed', `Gateway is programmed on ${addresses.join(', ')}`);
 export const gatewayNotProgrammedInvalid = (detail: string): Cond =>
@@ -95,6 +96,7 @@ export const routeNoMatchingParent = (detail: string): Cond => cond('Accepted', 
 export const routeUnsupportedValue = (detail: string): Cond => cond('Accepted', false, 'UnsupportedValue', detail);
 export const routeIncompatibleFilters = (detail: string): Cond => cond('Accepted', false, 'IncompatibleFilters', detail);
 
+export const routeUnreadable = (detail: string): Cond => cond('Accepted', false, 'UnsupportedValue', `Route spec cannot be read: ${detail}`);
 export const routeResolvedRefs = (): Cond => cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
 export const routeRefNotPermitted = (detail: string): Cond => cond('ResolvedRefs', false, 'RefNotPermitted', detail);
 export const routeInvalidKind = (detail: string): Cond => cond('ResolvedRefs', false, 'InvalidKind', detail);

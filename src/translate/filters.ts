@@ -6,6 +6,7 @@ import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, RouteKind } f
 import { resolveBackend, type BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import { routeInvalidKind } from './conditions.ts';
+import { objects, strings } from './sanitize.ts';
 
 export interface FilterResult {
   filters: Filter[];
@@ -17,9 +18,9 @@ export interface FilterResult {
 
 function headerFilter(f: HTTPHeaderFilter | undefined) {
   return {
-    set: (f?.set ?? []).map((h) => ({ name: h.name, value: h.value })),
-    add: (f?.add ?? []).map((h) => ({ name: h.name, value: h.value })),
-    remove: [...(f?.remove ?? [])],
+    set: objects(f?.set).map((h) => ({ name: h.name, value: h.value })),
+    add: objects(f?.add).map((h) => ({ name: h.name, value: h.value })),
+    remove: [...strings(f?.remove)],
   };
 }
 
@@ -49,7 +50,7 @@ export function compileFilters(
 ): FilterResult {
   if (!filters || filters.length === 0) return { filters: [], refProblems: NO_PROBLEMS };
   const out: FilterResult = { filters: [], refProblems: [] };
-  const list = filters;
+  const list = objects(filters);
   if (list.some((f) => f.type === 'URLRewrite') && list.some((f) => f.type === 'RequestRedirect')) {
     out.invalid = { reason: 'IncompatibleFilters', message: `${where}: URLRewrite and RequestRedirect cannot be combined` };
     return out;
@@ -106,11 +107,11 @@ export function compileFilters(
         const c = f.cors ?? {};
         out.filters.push({
           type: 'CORS',
-          allowOrigins: [...(c.allowOrigins ?? [])],
+          allowOrigins: [...strings(c.allowOrigins)],
           allowCredentials: c.allowCredentials ?? false,
-          allowMethods: [...(c.allowMethods ?? [])],
-          allowHeaders: [...(c.allowHeaders ?? [])],
-          exposeHeaders: [...(c.exposeHeaders ?? [])],
+          allowMethods: [...strings(c.allowMethods)],
+          allowHeaders: [...strings(c.allowHeaders)],
+          exposeHeaders: [...strings(c.exposeHeaders)],
           maxAge: c.maxAge ?? 5,
         });
         break;

@@ -9,6 +9,7 @@ import * as C from './conditions.ts';
 import type { GatewayNode, ListenerNode } from './graph.ts';
 import type { Lookup } from './lookup.ts';
 import { referenceAllowed } from './reference-grants.ts';
+import { objects } from './sanitize.ts';
 
 export function applyFrontendValidation(lookup: Lookup, gw: GatewayNode): void {
   const frontend = gw.obj.spec.tls?.frontend;
@@ -16,12 +17,12 @@ export function applyFrontendValidation(lookup: Lookup, gw: GatewayNode): void {
   let insecure = false;
   for (const l of gw.listeners) {
     if (l.protocol !== 'HTTPS' || l.acceptedCond) continue;
-    const cfg: TLSConfig | undefined = frontend.perPort?.find((p) => p.port === l.spec.port)?.tls ?? frontend.default;
+    const cfg: TLSConfig | undefined = objects(frontend.perPort).find((p) => p.port === l.spec.port)?.tls ?? frontend.default;
     const v = cfg?.validation;
     if (!v) continue;
     const mode = v.mode ?? 'AllowValidOnly';
     if (mode === 'AllowInsecureFallback') insecure = true;
-    resolveCAs(lookup, gw, l, v.caCertificateRefs ?? [], mode);
+    resolveCAs(lookup, gw, l, objects(v.caCertificateRefs), mode);
   }
   if (insecure) {
     gw.insecureFrontend = C.gatewayInsecureFrontendValidation();

@@ -14,15 +14,38 @@ import { buildListener, listenerRefsUsable } from './listeners.ts';
 import type { Lookup } from './lookup.ts';
 import { compareByName, keyOf } from './meta.ts';
 import { referenceAllowed } from './reference-grants.ts';
+import { objects } from './sanitize.ts';
 
 export function buildGateways(lookup: Lookup, classes: Map<string, ClassNode>, options: TranslateOptions): GatewayNode[] {
   const out: GatewayNode[] = [];
   for (const obj of [...lookup.snapshot.gateways].sort(compareByName)) {
     const cls = classes.get(obj.spec?.gatewayClassName);
     if (!cls) continue;
-    out.push(buildGateway(lookup, obj, cls, options));
+    out.push(guardedGateway(lookup, obj, cls, options));
   }
   return out;
+}
+
+/**
+ * A Gateway whose spec cannot be read (wrong types a schema check would have caught) is reported
+ * as not accepted, with the reason, instead of failing the whole translation.
+ */
+function guardedGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: TranslateOptions): GatewayNode {
+  try {
+    return buildGateway(lookup, obj, cls, options);
+  } catch (err) {
+    return {
+      obj,
+      key: keyOf(obj),
+      cls,
+      addresses: [],
+      listeners: [],
+      listenerSets: [],
+      rejected: C.gatewayUnreadable((err as Error).message),
+      accepted: false,
+      conditions: [],
+    };
+  }
 }
 
 function buildGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: TranslateOptions): GatewayNode {
@@ -43,7 +66,7 @@ function buildGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: Tra
   else node.rejected = parametersProblem(lookup, obj);
   node.notProgrammed = addr.notUsable;
   checkClientCertificate(lookup, node);
-  for (const l of obj.spec.listeners ?? []) node.listeners.push(buildListener(lookup, l, { kind: 'Gateway', node }, node));
+  for (const l of objects(obj.spec.listeners)) node.listeners.push(buildListener(lookup, l, { kind: 'Gateway', node }, node));
   return node;
 }
 

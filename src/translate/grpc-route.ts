@@ -10,6 +10,7 @@ import { compileFilters } from './filters.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { compileSession } from './http-route.ts';
 import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { objects, strings } from './sanitize.ts';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -33,13 +34,13 @@ export function compileGRPCRoute(ctx: BackendContext, route: GRPCRoute, policies
     id: `GRPCRoute/${ns}/${route.metadata.name}`,
     namespace: ns,
     order: 0,
-    hostnames: (route.spec?.hostnames ?? []).map((h) => h.toLowerCase()),
+    hostnames: strings(route.spec?.hostnames).map((h) => h.toLowerCase()),
     rules: [],
     resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
     parents: [],
   };
   const problems: C.Cond[] = [];
-  (route.spec?.rules ?? []).forEach((rule, i) => node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed)));
+  objects(route.spec?.rules).forEach((rule, i) => node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed)));
   summarizeRoute(node, problems);
   return node;
 }
@@ -54,23 +55,23 @@ function compileRule(
 ): CompiledRule {
   const where = `spec.rules[${index}]`;
   const out: CompiledRule = { index, matches: [], ...(rule.name ? { name: rule.name } : {}) };
-  const backends = resolveRuleBackends(ctx, 'GRPCRoute', ns, rule.backendRefs);
+  const backends = resolveRuleBackends(ctx, 'GRPCRoute', ns, objects(rule.backendRefs));
   problems.push(...backends.problems);
   for (const p of backends.policies) policiesUsed.add(p);
   const f = compileFilters(ctx, 'GRPCRoute', ns, rule.filters as HTTPRouteFilter[] | undefined, undefined, where);
   problems.push(...f.refProblems);
   if (f.invalid) out.invalid = f.invalid;
-  const backendFilters = (rule.backendRefs ?? []).map((b, bi) => {
+  const backendFilters = objects(rule.backendRefs).map((b, bi) => {
     const bf = compileFilters(ctx, 'GRPCRoute', ns, b.filters as HTTPRouteFilter[] | undefined, undefined, `${where}.backendRefs[${bi}]`);
     problems.push(...bf.refProblems);
     if (bf.invalid) out.invalid ??= bf.invalid;
     return bf.filters;
   });
-  const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  const matches = objects(rule.matches).length > 0 ? objects(rule.matches) : [{}];
   for (const [mi, m] of matches.entries()) {
     const headers: RouteMatch['headers'] = [];
-    for (const h of m.headers ?? []) {
-      const name = h.name.toLowerCase();
+    for (const h of objects(m.headers)) {
+      const name = String(h.name).toLowerCase();
       if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
     }
     out.matches.push({

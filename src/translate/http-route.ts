@@ -9,6 +9,7 @@ import { parseDuration } from './durations.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { objects, strings } from './sanitize.ts';
 
 export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policiesUsed: Set<PolicyNode>): RouteNode {
   const ns = route.metadata.namespace ?? 'default';
@@ -18,14 +19,14 @@ export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policies
     id: `HTTPRoute/${ns}/${route.metadata.name}`,
     namespace: ns,
     order: 0,
-    hostnames: (route.spec?.hostnames ?? []).map((h) => h.toLowerCase()),
+    hostnames: strings(route.spec?.hostnames).map((h) => h.toLowerCase()),
     rules: [],
     resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
     parents: [],
   };
   const problems: C.Cond[] = [];
   // The CRD defaults an absent rules list to one rule matching every path (with no backends: 500).
-  (route.spec?.rules ?? [{}]).forEach((rule, i) => {
+  (route.spec?.rules === undefined ? [{}] : objects(route.spec.rules)).forEach((rule, i) => {
     node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed));
   });
   summarizeRoute(node, problems);
@@ -36,12 +37,12 @@ export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policies
 export function compileMatch(m: HTTPRouteMatch): RouteMatch {
   const path = { type: m.path?.type ?? 'PathPrefix', value: m.path?.value ?? '/' } as RouteMatch['path'];
   const headers: RouteMatch['headers'] = [];
-  for (const h of m.headers ?? []) {
-    const name = h.name.toLowerCase();
+  for (const h of objects(m.headers)) {
+    const name = String(h.name).toLowerCase();
     if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
   }
   const queryParams: RouteMatch['queryParams'] = [];
-  for (const q of m.queryParams ?? []) {
+  for (const q of objects(m.queryParams)) {
     if (!queryParams.some((x) => x.name === q.name)) queryParams.push({ name: q.name, type: q.type ?? 'Exact', value: q.value });
   }
   const out: RouteMatch = { path, headers, queryParams };
@@ -59,10 +60,10 @@ function compileRule(
 ): CompiledRule {
   const where = `spec.rules[${index}]`;
   const out: CompiledRule = { index, matches: [], ...(rule.name ? { name: rule.name } : {}) };
-  const backends = resolveRuleBackends(ctx, 'HTTPRoute', ns, rule.backendRefs);
+  const backends = resolveRuleBackends(ctx, 'HTTPRoute', ns, objects(rule.backendRefs));
   problems.push(...backends.problems);
   for (const p of backends.policies) policiesUsed.add(p);
-  const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  const matches = objects(rule.matches).length > 0 ? objects(rule.matches) : [{}];
   for (const [mi, m] of matches.entries()) {
     const match = compileMatch(m);
     if (match.path.type === 'RegularExpression' && !validRegex(match.path.value)) {
@@ -129,7 +130,7 @@ function compileRetry(rule: HTTPRouteRule, out: CompiledRule, where: string): vo
     out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.retry.backoff: ${JSON.stringify(r.backoff)} is not a GEP-2257 duration` };
     return;
   }
-  out.retry = { codes: [...new Set(r.codes ?? [])], attempts: r.attempts ?? 1, backoffMs };
+  out.retry = { codes: [...new Set(Array.isArray(r.codes) ? r.codes.filter((c) => typeof c === 'number') : [])], attempts: r.attempts ?? 1, backoffMs };
 }
 
 export function compileSession(rule: { sessionPersistence?: HTTPRouteRule['sessionPersistence'] }, out: CompiledRule, where: string): void {

@@ -19,13 +19,17 @@ import { buildLookup } from './lookup.ts';
 import { compareByName, sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
+import { sanitizeSnapshot } from './sanitize.ts';
+import { routeResolvedRefs, routeUnreadable } from './conditions.ts';
 import { buildStatuses } from './status.ts';
+import { objects } from './sanitize.ts';
 
 export type { TranslateOptions, TranslateResult } from './api.ts';
 
 export const DEFAULT_CONTROLLER_NAME = 'wicket.dev/gateway-controller';
 
-export function translate(snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+export function translate(input: Snapshot, options: TranslateOptions): TranslateResult {
+  const snapshot = sanitizeSnapshot(input);
   const lookup = buildLookup(snapshot);
   const classes = buildClasses(snapshot, options.controllerName);
   const gatewayList = buildGateways(lookup, classes, options);
@@ -43,12 +47,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   const routes: RouteNode[] = [];
   candidates.forEach((obj, order) => {
     const used = new Set<PolicyNode>();
-    const node =
-      obj.kind === 'HTTPRoute'
-        ? compileHTTPRoute(ctx, obj, used)
-        : obj.kind === 'GRPCRoute'
-          ? compileGRPCRoute(ctx, obj, used)
-          : compileL4Route(ctx, obj, used);
+    const node = compileRoute(ctx, obj, used);
     node.order = order;
     attachRoute(lookup, parents, node);
     for (const p of used) for (const parent of node.parents) if (parent.attachments.length > 0) p.ancestors.set(parent.gateway.key, parent.gateway);
@@ -68,6 +67,31 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   return { ir, statuses: buildStatuses(graph, options.controllerName) };
 }
 
+/**
+ * Compiles a route of any kind. A route whose spec cannot be read (wrong types a schema check
+ * would have caught) is kept with Accepted=False and the reason, not allowed to fail everything.
+ */
+function compileRoute(ctx: BackendContext, obj: RouteObject, used: Set<PolicyNode>): RouteNode {
+  try {
+    if (obj.kind === 'HTTPRoute') return compileHTTPRoute(ctx, obj, used);
+    if (obj.kind === 'GRPCRoute') return compileGRPCRoute(ctx, obj, used);
+    return compileL4Route(ctx, obj, used);
+  } catch (err) {
+    const ns = obj.metadata.namespace ?? 'default';
+    return {
+      kind: obj.kind,
+      obj,
+      id: `${obj.kind}/${ns}/${obj.metadata.name}`,
+      namespace: ns,
+      order: 0,
+      rules: [],
+      resolvedRefs: routeResolvedRefs(),
+      invalid: routeUnreadable((err as Error).message),
+      parents: [],
+    };
+  }
+}
+
 /** Routes with at least one parentRef naming a Gateway or ListenerSet of ours. */
 function ourRoutes(snapshot: Snapshot, parents: Parents): RouteObject[] {
   const all: RouteObject[] = [
@@ -78,7 +102,7 @@ function ourRoutes(snapshot: Snapshot, parents: Parents): RouteObject[] {
     ...snapshot.udpRoutes,
   ];
   return all.filter((r) =>
-    (r.spec?.parentRefs ?? []).some((p) => {
+    objects(r.spec?.parentRefs).some((p) => {
       if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return false;
       const key = `${p.namespace ?? r.metadata.namespace ?? 'default'}/${p.name}`;
       const kind = p.kind ?? 'Gateway';

@@ -8,6 +8,7 @@ import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { objects, strings } from './sanitize.ts';
 
 export interface L4RouteNode extends RouteNode {
   /** TLSRoute only: backends with BackendTLSPolicy applied, for Terminate listeners. */
@@ -21,7 +22,7 @@ export function compileL4Route(
 ): L4RouteNode {
   const ns = route.metadata.namespace ?? 'default';
   const kind = route.kind;
-  const refs: BackendRef[] = (route.spec?.rules ?? []).flatMap((r) => r.backendRefs ?? []);
+  const refs: BackendRef[] = objects(route.spec?.rules).flatMap((r) => objects(r.backendRefs));
   const problems: C.Cond[] = [];
   const passthrough = resolveRuleBackends(ctx, kind, ns, refs, false);
   problems.push(...passthrough.problems);
@@ -47,7 +48,7 @@ export function compileL4Route(
     parents: [],
   };
   if (kind === 'TLSRoute') {
-    node.hostnames = ((route as TLSRoute).spec?.hostnames ?? []).map((h) => h.toLowerCase());
+    node.hostnames = strings((route as TLSRoute).spec?.hostnames).map((h) => h.toLowerCase());
     const terminated = resolveRuleBackends(ctx, kind, ns, refs, true);
     for (const p of terminated.policies) policiesUsed.add(p);
     node.terminatedBackends = weighted(terminated);

@@ -1,13 +1,14 @@
 // Kubernetes label selector semantics (matchLabels AND matchExpressions), used by allowedRoutes
 // and allowedListeners namespace selectors. An empty selector matches everything.
 import type { LabelSelector } from '../resources/types.ts';
+import { objects, strings } from './sanitize.ts';
 
 export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!selector) return true;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const req of selector.matchExpressions ?? []) {
+  for (const req of objects(selector.matchExpressions)) {
     const has = Object.hasOwn(labels, req.key);
-    const values = req.values ?? [];
+    const values = strings(req.values);
     switch (req.operator) {
       case 'In':
         if (!has || !values.includes(labels[req.key]!)) return false;

@@ -8,6 +8,7 @@ import { selectorMatches } from './label-selector.ts';
 import { buildListener, listenerRefsUsable } from './listeners.ts';
 import { namespaceLabels, type Lookup } from './lookup.ts';
 import { keyOf, sortByAge } from './meta.ts';
+import { objects } from './sanitize.ts';
 
 export function attachListenerSets(lookup: Lookup, gateways: Map<string, GatewayNode>): ListenerSetNode[] {
   const out: ListenerSetNode[] = [];
@@ -18,7 +19,7 @@ export function attachListenerSets(lookup: Lookup, gateways: Map<string, Gateway
     const gw = gateways.get(`${ref.namespace ?? ns}/${ref.name}`);
     if (!gw) continue;
     const node: ListenerSetNode = { obj, key: keyOf(obj), gateway: gw, allowed: allowed(lookup, gw, ns), listeners: [], accepted: false, conditions: [] };
-    for (const l of obj.spec.listeners ?? []) node.listeners.push(buildListener(lookup, l, { kind: 'ListenerSet', node }, gw));
+    for (const l of objects(obj.spec.listeners)) node.listeners.push(buildListener(lookup, l, { kind: 'ListenerSet', node }, gw));
     gw.listenerSets.push(node);
     if (node.allowed) gw.listeners.push(...node.listeners);
     out.push(node);

@@ -8,6 +8,7 @@ import type { GatewayNode, ListenerNode, ListenerOwner } from './graph.ts';
 import { validHostname } from './hostnames.ts';
 import type { Lookup } from './lookup.ts';
 import { referenceAllowed } from './reference-grants.ts';
+import { objects } from './sanitize.ts';
 
 type Protocol = NonNullable<ListenerNode['protocol']>;
 const PROTOCOLS: readonly Protocol[] = ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'];
@@ -36,7 +37,7 @@ export function buildListener(
     name: `${namespace}/${ownerObj.metadata.name}/${spec.name}`,
     namespace,
     protocol: null,
-    hostname: spec.hostname ? spec.hostname.toLowerCase() : undefined,
+    hostname: spec.hostname ? String(spec.hostname).toLowerCase() : undefined,
     supportedKinds: [],
     certificates: [],
     attached: [],
@@ -80,7 +81,7 @@ function supportedKinds(spec: Listener, protocol: Protocol): { valid: RouteGroup
   }
   const valid: RouteGroupKind[] = [];
   const invalid: string[] = [];
-  for (const k of given) {
+  for (const k of objects(given)) {
     const group = k.group ?? GATEWAY_GROUP;
     if (group === GATEWAY_GROUP && allowed.includes(k.kind)) {
       if (!valid.some((v) => v.kind === k.kind)) valid.push({ group, kind: k.kind });
@@ -110,7 +111,7 @@ function checkTLS(
     if (protocol === 'HTTPS') return C.listenerUnsupportedValue('tls.mode Passthrough is not allowed on an HTTPS listener');
     return undefined;
   }
-  const refs = tls?.certificateRefs ?? [];
+  const refs = objects(tls?.certificateRefs);
   if (refs.length === 0) return C.listenerInvalidCertificateRef('tls.certificateRefs is empty: a Terminate listener needs a certificate');
   let problem: C.Cond | undefined;
   for (const [i, ref] of refs.entries()) {

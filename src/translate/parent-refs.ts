@@ -8,6 +8,7 @@ import type { Attachment, GatewayNode, ListenerNode, ListenerSetNode, ParentNode
 import { effectiveHostnames } from './hostnames.ts';
 import { selectorMatches } from './label-selector.ts';
 import { namespaceLabels, type Lookup } from './lookup.ts';
+import { objects } from './sanitize.ts';
 
 export interface Parents {
   gateways: Map<string, GatewayNode>;
@@ -15,7 +16,7 @@ export interface Parents {
 }
 
 export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode): void {
-  const refs = route.obj.spec?.parentRefs ?? [];
+  const refs = objects(route.obj.spec?.parentRefs);
   // A route attaches to a listener at most once, however many of its parentRefs select it.
   const seen = new Set<ListenerNode>();
   for (const ref of refs) {

@@ -1,0 +1,47 @@
+// The translator's first guard: objects without a usable identity (metadata with a string name,
+// a spec object where the kind has one) cannot be referenced or reported, so they are left out.
+// Field-level problems are handled where each field is read. Returns the input itself when every
+// object is fine (the common case), so nothing is copied.
+import type { Snapshot } from '../resources/snapshot.ts';
+
+const NO_SPEC = new Set(['namespaces', 'services', 'endpointSlices', 'secrets', 'configMaps']);
+
+function usable(o: unknown, needsSpec: boolean): boolean {
+  if (!o || typeof o !== 'object') return false;
+  const obj = o as { metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown };
+  if (!obj.metadata || typeof obj.metadata !== 'object' || typeof obj.metadata.name !== 'string') return false;
+  if (obj.metadata.namespace !== undefined && typeof obj.metadata.namespace !== 'string') return false;
+  return !needsSpec || (!!obj.spec && typeof obj.spec === 'object');
+}
+
+export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
+  let out: Snapshot | null = null;
+  for (const [field, list] of Object.entries(snapshot) as [keyof Snapshot, unknown[]][]) {
+    const items = Array.isArray(list) ? list : [];
+    const needsSpec = !NO_SPEC.has(field);
+    let ok = items === list;
+    for (let i = 0; ok && i < items.length; i++) ok = usable(items[i], needsSpec);
+    if (ok) continue;
+    out ??= { ...snapshot };
+    (out as unknown as Record<string, unknown[]>)[field] = items.filter((o) => usable(o, needsSpec));
+  }
+  return out ?? snapshot;
+}
+
+/** The object entries of a list from user input (holes, nulls and scalars skipped; non-list → []). */
+export function objects<T>(list: readonly T[] | undefined | null): T[] {
+  if (!Array.isArray(list)) return [];
+  // A for loop, not every(): every() skips the holes of a sparse array.
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (x === null || typeof x !== 'object') return list.filter((y) => y !== null && typeof y === 'object');
+  }
+  return list as T[];
+}
+
+/** The string entries of a list from user input. */
+export function strings(list: readonly string[] | undefined | null): string[] {
+  if (!Array.isArray(list)) return [];
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return list.filter((y) => typeof y === 'string');
+  return list as string[];
+}
