@@ -55,6 +55,8 @@ export class Exchange implements DownstreamEvents {
   backend: BackendRuntime | null = null;
   cluster: ClusterRuntime | null = null;
   endpoint: EndpointRuntime | null = null;
+  /** The endpoint the request's session is pinned to (session persistence), if any. */
+  sessionEndpoint: EndpointRuntime | null = null;
   plan: FilterPlan;
   out: Outgoing | null = null;
   status = 0;
@@ -81,7 +83,14 @@ export class Exchange implements DownstreamEvents {
   run(): void {
     const rule = this.rule;
     if (rule.backends.size > 0) {
-      const b = rule.backends.pick()!;
+      let b: BackendRuntime;
+      const pinned = rule.session === null ? null : rule.session.lookup(this.head, rule.backendList);
+      if (pinned !== null) {
+        b = pinned.backend;
+        this.sessionEndpoint = pinned.endpoint;
+      } else {
+        b = rule.backends.pick()!;
+      }
       this.backend = b;
       this.plan = b.plan;
       if (b.cluster === null) return this.fail(INVALID_BACKEND, null);
@@ -114,7 +123,8 @@ export class Exchange implements DownstreamEvents {
   }
 
   dispatch(): void {
-    const ep = this.cluster!.pick();
+    // A session's endpoint serves its first attempt; retries spread like any other request.
+    const ep = this.attempt === 0 && this.sessionEndpoint !== null ? this.sessionEndpoint : this.cluster!.pick();
     if (ep === undefined) return this.fail(NO_ENDPOINTS, null);
     this.endpoint = ep;
     this.state = State.Waiting;
@@ -163,6 +173,8 @@ export class Exchange implements DownstreamEvents {
     const headers = downstreamResponseHeaders(rawHeaders);
     const steps = this.plan.responseSteps;
     for (let i = 0; i < steps.length; i++) steps[i]!.onResponse(this.head, statusCode, headers);
+    const session = this.rule.session;
+    if (session !== null && this.endpoint !== this.sessionEndpoint) session.stamp(headers, this.backend!.name, this.endpoint!);
     this.state = State.Streaming;
     try {
       this.down.respond(statusCode, headers, statusText);

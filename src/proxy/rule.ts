@@ -7,6 +7,7 @@ import type { FilterPlan } from './filters/types.ts';
 import { StatusCounters } from './metrics.ts';
 import type { ClusterRuntime } from './upstream/cluster.ts';
 import { WeightedChoice } from './upstream/balancer.ts';
+import { cookiePathFor, SessionAffinity } from './upstream/session.ts';
 
 export interface ListenerInfo {
   name: string;
@@ -47,6 +48,10 @@ export class RuleRuntime {
   readonly retry: RetryPolicy | null;
   /** The path the rule's PathPrefix/Exact match used, for ReplacePrefixMatch. */
   readonly matchedPrefix: string;
+  /** Every backend, for session persistence lookups. */
+  readonly backendList: BackendRuntime[];
+  /** Session persistence, when the rule asks for it. */
+  readonly session: SessionAffinity | null;
 
   constructor(
     rule: RouteRule,
@@ -70,6 +75,8 @@ export class RuleRuntime {
       ? { codes: new Set(rule.retry.codes), attempts: Math.max(0, rule.retry.attempts), backoffMs: Math.max(0, rule.retry.backoffMs) }
       : null;
     this.matchedPrefix = rule.match.path.value;
+    this.backendList = backends.map((b) => b.item);
+    this.session = rule.sessionPersistence ? new SessionAffinity(rule.sessionPersistence, cookiePathFor(rule)) : null;
   }
 }
 

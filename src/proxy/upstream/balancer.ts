@@ -20,6 +20,11 @@ export class SmoothWeightedRoundRobin<T> {
     return this.items.length;
   }
 
+  /** The first item with a positive weight that satisfies `pred`. */
+  has(pred: (item: T) => boolean): T | undefined {
+    return this.items.find(pred);
+  }
+
   /** Next item, or undefined when there is none with a positive weight. */
   next(): T | undefined {
     const n = this.items.length;

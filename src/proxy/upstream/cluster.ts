@@ -42,6 +42,11 @@ export class ClusterRuntime {
   pick(): EndpointRuntime | undefined {
     return this.rr.next();
   }
+
+  /** The endpoint with this `address:port` label and a positive weight (session persistence). */
+  find(label: string): EndpointRuntime | undefined {
+    return this.rr.has((e) => e.label === label);
+  }
 }
 
 function hostPort(address: string, port: number): string {
