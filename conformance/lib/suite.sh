@@ -24,8 +24,10 @@ suite_binary() {
   echo "$pid $(_starttime "$pid")" >"$RUN_DIR/pids/suite.pid"
   STARTED+=(suite)
   log "suite running (pid $pid); full output in $LOGS/suite.log"
-  # Show each test's result as it lands; the reader stops when the suite exits.
-  tail -n +1 --pid "$pid" -f "$LOGS/suite.log" | grep --line-buffered -E "$RESULT_RE" | sed 's/^[[:space:]]*/  /'
+  # Show each test's pass/fail as it lands (skips only in the summary); the reader
+  # stops when the suite exits.
+  tail -n +1 --pid "$pid" -f "$LOGS/suite.log" | grep --line-buffered -E "$RESULT_RE" |
+    grep --line-buffered -v -- '--- SKIP' | sed 's/^[[:space:]]*/  /'
   wait "$pid"
   local rc=$?
   rm -f "$RUN_DIR/pids/suite.pid"
@@ -34,7 +36,8 @@ suite_binary() {
 }
 
 run_suite() {
-  local report=$REPORTS/report.yaml args=(--conformance-profiles "$PROFILES" --report-output "$report")
+  local report=$REPORTS/report.yaml
+  local args=(--conformance-profiles "$PROFILES" --report-output "$report")
   rm -f "$report"
   if [[ -n $RUN_TEST ]]; then
     # A single test runs whatever features it needs; the suite skips feature checks.
@@ -74,14 +77,15 @@ harness_check() {
   suite_binary --conformance-options-file "$RUN_DIR/suite-options.yaml" --cleanup-base-resources=false \
     --conformance-profiles GATEWAY-HTTP --run-test HTTPRouteSimpleSameNamespace || rc=$?
   local gw_wait pods ready
-  gw_wait=$(grep -c 'Gateway not Accepted yet\|Gateway not Programmed yet' "$LOGS/suite.log" || true)
+  # The suite's poll messages while Gateways have no status from a controller.
+  gw_wait=$(grep -cE 'Gateway not (Accepted|Programmed) yet|Gateway .* expected observedGeneration' "$LOGS/suite.log" || true)
   # The suite's own base manifests, applied by the suite: their Pods should all be Ready.
   pods=$(kcurl /api/v1/pods | jq '[.items[] | select(.metadata.namespace | startswith("gateway-conformance-"))]')
   ready=$(jq '[.[] | select(any(.status.conditions[]?; .type=="Ready" and .status=="True"))] | length' <<<"$pods")
   log "suite check: $ready of $(jq length <<<"$pods") Pods of the suite's base manifests Ready"
   if ((rc != 0)) && ((gw_wait > 0)) && grep -q 'Applying base manifests' "$LOGS/suite.log"; then
     log "suite check OK: the suite applied its base manifests and failed (exit $rc) waiting for Gateways ($gw_wait waits logged)"
-    grep -E '^\s*--- FAIL|helpers.go.*(Error|timed out)' "$LOGS/suite.log" | head -5 | sed 's/^/    /'
+    grep -E 'Messages:|^--- FAIL' "$LOGS/suite.log" | head -3 | sed 's/^[[:space:]]*/    /'
     return 0
   fi
   log "suite check FAILED: exit $rc; see $LOGS/suite.log"
