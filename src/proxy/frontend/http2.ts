@@ -174,6 +174,8 @@ function onStream(this: SlotH2Server, stream: ServerHttp2Stream, headers: Incomi
   );
   let rule = compiled.router.match(head) ?? compiled.notFound;
   if (head.sni !== null && head.sni !== head.host && misdirected(compiled, head.sni, head.host)) rule = compiled.misdirected;
+  // The core streams bodies as they come, so a client waiting for 100-continue may send now.
+  if (headers['expect'] === '100-continue' && !stream.endAfterHeaders) stream.additionalHeaders({ ':status': 100 });
   const te = headers['te'];
   const down = new Http2Downstream(stream, method, teWantsTrailers(typeof te === 'string' ? te : undefined));
   const x = new Exchange(head, down, rule, slot.env);

@@ -7,7 +7,7 @@
 // The HTTP/1.1 server (frontend/http1.ts) is built as before and stays the object the port binds
 // and closes; this file only takes over its connection event and extends its two closing methods
 // (closeIdleConnections, closeAllConnections — what PortSlot and L4Slot call) to HTTP/2 sessions.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { PortSlot } from '../port-slot.ts';
@@ -53,6 +53,11 @@ export function createFrontendServer(slot: PortSlot): Server {
     server.on('connection', (socket: Socket) => sniff(socket, sniffing, cleartextHttp2, toHttp1));
   }
 
+  // `Upgrade: h2c` (RFC 7540 §3.2, dropped by RFC 9113) is declined: the request is served as
+  // HTTP/1.1, like any other, instead of being spliced to a backend as a protocol switch.
+  (server as Server & { shouldUpgradeCallback: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = (req) =>
+    server.listenerCount('upgrade') > 0 && !onlyH2c(req.headers.upgrade);
+
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = () => {
     closeIdle();
@@ -66,6 +71,11 @@ export function createFrontendServer(slot: PortSlot): Server {
     for (const s of sniffing) s.destroy();
   };
   return server;
+}
+
+function onlyH2c(upgrade: string | undefined): boolean {
+  if (upgrade === undefined) return false;
+  return upgrade.split(',').every((t) => t.trim().toLowerCase() === 'h2c');
 }
 
 /**

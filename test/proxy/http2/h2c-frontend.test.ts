@@ -177,3 +177,27 @@ test('RST_STREAM from the client cancels the upstream HTTP/1.1 request', async (
   const finished = await hangClosed;
   assert.equal(finished, false, 'the backend response was cut, not completed');
 });
+
+test('an HTTP/1.1 `Upgrade: h2c` is declined: served as HTTP/1.1, nothing spliced', async () => {
+  const r = await get(port, '/up', {
+    host: 'h2.example.com',
+    headers: { 'x-pick': 'yes', connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAAP__' },
+  });
+  assert.equal(r.status, 200);
+  const seen = json(r);
+  assert.equal(seen.backend, 'echo');
+  assert.equal(seen.headers.upgrade, undefined);
+  assert.equal(seen.headers['http2-settings'], undefined);
+});
+
+test('an h2 request with `expect: 100-continue` gets 100 and its body goes through', async () => {
+  const s = session.request({ ':method': 'POST', ':path': '/c', ':authority': 'h2.example.com', 'x-pick': 'yes', expect: '100-continue' }, { endStream: false });
+  await once(s, 'continue');
+  s.end('0123456789');
+  const chunks: Buffer[] = [];
+  s.on('data', (c: Buffer) => chunks.push(c));
+  await once(s, 'end');
+  const seen = JSON.parse(Buffer.concat(chunks).toString());
+  assert.equal(seen.bodyBytes, 10);
+  assert.equal(seen.headers.expect, undefined);
+});
