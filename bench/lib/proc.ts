@@ -123,22 +123,49 @@ function rssKb(pid: number): number {
   }
 }
 
-/** RSS in MB of the process tree rooted at each pid (summed). */
-export function treeRssMb(pids: number[]): number {
+/**
+ * Proportional set size: each shared page counted once across the processes sharing it. Summing
+ * RSS over nginx's master and workers counts the config they share once per process; PSS does not.
+ */
+function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function treeKb(pids: number[], read: (pid: number) => number): number {
   let kb = 0;
-  for (const root of pids) for (const pid of descendants(root)) kb += rssKb(pid);
+  for (const root of pids) for (const pid of descendants(root)) kb += read(pid);
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-/** Samples tree RSS every intervalMs until stopped; returns the peak and the samples. */
-export function sampleRss(pids: number[], intervalMs = 100): { stop(): { peakMb: number; samples: number[] } } {
+/** RSS in MB of the process tree rooted at each pid (summed). */
+export function treeRssMb(pids: number[]): number {
+  return treeKb(pids, rssKb);
+}
+
+/** PSS in MB of the process tree rooted at each pid (summed). */
+export function treePssMb(pids: number[]): number {
+  return treeKb(pids, pssKb);
+}
+
+/** Samples tree RSS (and PSS) every intervalMs until stopped; returns the peaks and the RSS samples. */
+export function sampleRss(pids: number[], intervalMs = 100): { stop(): { peakMb: number; peakPssMb: number; samples: number[] } } {
   const samples: number[] = [treeRssMb(pids)];
-  const t = setInterval(() => samples.push(treeRssMb(pids)), intervalMs);
+  const pss: number[] = [treePssMb(pids)];
+  const t = setInterval(() => {
+    samples.push(treeRssMb(pids));
+    pss.push(treePssMb(pids));
+  }, intervalMs);
   return {
     stop() {
       clearInterval(t);
       samples.push(treeRssMb(pids));
-      return { peakMb: Math.max(...samples), samples };
+      pss.push(treePssMb(pids));
+      return { peakMb: Math.max(...samples), peakPssMb: Math.max(...pss), samples };
     },
   };
 }

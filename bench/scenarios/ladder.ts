@@ -31,8 +31,9 @@ export async function runLadder(ctx: Context): Promise<ScenarioResult> {
         rps: row(`${n} routes: req/s, 64 conn`, 'req/s', 'higher'),
         p99: row(`${n} routes: p99, 64 conn`, 'ms', 'lower'),
         peak: row(`${n} routes: RSS under load`, 'MB', 'lower'),
+        pss: row(`${n} routes: PSS under load (shared pages once)`, 'MB', 'lower'),
       };
-      rows.push(r.apply, r.translate, r.idle, r.rps, r.p99, r.peak);
+      rows.push(r.apply, r.translate, r.idle, r.rps, r.p99, r.peak, r.pss);
       rssAt.set(n, r.peak);
       applyAt.set(n, r.translate);
       const script = rotateScript(sampleRequests(n, 100));
@@ -53,11 +54,12 @@ export async function runLadder(ctx: Context): Promise<ScenarioResult> {
           if (t.lastApplyMs) r.translate.values[kind] = await t.lastApplyMs();
           const sampler = sampleRss(t.pids, 200);
           const w = await runWrk({ wrk: ctx.tools.wrk, url: `http://127.0.0.1:${t.port}/`, connections: 64, durationS: ctx.durationS, cpus: '1', workDir: dir, script });
-          const { peakMb } = sampler.stop();
+          const { peakMb, peakPssMb } = sampler.stop();
+          r.pss.values[kind] = peakPssMb;
           r.rps.values[kind] = w.rps;
           r.p99.values[kind] = w.p99Ms;
           r.peak.values[kind] = peakMb;
-          ctx.log(`  ${n} routes, ${kind}: serving after ${r.apply.values[kind]} ms, ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms} ms, RSS ${r.idle.values[kind]} → ${peakMb} MB${w.failed ? `, FAILED ${w.failed}` : ''}`);
+          ctx.log(`  ${n} routes, ${kind}: serving after ${r.apply.values[kind]} ms, ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms} ms, RSS ${r.idle.values[kind]} → ${peakMb} MB (PSS ${peakPssMb} MB)${w.failed ? `, FAILED ${w.failed}` : ''}`);
         } finally {
           await t.stop();
         }
