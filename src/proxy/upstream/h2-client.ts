@@ -190,8 +190,18 @@ export class H2Upstream {
     try {
       stream = session.request(headers, { endStream: body === null });
     } catch (err) {
-      handler.onError(err as Error);
-      return false;
+      // A session that ran out of stream IDs (2^31 per connection) is replaced once.
+      if ((err as { code?: string }).code !== 'ERR_HTTP2_OUT_OF_STREAMS') {
+        handler.onError(err as Error);
+        return false;
+      }
+      session.close();
+      try {
+        stream = this.connect().request(headers, { endStream: body === null });
+      } catch (err2) {
+        handler.onError(err2 as Error);
+        return false;
+      }
     }
     const call = new H2Call(handler, stream, body);
     (stream as ClientHttp2Stream & { call: H2Call }).call = call;

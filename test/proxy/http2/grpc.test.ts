@@ -18,10 +18,12 @@ before(async () => {
   port = await freePort();
   const grpcCluster: Cluster = { name: 'default/grpc:8080/h2c', protocol: 'h2c', endpoints: [{ address: '127.0.0.1', port: backend.port, weight: 1 }] };
   const empty: Cluster = { name: 'default/empty:8080/h2c', protocol: 'h2c', endpoints: [] };
+  const refused: Cluster = { name: 'default/refused:8080/h2c', protocol: 'h2c', endpoints: [{ address: '127.0.0.1', port: await freePort(), weight: 1 }] };
   const g = { grpc: true };
   const rules = [
     rule(match({ type: 'Exact', value: '/test.Echo/Hang' }), grpcCluster.name, [], { ...g, timeouts: { requestMs: 200 } }),
     rule(match({ type: 'PathPrefix', value: '/test.Empty' }), empty.name, [], g),
+    rule(match({ type: 'PathPrefix', value: '/test.Refused' }), refused.name, [], g),
     rule(match({ type: 'PathPrefix', value: '/test.Invalid' }), [{ cluster: null, weight: 1, filters: [] }], [], g),
     rule(
       match({ type: 'PathPrefix', value: '/test.Echo' }),
@@ -33,7 +35,7 @@ before(async () => {
       g,
     ),
   ];
-  await dp.apply(ir([httpPort(port, [listener('http', [vhost('grpc.example.com', rules)])])], [grpcCluster, empty]));
+  await dp.apply(ir([httpPort(port, [listener('http', [vhost('grpc.example.com', rules)])])], [grpcCluster, empty, refused]));
   session = h2c(port);
 });
 
@@ -80,8 +82,8 @@ test('no matching route answers UNIMPLEMENTED (12) as a trailers-only response',
   assert.equal(plain.headers[':status'], 404);
 });
 
-test('no endpoints and an invalid backend answer UNAVAILABLE (14)', async () => {
-  for (const path of ['/test.Empty/M', '/test.Invalid/M']) {
+test('no endpoints, an invalid backend and a refused connection answer UNAVAILABLE (14)', async () => {
+  for (const path of ['/test.Empty/M', '/test.Invalid/M', '/test.Refused/M']) {
     const r = await h2request(session, grpcHeaders(path), grpcFrame('x'));
     assert.equal(r.headers[':status'], 200, path);
     assert.equal(r.headers['grpc-status'], '14', path);
