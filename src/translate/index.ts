@@ -15,6 +15,7 @@ import { compileHTTPRoute } from './http-route.ts';
 import { buildIR } from './ir-build.ts';
 import { compileL4Route } from './l4-routes.ts';
 import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
+import { resolveKindConflicts } from './kind-conflicts.ts';
 import { buildLookup } from './lookup.ts';
 import { compareByName, sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
@@ -45,14 +46,20 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
   const ctx: BackendContext = { lookup, policies, clusters: new Map(), endpointCache: new Map() };
   const candidates = sortByAge(ourRoutes(snapshot, parents));
   const routes: RouteNode[] = [];
+  const policiesUsed = new Map<RouteNode, Set<PolicyNode>>();
   candidates.forEach((obj, order) => {
     const used = new Set<PolicyNode>();
     const node = compileRoute(ctx, obj, used);
     node.order = order;
     attachRoute(lookup, parents, node);
-    for (const p of used) for (const parent of node.parents) if (parent.attachments.length > 0) p.ancestors.set(parent.gateway.key, parent.gateway);
+    policiesUsed.set(node, used);
     routes.push(node);
   });
+  resolveKindConflicts(gatewayList.flatMap((g) => g.listeners));
+  // BackendTLSPolicy ancestors: the Gateways that really carry a route using the Service.
+  for (const [node, used] of policiesUsed) {
+    for (const p of used) for (const parent of node.parents) if (parent.attachments.length > 0) p.ancestors.set(parent.gateway.key, parent.gateway);
+  }
   routes.sort((a, b) => compareByName(a.obj, b.obj) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 
   const graph: Graph = {
