@@ -8,7 +8,7 @@ import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
-import { compileSession } from './http-route.ts';
+import { compileSession, invalidRegexIn } from './http-route.ts';
 import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
@@ -74,9 +74,12 @@ function compileRule(
       const name = String(h.name).toLowerCase();
       if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
     }
+    const match: RouteMatch = { path: grpcPath(m.method), headers, queryParams: [] };
+    const badRegex = invalidRegexIn(match);
+    if (badRegex) out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].${badRegex === 'path' ? 'method' : badRegex}: invalid regular expression` };
     out.matches.push({
       index: mi,
-      match: { path: grpcPath(m.method), headers, queryParams: [] },
+      match,
       filters: f.filters,
       backends: weighted(backends, (bi) => backendFilters[bi] ?? []),
       grpc: { service: m.method?.service?.length ?? 0, method: m.method?.method?.length ?? 0 },

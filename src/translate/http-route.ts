@@ -66,9 +66,8 @@ function compileRule(
   const matches = objects(rule.matches).length > 0 ? objects(rule.matches) : [{}];
   for (const [mi, m] of matches.entries()) {
     const match = compileMatch(m);
-    if (match.path.type === 'RegularExpression' && !validRegex(match.path.value)) {
-      out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].path: invalid regular expression` };
-    }
+    const badRegex = invalidRegexIn(match);
+    if (badRegex) out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].${badRegex}: invalid regular expression` };
     const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
     const f = compileFilters(ctx, 'HTTPRoute', ns, rule.filters, prefix, where);
     if (mi === 0) problems.push(...f.refProblems);
@@ -97,6 +96,15 @@ function validRegex(re: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The field of a match holding a regular expression that does not compile, if any. */
+export function invalidRegexIn(m: RouteMatch): string | undefined {
+  if (m.path.type === 'RegularExpression' && !validRegex(m.path.value)) return 'path';
+  const h = m.headers.find((x) => x.type === 'RegularExpression' && !validRegex(x.value));
+  if (h) return `headers[${h.name}]`;
+  const q = m.queryParams.find((x) => x.type === 'RegularExpression' && !validRegex(x.value));
+  return q ? `queryParams[${q.name}]` : undefined;
 }
 
 function compileTimeouts(rule: HTTPRouteRule, out: CompiledRule, where: string): void {
