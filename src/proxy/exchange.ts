@@ -2,7 +2,7 @@
 // Exchange is the only per-request object of the core: it is its own undici dispatch handler
 // (no closures per request), runs the filter plan, picks backend and endpoint, applies timeouts
 // and retries, streams the response with backpressure, and reports metrics and the access log.
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { ErrorCodes, WicketError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
@@ -112,12 +112,25 @@ export class Exchange implements DownstreamEvents {
       }),
       target: head.target,
       matchedPath: head.path,
+      hasBody: this.down.hasBody,
+      taps: null,
     };
     const steps = this.plan.requestSteps;
     for (let i = 0; i < steps.length; i++) steps[i]!.onRequest(head, out);
     this.out = out;
 
-    if (this.down.hasBody) this.body = this.down.takeBody();
+    if (this.down.hasBody) {
+      let body = this.down.takeBody();
+      if (out.taps !== null) {
+        // Mirrors read the same bytes; both pipes attach now so neither misses a chunk, and only
+        // the primary request applies backpressure (taps drop themselves when they fall behind).
+        const primary = new PassThrough();
+        body.pipe(primary);
+        for (const tap of out.taps) body.pipe(tap);
+        body = primary;
+      }
+      this.body = body;
+    }
     if (rule.requestTimeoutMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestTimeoutMs, this);
     this.dispatch();
   }

@@ -6,6 +6,7 @@ import { cluster, freePort, get, httpPort, ir, json, listener, match, newDataPla
 
 let v1: Backend;
 let v2: Backend;
+let stall: Backend;
 const dp = newDataPlane();
 let port: number;
 
@@ -19,6 +20,8 @@ function pre(value: string) {
 before(async () => {
   v1 = await startBackend('v1');
   v2 = await startBackend('v2');
+  // A mirror target that never reads the body and never answers.
+  stall = await startBackend('stall', (req) => req.pause());
   port = await freePort();
   const rules = [
     rule(pre('/req-headers'), C1, [
@@ -53,6 +56,7 @@ before(async () => {
       { type: 'URLRewrite', hostname: 'one.example.org' },
       { type: 'RequestHeaderModifier', set: [], add: [{ name: 'X-Extra', value: 'e' }], remove: [] },
     ]),
+    rule(pre('/mirror-stall'), C2, [{ type: 'RequestMirror', cluster: 'stall', fraction: { numerator: 1, denominator: 1 } }]),
     rule(pre('/mirror'), C1, [{ type: 'RequestMirror', cluster: C2, fraction: { numerator: 100, denominator: 100 } }]),
     rule(pre('/direct'), C1, [{ type: 'DirectResponse', statusCode: 500 }]),
     rule(pre('/backend-filters'), [
@@ -80,7 +84,7 @@ before(async () => {
       { type: 'CORS', allowOrigins: ['*'], allowCredentials: false, allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: [], maxAge: 5 },
     ]),
   ];
-  await dp.apply(ir([httpPort(port, [listener('http', [vhost('*', rules)])])], [cluster(C1, v1), cluster(C2, v2)]));
+  await dp.apply(ir([httpPort(port, [listener('http', [vhost('*', rules)])])], [cluster(C1, v1), cluster(C2, v2), cluster('stall', stall)]));
   // The response-header backend answers with headers to modify.
   v1.server.removeAllListeners('request');
   v1.server.on('request', (req, res) => {
@@ -100,6 +104,7 @@ after(async () => {
   await dp.drain(1000);
   await v1.close();
   await v2.close();
+  await stall.close();
 });
 
 describe('RequestHeaderModifier', () => {
@@ -180,6 +185,25 @@ describe('RequestMirror', () => {
     const copy = v2.seen.find((s) => s.url === '/mirror/m1');
     assert.ok(copy, 'mirror saw the request');
     assert.equal(copy.headers['x-mirror-me'], 'yes');
+  });
+});
+
+describe('RequestMirror with a body', () => {
+  test('the mirror gets the body too', async () => {
+    const body = Buffer.alloc(200_000, 65);
+    const r = await get(port, '/mirror/with-body', { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(r.status, 200);
+    for (let i = 0; i < 200 && v2.seen.find((s) => s.url === '/mirror/with-body')?.bodyBytes !== body.length; i++) {
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    assert.equal(v2.seen.find((s) => s.url === '/mirror/with-body')?.bodyBytes, body.length);
+  });
+  test('a mirror that stops reading never holds up the client', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 66);
+    const r = await get(port, '/mirror-stall/big', { method: 'POST', body });
+    assert.equal(r.status, 200);
+    assert.equal(json(r).bodyBytes, body.length);
+    assert.ok(stall.seen.some((s) => s.url === '/mirror-stall/big'), 'the mirror request was sent');
   });
 });
 

@@ -4,6 +4,7 @@
 //  - a RequestStep edits the request on its way upstream (header modifier, URL rewrite, mirror);
 //  - a ResponseStep edits response headers on the way back (header modifier, CORS headers).
 // They see only the transport-independent RequestHead and flat header lists, never node:http.
+import type { Writable } from 'node:stream';
 import type { RequestHead } from '../request-head.ts';
 
 /** The request as it will be sent upstream. Filters edit it in place. */
@@ -14,6 +15,13 @@ export interface Outgoing {
   target: string;
   /** The path part of `target` as the rule matched it (before any rewrite). */
   matchedPath: string;
+  /** Whether the request has a body (it streams once; mirrors tap it). */
+  hasBody: boolean;
+  /**
+   * Extra consumers of the request body (mirrors). They must never push back: the exchange pipes
+   * the body into each of them next to the primary request, so a slow tap would slow the client.
+   */
+  taps: Writable[] | null;
 }
 
 export interface LocalResponse {

@@ -44,6 +44,8 @@ export function proxyUpgrade(head: RequestHead, req: IncomingMessage, socket: Du
     headers: upstreamRequestHeaders(head.rawHeaders, { remoteAddress: head.remoteAddress, scheme: head.scheme, authority: head.authority, upgrade: true }),
     target: head.target,
     matchedPath: head.path,
+    hasBody: false,
+    taps: null,
   };
   for (const step of plan.requestSteps) step.onRequest(head, out);
 

@@ -119,9 +119,27 @@ export class PoolRegistry {
     }
   }
 
-  async closeAll(force = false): Promise<void> {
+  /**
+   * Close every pool: gracefully (requests in flight finish) unless `force`, and in any case
+   * destroyed after `graceMs`, so a request that never ends (a stalled mirror) cannot hold a
+   * shutdown forever.
+   */
+  async closeAll(force = false, graceMs = 2_000): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(all.map((ep) => (force ? ep.pool.destroy() : ep.pool.close()).catch(() => {})));
+    await Promise.all(
+      all.map(async (ep) => {
+        if (!force) {
+          let timer: NodeJS.Timeout | undefined;
+          const closed = await Promise.race([
+            ep.pool.close().then(() => true, () => true),
+            new Promise<boolean>((r) => (timer = setTimeout(r, graceMs, false))),
+          ]);
+          clearTimeout(timer);
+          if (closed) return;
+        }
+        await ep.pool.destroy().catch(() => {});
+      }),
+    );
   }
 }
