@@ -9,7 +9,7 @@ import { socketName } from './addresses.ts';
 import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
-import { compareStrings } from './meta.ts';
+import { compareStrings, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
 
 const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
@@ -22,7 +22,10 @@ export function buildIR(graph: Graph): IR {
   let seq = 0;
   const order = new Map<IRListener, number>();
   const allClusters = new Map(graph.clusters);
-  for (const gw of graph.gateways) {
+  // Older Gateways first: on a shared socket their listeners win ties of equal hostnames.
+  const byObj = new Map(graph.gateways.map((g) => [g.obj, g]));
+  for (const obj of sortByAge([...byObj.keys()])) {
+    const gw = byObj.get(obj)!;
     if (!gw.accepted) continue;
     const rename = gw.clientCertificate ? clientCertRenamer(gw, allClusters) : undefined;
     for (const l of gw.listeners) {
