@@ -31,6 +31,8 @@ type SlotH2Server = Http2Server & { [kSlot]: PortSlot };
 type Stream = ServerHttp2Stream & { [kDown]?: Http2Downstream };
 type Session = ServerHttp2Session & { [kActive]?: number };
 
+const CUT_SHORT = new Error('upstream response cut short');
+
 /** Close a client session after this long without streams (like HTTP/1.1 keep-alive). */
 const SESSION_IDLE_MS = 65_000;
 
@@ -132,7 +134,9 @@ export class Http2Downstream implements Downstream {
 
   reset(): void {
     this.ended = true;
-    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    // destroy(), not close(): close() would first end the response (END_STREAM), and the client
+    // would take the truncated response for a whole one; destroy() sends RST_STREAM at once.
+    if (!this.stream.destroyed) this.stream.destroy(CUT_SHORT);
   }
 
   get headersSent(): boolean {

@@ -52,6 +52,7 @@ class H2Error extends Error {
 }
 
 const ABORTED = new H2Error('UND_ERR_ABORTED', 'request aborted');
+const CUT = new H2Error('UND_ERR_ABORTED', 'request cut while its body was streaming');
 
 /** One request on one stream. Events after it settled are ignored. */
 class H2Call {
@@ -71,8 +72,14 @@ class H2Call {
   abort = (err?: Error): void => {
     if (this.settled) return;
     this.fail(err ?? ABORTED);
-    // RST_STREAM(CANCEL): the backend stops working on it, the session lives on.
-    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);
+    // RST_STREAM: the backend stops working on it, the session lives on. close() ends the
+    // request body first (END_STREAM, then RST_STREAM), so it is used only once the body is all
+    // sent; a body still streaming is cut with destroy() (RST_STREAM(INTERNAL_ERROR) at once), so
+    // the backend can never take a truncated body for a whole one.
+    const s = this.stream;
+    if (s.destroyed) return;
+    if (s.writableEnded) s.close(constants.NGHTTP2_CANCEL);
+    else s.destroy(CUT);
   };
 
   resume = (): void => {
