@@ -43,7 +43,7 @@ function handle(stream: ServerHttp2Stream, path: string): void {
     pump();
     return;
   }
-  if (path === '/reset-before') return stream.destroy(new Error('backend dies'));
+  if (path === '/reset-before') return void stream.destroy(new Error('backend dies'));
   if (path === '/reset-after') {
     stream.respond({ ':status': 200 });
     stream.write('partial');
