@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const png = join(dir, `${name}.png`);
     try {
       plot(tools.gnuplot, results, workRoot, png, `Wicket bench ${json.mode}, ${machine.nproc} × ${machine.cpuModel}, ${started.toISOString().slice(0, 10)}`);
-      if (args.scenarios.length === Object.keys(SCENARIOS).length) copyFileSync(png, join(dir, 'latest.png'));
+      if (!args.quick && args.scenarios.length === Object.keys(SCENARIOS).length) copyFileSync(png, join(dir, 'latest.png'));
       console.log(`bench: plot written to ${png}`);
     } catch (e) {
       console.error(`bench: plot failed: ${(e as Error).message}`);

@@ -10,7 +10,7 @@ import { rotateScript, runWrk } from '../lib/wrk.ts';
 import { customRoute, makeRouteSet, requestFor, withService } from '../peers/routes.ts';
 import { directTarget, ensureBodyFile, startBackend, startSink } from '../targets/backend.ts';
 import { Unavailable, type Target } from '../targets/types.ts';
-import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
+import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 const SIZES = [
   { label: '1 MB', file: '1m.bin', bytes: 1 << 20, conns: 8, minS: 1 },
@@ -77,7 +77,10 @@ export async function runBodies(ctx: Context): Promise<ScenarioResult> {
       try {
         await measure(t, null);
       } finally {
+        const died = t.died();
         await t.stop();
+        // A target that died mid-measurement has no figures: say why instead of reporting the wreck.
+        if (died) markUnavailable(rows, kind, `died during the scenario: ${died}`);
       }
     }
   } finally {

@@ -9,7 +9,7 @@ import { rotateScript, runWrk } from '../lib/wrk.ts';
 import { makeRoute, makeRouteSet, sampleRequests, type RouteSet } from '../peers/routes.ts';
 import { startBackend } from '../targets/backend.ts';
 import { Unavailable, type Target } from '../targets/types.ts';
-import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
+import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 const SERVICES = 10;
 const CHANGE_EVERY_MS = 100;
@@ -57,7 +57,10 @@ export async function runChurn(ctx: Context): Promise<ScenarioResult> {
         errorDetail[kind] = w.errors;
         ctx.log(`  ${kind}: ${made} changes under load, ${w.requests} requests, ${w.failed} failed ${JSON.stringify(w.errors)}${t.died() ? ` — DIED: ${t.died()}` : ''}`);
       } finally {
+        const died = t.died();
         await t.stop();
+        // A target that died mid-measurement has no figures: say why instead of reporting the wreck.
+        if (died) markUnavailable(rows, kind, `died during the scenario: ${died}`);
       }
     }
   } finally {

@@ -10,7 +10,7 @@ import { makeRoute, makeRouteSet, requestFor } from '../peers/routes.ts';
 import { waitFor200 } from '../lib/net.ts';
 import { startBackend } from '../targets/backend.ts';
 import { Unavailable, type Target } from '../targets/types.ts';
-import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
+import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 export function convergencePlan(quick: boolean): { existing: number; wicketAdds: number; peerAdds: number; budgetMs: number } {
   // budgetMs bounds each target's adding loop in time as well as in count.
@@ -54,7 +54,10 @@ export async function runConvergence(ctx: Context): Promise<ScenarioResult> {
         failed.values[kind] = times.length - ok.length;
         ctx.log(`  ${kind}: ${times.length} routes added, p50 ${p50.values[kind]} ms, p99 ${p99.values[kind]} ms, never served ${failed.values[kind]}`);
       } finally {
+        const died = t.died();
         await t.stop();
+        // A target that died mid-measurement has no figures: say why instead of reporting the wreck.
+        if (died) markUnavailable(rows, kind, `died during the scenario: ${died}`);
       }
     }
   } finally {

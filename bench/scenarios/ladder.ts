@@ -10,7 +10,7 @@ import { rotateScript, runWrk } from '../lib/wrk.ts';
 import { makeRouteSet, requestFor, sampleRequests } from '../peers/routes.ts';
 import { startBackend } from '../targets/backend.ts';
 import { Unavailable } from '../targets/types.ts';
-import { PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
+import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 export function ladderSizes(quick: boolean): number[] {
   return quick ? [10, 100, 1000] : [10, 100, 1000, 5000, 10000];
@@ -61,7 +61,10 @@ export async function runLadder(ctx: Context): Promise<ScenarioResult> {
           r.peak.values[kind] = peakMb;
           ctx.log(`  ${n} routes, ${kind}: serving after ${r.apply.values[kind]} ms, ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms} ms, RSS ${r.idle.values[kind]} → ${peakMb} MB (PSS ${peakPssMb} MB)${w.failed ? `, FAILED ${w.failed}` : ''}`);
         } finally {
+          const died = t.died();
           await t.stop();
+          // A target that died mid-measurement has no figures: say why instead of reporting the wreck.
+          if (died) markUnavailable(Object.values(r), kind, `died during the scenario: ${died}`);
         }
       }
     }
