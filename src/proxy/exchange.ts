@@ -28,6 +28,7 @@ type State = (typeof State)[keyof typeof State];
 const REQUEST_TIMEOUT = new WicketError(ErrorCodes.UPSTREAM_TIMEOUT, 'request timeout');
 const BACKEND_TIMEOUT = new WicketError(ErrorCodes.UPSTREAM_TIMEOUT, 'backend request timeout');
 const CLIENT_ABORT = new Error('client aborted the request');
+const LATE_START = new Error('request already answered');
 
 function onRequestTimeout(x: Exchange): void {
   x.requestTimer = null;
@@ -170,6 +171,9 @@ export class Exchange implements DownstreamEvents {
   // --- undici dispatch handler -------------------------------------------------------------
 
   onConnect(abort: (err?: Error) => void): void {
+    // Answered already (e.g. a timeout while the request waited for a connection): the request
+    // must not go out now, or its response would hold the upstream connection forever.
+    if (this.state === State.Done) return abort(LATE_START);
     this.abortFn = abort;
   }
 
