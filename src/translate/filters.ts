@@ -5,6 +5,7 @@ import type { Filter, PathModifier } from '../ir/types.ts';
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, RouteKind } from '../resources/types.ts';
 import { resolveBackend, type BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
+import type { PolicyNode } from './graph.ts';
 import { routeInvalidKind } from './conditions.ts';
 import { objects, strings } from './sanitize.ts';
 
@@ -14,6 +15,8 @@ export interface FilterResult {
   invalid?: { reason: 'UnsupportedValue' | 'IncompatibleFilters'; message: string };
   /** Reference problems (mirror backends, extension refs): ResolvedRefs False. */
   refProblems: C.Cond[];
+  /** BackendTLSPolicies on mirror backends (for their ancestor status). */
+  policies?: PolicyNode[];
 }
 
 function headerFilter(f: HTTPHeaderFilter | undefined) {
@@ -94,6 +97,7 @@ export function compileFilters(
         if (!m?.backendRef) return { ...out, invalid: { reason: 'UnsupportedValue', message: `${at}: requestMirror.backendRef is required` } };
         const b = resolveBackend(ctx, kind, ns, m.backendRef);
         if (b.problem) out.refProblems.push(b.problem);
+        if (b.policies) (out.policies ??= []).push(...b.policies);
         const fraction =
           m.percent !== undefined
             ? { numerator: m.percent, denominator: 100 }

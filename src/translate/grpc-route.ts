@@ -60,6 +60,7 @@ function compileRule(
   for (const p of backends.policies) policiesUsed.add(p);
   const f = compileFilters(ctx, 'GRPCRoute', ns, rule.filters as HTTPRouteFilter[] | undefined, undefined, where);
   problems.push(...f.refProblems);
+  for (const p of f.policies ?? []) policiesUsed.add(p);
   if (f.invalid) out.invalid = f.invalid;
   const backendFilters = objects(rule.backendRefs).map((b, bi) => {
     const bf = compileFilters(ctx, 'GRPCRoute', ns, b.filters as HTTPRouteFilter[] | undefined, undefined, `${where}.backendRefs[${bi}]`);

@@ -71,6 +71,7 @@ function compileRule(
     const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
     const f = compileFilters(ctx, 'HTTPRoute', ns, rule.filters, prefix, where);
     if (mi === 0) problems.push(...f.refProblems);
+    for (const p of f.policies ?? []) policiesUsed.add(p);
     if (f.invalid) out.invalid ??= f.invalid;
     let backendInvalid: CompiledRule['invalid'];
     const wb = weighted(backends, (bi) => {

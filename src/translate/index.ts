@@ -7,6 +7,7 @@ import { GATEWAY_GROUP } from '../resources/types.ts';
 import type { TranslateOptions, TranslateResult } from './api.ts';
 import { buildPolicyIndex } from './backend-tls.ts';
 import type { BackendContext } from './backends.ts';
+import { routeResolvedRefs, routeUnreadable } from './conditions.ts';
 import { buildClasses } from './gateway-class.ts';
 import { buildGateways, finalizeGateway, type SocketClaims } from './gateways.ts';
 import type { Graph, GatewayNode, PolicyNode, RouteNode } from './graph.ts';
@@ -14,16 +15,14 @@ import { compileGRPCRoute } from './grpc-route.ts';
 import { compileHTTPRoute } from './http-route.ts';
 import { buildIR } from './ir-build.ts';
 import { compileL4Route } from './l4-routes.ts';
-import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
 import { resolveKindConflicts } from './kind-conflicts.ts';
+import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
 import { buildLookup } from './lookup.ts';
 import { compareByName, sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
-import { sanitizeSnapshot } from './sanitize.ts';
-import { routeResolvedRefs, routeUnreadable } from './conditions.ts';
+import { objects, sanitizeSnapshot } from './sanitize.ts';
 import { buildStatuses } from './status.ts';
-import { objects } from './sanitize.ts';
 
 export type { TranslateOptions, TranslateResult } from './api.ts';
 
