@@ -1,7 +1,8 @@
 // `npm start` on a fresh checkout: the quickstart starts its demo backends, serves
 // examples/quickstart on 127.0.0.1:8080, prints where to send requests, and answers them.
-// It needs fixed ports (8080, 9081, 9082, admin 9901); when something else holds one, the test is
-// skipped with the reason rather than failing on someone else's process.
+// It needs fixed ports (8080, 9081, 9082); when something else holds one, the test is skipped with
+// the reason rather than failing on someone else's process. The admin server gets a free port
+// (`-- --admin-address 127.0.0.1:0`) since 9901 is also the default of every other wicket run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +21,7 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 test('npm start runs the quickstart and answers the requests it prints', async (t) => {
-  const ports = [QUICKSTART.gatewayPort, ...QUICKSTART.backends.map((b) => b.port), 9901];
+  const ports = [QUICKSTART.gatewayPort, ...QUICKSTART.backends.map((b) => b.port)];
   const busy = [];
   for (const p of ports) if (!(await portFree(p))) busy.push(p);
   if (busy.length > 0) {
@@ -29,7 +30,7 @@ test('npm start runs the quickstart and answers the requests it prints', async (
   }
 
   // detached: npm starts node through a shell; signalling the group reaches the real process.
-  const child = spawn('npm', ['start', '--silent'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['start', '--silent', '--', '--admin-address', '127.0.0.1:0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -63,7 +64,9 @@ test('npm start runs the quickstart and answers the requests it prints', async (
   for (let i = 0; i < 40 && seen.size < 2; i++) seen.add((await get(8080, '/split', 'demo.example')).body.backend);
   assert.deepEqual([...seen].sort(), ['echo-v1', 'echo-v2'], '/split reaches both backends');
 
-  const ready = await fetch('http://127.0.0.1:9901/readyz');
+  const admin = /Admin: http:\/\/([\d.]+:\d+)\//.exec(stdout)?.[1];
+  assert.ok(admin, `admin address in the banner:\n${stdout}`);
+  const ready = await fetch(`http://${admin}/readyz`);
   assert.equal(ready.status, 200);
 
   // The whole group gets SIGTERM (as from a terminal's Ctrl-C): npm itself dies of the signal, so
