@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { installTools } from './lib/install.ts';
 import { describeMachine, resultName } from './lib/machine.ts';
 import { closeAgent } from './lib/net.ts';
+import { markdownSummary } from './lib/markdown.ts';
 import { plot } from './lib/plot.ts';
 import { killAllSync, stopAll } from './lib/proc.ts';
 import type { ScenarioResult } from './lib/result.ts';
@@ -129,7 +130,8 @@ async function main(): Promise<void> {
   };
   const jsonFile = join(dir, `${name}.json`);
   writeFileSync(jsonFile, JSON.stringify(json, null, 2) + '\n');
-  console.log(`\nbench: results written to ${jsonFile}`);
+  writeFileSync(join(dir, `${name}.md`), markdownSummary(json, results));
+  console.log(`\nbench: results written to ${jsonFile} (summary: ${name}.md)`);
   if (tools.gnuplot) {
     const png = join(dir, `${name}.png`);
     try {

@@ -1,18 +1,14 @@
 // What the figures were measured on: enough to tell two result files apart and to judge noise
 // (the load average at the start says whether something else was running).
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import type { Tools } from './install.ts';
 
+/** stdout and stderr of a command, whatever its exit code: nginx -v and wrk -v print to stderr (wrk exits 1). */
 function run(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (e) {
-    // nginx -v and wrk -v print to stderr (wrk also exits 1).
-    const err = e as { stderr?: string; stdout?: string };
-    return `${err.stdout ?? ''}${err.stderr ?? ''}`.trim();
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
 }
 
 function firstLine(s: string): string {
