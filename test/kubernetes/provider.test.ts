@@ -121,6 +121,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     await create({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-1', namespace: 'sync', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', endpoints: [{ addresses: ['198.18.0.10'], conditions: { ready: true } }], ports: [{ port: 8080 }] });
     await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'sync' }, type: 'Opaque', data: { a: 'Yg==' } });
     await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: 'sync' }, type: 'Opaque' });
+    await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.app.v1', namespace: 'sync' }, type: 'helm.sh/release.v1', data: { release: 'eA==' } });
     const h = await new Harness().start();
     try {
       const first = await h.waitFor('first snapshot', () => true);
@@ -129,6 +130,9 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       assert.ok(has(first.services, 'sync', 'web') && has(first.endpointSlices, 'sync', 'web-1'));
       assert.ok(has(first.secrets, 'sync', 'cert') && !has(first.secrets, 'sync', 'unrelated'));
       assert.deepEqual(first.listenerSets, []);
+      // Helm release Secrets are filtered out by the server; other Secrets are cached (not emitted).
+      assert.ok(h.provider.reflectors.get('Secret')!.get('unrelated', 'sync'));
+      assert.equal(h.provider.reflectors.get('Secret')!.get('sh.helm.release.v1.app.v1', 'sync'), undefined);
       assert.equal(h.provider.reflectors.get('ListenerSet')!.state, 'absent');
       assert.equal(first.gateways.find((g) => g.metadata.name === 'gw')!.apiVersion, GW);
       assert.equal(h.updates.length, 1);

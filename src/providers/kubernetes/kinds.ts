@@ -18,6 +18,8 @@ export interface KindInfo {
   hasStatus: boolean;
   /** A kind that is optional in a cluster (a CRD may not be installed). */
   optional: boolean;
+  /** Server-side filter for list and watch, for kinds with bulky objects we never read. */
+  fieldSelector?: string;
 }
 
 const GW = 'gateway.networking.k8s.io';
@@ -44,7 +46,8 @@ export const KINDS: readonly KindInfo[] = [
   core('Namespace', '', 'v1', 'namespaces', false),
   core('Service', '', 'v1', 'services'),
   core('EndpointSlice', 'discovery.k8s.io', 'v1', 'endpointslices'),
-  core('Secret', '', 'v1', 'secrets'),
+  // Helm keeps every release in a Secret (often hundreds of kB each); no Gateway references one.
+  { ...core('Secret', '', 'v1', 'secrets'), fieldSelector: 'type!=helm.sh/release.v1' },
   core('ConfigMap', '', 'v1', 'configmaps'),
 ];
 

@@ -170,7 +170,7 @@ export class Reflector {
     const items: any[] = [];
     let cont: string | undefined;
     for (;;) {
-      const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont }, signal: this.#abort.signal });
+      const res = await this.#client.request('GET', collectionPath(this.info, version), { query: { limit: PAGE_SIZE, continue: cont, fieldSelector: this.info.fieldSelector }, signal: this.#abort.signal });
       if (res.status === 404) return 'missing';
       if (res.status === 403 && this.info.optional) return statusMessage(res);
       if (res.status === 410 && cont) {
@@ -248,7 +248,7 @@ export class Reflector {
       this.#client
         .watch(
           collectionPath(this.info, version),
-          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds },
+          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds, fieldSelector: this.info.fieldSelector },
           onEvent,
           onDone,
         )
