@@ -16,9 +16,9 @@ import { logger } from '../log.ts';
 import type { Registry } from '../metrics/registry.ts';
 import { ConfigMetrics } from './config-metrics.ts';
 import { mergeInvalidStatuses } from './invalid-status.ts';
-import { toUnavailableSockets } from './sockets.ts';
+import { socketIsFree, toUnavailableSockets } from './sockets.ts';
 import { TransitionTimes } from './transition-times.ts';
-import { addressInputs, type AddressPool } from './address-pool.ts';
+import { ourAddressInputs, type AddressPool } from './address-pool.ts';
 
 export type TranslateFn = (snapshot: Snapshot, options: TranslateOptions) => TranslateResult;
 
@@ -31,6 +31,11 @@ export interface RuntimeOptions {
   /** Assigns Gateways addresses from `--address-pool` (kubernetes mode / conformance). */
   addressPool?: AddressPool;
   now?: () => Date;
+  /**
+   * While some socket cannot be bound, the last snapshot is handled again after this long, so a
+   * port that frees up is taken without waiting for an unrelated change (default 5 s).
+   */
+  bindRetryMs?: number;
 }
 
 /** Bound on translate → apply → translate rounds caused by sockets that fail to bind. */
@@ -51,6 +56,8 @@ export class Runtime {
   #loggedDiagnostics = new Set<string>();
   #stopped = false;
   #readyWaiters: (() => void)[] = [];
+  #lastUpdate: SnapshotUpdate | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RuntimeOptions) {
     this.#o = options;
@@ -91,12 +98,14 @@ export class Runtime {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
     await this.#o.provider.stop();
     await this.idle();
   }
 
   #enqueue(update: SnapshotUpdate): void {
     if (this.#stopped) return;
+    this.#lastUpdate = update;
     this.#pending = update;
     if (!this.#working) this.#working = this.#drainQueue();
   }
@@ -120,7 +129,7 @@ export class Runtime {
     let result: TranslateResult | undefined;
     try {
       const base: TranslateOptions = { ...this.#o.translateOptions };
-      if (this.#o.addressPool) base.assignedAddresses = this.#o.addressPool.assign(addressInputs(update.snapshot.gateways));
+      if (this.#o.addressPool) base.assignedAddresses = this.#o.addressPool.assign(ourAddressInputs(update.snapshot, base.controllerName));
       let unavailable: Record<string, string> = {};
       for (let round = 0; round < MAX_SOCKET_ROUNDS; round++) {
         const t0 = performance.now();
@@ -133,6 +142,7 @@ export class Runtime {
         logger.warn('sockets could not be bound; their listeners report PortUnavailable', { sockets: failed });
         unavailable = { ...unavailable, ...failed };
       }
+      this.#scheduleBindRetry(Object.keys(unavailable));
     } catch (err) {
       this.#metrics.failed.inc();
       logger.error('configuration update failed; the previous configuration keeps serving', { err: err as Error, stack: (err as Error)?.stack });
@@ -151,6 +161,29 @@ export class Runtime {
     } catch (err) {
       logger.error('publishing status failed', { err: err as Error });
     }
+  }
+
+  /**
+   * While sockets are unavailable, check now and then whether they have freed up (by binding them
+   * for a moment); when one has, handle the last snapshot again so its listeners get it.
+   */
+  #scheduleBindRetry(unavailable: string[]): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (unavailable.length === 0 || this.#stopped) return;
+    this.#retryTimer = setTimeout(async () => {
+      this.#retryTimer = undefined;
+      const free = [];
+      for (const s of unavailable) if (await socketIsFree(s)) free.push(s);
+      if (this.#stopped || this.#retryTimer || this.#working) return; // a newer update took over
+      if (free.length > 0 && this.#lastUpdate) {
+        logger.info('sockets became available; binding them', { sockets: free });
+        this.#enqueue(this.#lastUpdate);
+      } else {
+        this.#scheduleBindRetry(unavailable);
+      }
+    }, this.#o.bindRetryMs ?? 5000);
+    this.#retryTimer.unref();
   }
 
   /** Applies an IR unless it is the one in force; returns the failed sockets in translate's terms. */

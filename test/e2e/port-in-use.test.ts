@@ -15,7 +15,7 @@ test('port already in use: that listener shows PortUnavailable, the others serve
   // Something else holds this port for the whole test.
   const squatter = createServer((_req, res) => res.end('squatter'));
   await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
-  t.after(() => new Promise<void>((r) => squatter.close(() => r())));
+  t.after(() => new Promise<void>((r) => (squatter.listening ? squatter.close(() => r()) : r())));
   const taken = (squatter.address() as { port: number }).port;
   const good = await freePort();
 
@@ -45,6 +45,13 @@ test('port already in use: that listener shows PortUnavailable, the others serve
   assert.equal(goodListener.conditions.find((c) => c.type === 'Accepted')!.status, 'True');
   await w.waitForLog((l) => l.level === 'warn' && JSON.stringify(l).includes(String(taken)), 'a log line naming the busy socket');
   assert.equal(w.child.exitCode, null);
+
+  // The squatter leaves: Wicket notices on its next check (every 5 s), binds the port and says so.
+  await new Promise<void>((r) => squatter.close(() => r()));
+  await eventually(async () => assert.equal((await get(taken, '/', 'x.example')).body.backend, 'b'), 'freed port served', 30000);
+  const s = await w.adminJson<{ items: any[] }>('/status');
+  const busyNow = s.items.find((i) => i.kind === 'Gateway').status.listeners.find((l: { name: string }) => l.name === 'busy');
+  assert.equal(busyNow.conditions.find((c: { type: string }) => c.type === 'Accepted').status, 'True');
 });
 
 test('admin address in use: a clear message and exit status 1', async (t) => {
