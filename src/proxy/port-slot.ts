@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { PortKind } from '../ir/types.ts';
+import { logger } from '../log.ts';
 import type { GaugeChild } from '../metrics/registry.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import type { RuleRuntime } from './rule.ts';
@@ -75,6 +76,8 @@ export class PortSlot {
       };
       const onListening = (): void => {
         server.off('error', onError);
+        // Errors after binding (EMFILE on accept and the like) are logged, never fatal.
+        server.on('error', (err: NodeJS.ErrnoException) => logger.warn('listener socket error', { port: this.name, error: err }));
         resolve(null);
       };
       server.once('error', onError);
