@@ -234,6 +234,21 @@ describe('aborts', () => {
     assert.equal(abortedUpstream, before + 1);
   });
 
+  test('a client that goes away mid-upload does not disturb the proxy', async () => {
+    await new Promise<void>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => {
+        sock.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n');
+        sock.write(Buffer.alloc(100_000, 1));
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await get(port, '/echo/still-alive')).status, 200);
+  });
+
   test('an upstream that dies mid-body cuts the client response short', async () => {
     const outcome = await new Promise<string>((resolve) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/cut', headers: { host: 'x' } }, (res) => {
