@@ -21,7 +21,7 @@ import { runConvergence } from './scenarios/convergence.ts';
 import { runLadder } from './scenarios/ladder.ts';
 import { runMicro } from './scenarios/micro.ts';
 import { runThroughput } from './scenarios/throughput.ts';
-import { REPO } from './targets/wicket.ts';
+import { REPO, useWicketRef } from './lib/wicket-tree.ts';
 
 const SCENARIOS: Record<string, { about: string; run: (ctx: Context) => Promise<ScenarioResult> }> = {
   throughput: { about: 'one route, 1 and 64 conn, nothing pinned, peers on all cores', run: (c) => runThroughput(c, false) },
@@ -39,8 +39,9 @@ ${Object.entries(SCENARIOS)
   .map(([k, s]) => `  ${k.padEnd(12)} ${s.about}`)
   .join('\n')}`;
 
-function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durationS?: number; nice: number } {
+function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durationS?: number; nice: number; wicketRef?: string } {
   let quick = false;
+  let wicketRef: string | undefined;
   let nice = 0;
   const scenarios: string[] = [];
   let durationS: number | undefined;
@@ -57,6 +58,9 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durat
     } else if (a === '--duration') {
       durationS = Number(argv[++i]);
       if (!(durationS > 0 && durationS <= 60)) throw new Error('--duration must be 1–60 seconds');
+    } else if (a === '--wicket-ref') {
+      wicketRef = argv[++i];
+      if (!wicketRef) throw new Error('--wicket-ref needs a git ref (e.g. HEAD)');
     } else if (a === '--nice') {
       nice = Number(argv[++i]);
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error('--nice must be an integer from -20 to 19');
@@ -65,7 +69,7 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durat
       process.exit(0);
     } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  return { quick, scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), durationS, nice };
+  return { quick, scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), durationS, nice, wicketRef };
 }
 
 async function main(): Promise<void> {
@@ -78,6 +82,10 @@ async function main(): Promise<void> {
   const workRoot = join(REPO, 'bench', '.work', 'run');
   rmSync(workRoot, { recursive: true, force: true });
   mkdirSync(workRoot, { recursive: true });
+  if (args.wicketRef) {
+    const commit = useWicketRef(args.wicketRef, join(REPO, 'bench', '.work', 'wicket-tree'));
+    machine.versions.wicketCommit = `${commit.slice(0, 7)} (--wicket-ref ${args.wicketRef})`;
+  }
   const ctx: Context = {
     tools,
     quick: args.quick,

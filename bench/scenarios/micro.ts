@@ -8,15 +8,18 @@ import { makeRouteSet, sampleRequests } from '../peers/routes.ts';
 import { emptySnapshot, type Snapshot } from '../../src/resources/snapshot.ts';
 import type { IR, IRPort } from '../../src/ir/types.ts';
 import type { Context } from './context.ts';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { wicketRoot } from '../lib/wicket-tree.ts';
 
 interface RouterLike {
   match(head: unknown): unknown;
 }
 type RouterCtor = new (port: IRPort, factory: (rule: { id: string }) => string) => RouterLike;
 
+/** Loads a module of the Wicket being measured, by its path from the repository root. */
 async function load<T>(rel: string): Promise<T> {
-  const url = new URL(rel, import.meta.url).href;
-  return (await import(url)) as T;
+  return (await import(pathToFileURL(join(wicketRoot(), rel)).href)) as T;
 }
 
 const SIZES = [10, 100, 1000, 5000, 10000];
@@ -63,10 +66,10 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
   let Reference: RouterCtor;
   let makeHead: (...a: unknown[]) => unknown;
   try {
-    translate = (await load<{ translate: typeof translate }>('../../src/translate/index.ts')).translate;
-    Compiled = (await load<{ CompiledRouter: RouterCtor }>('../../src/proxy/router/compiled.ts')).CompiledRouter;
-    Reference = (await load<{ ReferenceRouter: RouterCtor }>('../../src/proxy/router/reference.ts')).ReferenceRouter;
-    makeHead = (await load<{ makeHead: typeof makeHead }>('../../src/proxy/request-head.ts')).makeHead;
+    translate = (await load<{ translate: typeof translate }>('src/translate/index.ts')).translate;
+    Compiled = (await load<{ CompiledRouter: RouterCtor }>('src/proxy/router/compiled.ts')).CompiledRouter;
+    Reference = (await load<{ ReferenceRouter: RouterCtor }>('src/proxy/router/reference.ts')).ReferenceRouter;
+    makeHead = (await load<{ makeHead: typeof makeHead }>('src/proxy/request-head.ts')).makeHead;
   } catch (e) {
     const reason = `translator/router modules not loadable: ${(e as Error).message.split('\n')[0]}`;
     checks.push({ target, met: null, detail: reason });
@@ -113,7 +116,7 @@ const TITLE = 'Micro-benchmarks of the hot paths (in process, Wicket only)';
 
 async function headerRows(ctx: Context, budget: number): Promise<Row[]> {
   try {
-    const h = await load<{ upstreamRequestHeaders: (raw: string[], info: unknown) => string[]; downstreamResponseHeaders: (raw: string[]) => string[] }>('../../src/proxy/headers.ts');
+    const h = await load<{ upstreamRequestHeaders: (raw: string[], info: unknown) => string[]; downstreamResponseHeaders: (raw: string[]) => string[] }>('src/proxy/headers.ts');
     const req = ['Host', 'h0.bench.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64)', 'Accept', 'text/html,application/xhtml+xml', 'Accept-Encoding', 'gzip, deflate, br', 'Accept-Language', 'en-GB,en;q=0.9', 'Connection', 'keep-alive', 'Cookie', 'a=1; b=2', 'X-Forwarded-For', '10.0.0.1', 'X-Request-Id', 'abc', 'Cache-Control', 'no-cache'];
     const res = ['Content-Type', 'text/plain', 'Content-Length', '3', 'Date', 'Thu, 01 Jan 2026 00:00:00 GMT', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Server', 'nginx', 'Cache-Control', 'max-age=60'];
     const info = { remoteAddress: '127.0.0.1', scheme: 'http', authority: 'h0.bench.example' };

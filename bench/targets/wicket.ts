@@ -3,15 +3,14 @@
 // name, then rename, so the watcher never reads half a file) and removals.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { writeAtomic } from '../lib/files.ts';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { wicketRoot } from '../lib/wicket-tree.ts';
+import { join } from 'node:path';
 import type { HTTPRoute } from '../../src/resources/types.ts';
 import { freePort, get, waitFor200 } from '../lib/net.ts';
 import { start, stop } from '../lib/proc.ts';
 import { toYaml, type RouteSet } from '../peers/routes.ts';
 import { Unavailable, type Target, type TargetOptions } from './types.ts';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHUNK = 500;
 let seq = 0;
 
@@ -26,10 +25,7 @@ function writeSet(dir: string, set: RouteSet): void {
   for (const f of readdirSync(dir)) if (f.endsWith('.yaml') && !keep.has(f)) rmSync(join(dir, f), { force: true });
 }
 
-let knownUnavailable: string | null = null;
-
 export async function startWicket(o: TargetOptions): Promise<Target> {
-  if (knownUnavailable) throw new Unavailable('wicket', knownUnavailable);
   const dir = join(o.workRoot, `wicket-${seq++}`);
   const manifests = join(dir, 'manifests');
   mkdirSync(manifests, { recursive: true });
@@ -41,7 +37,7 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
   const t0 = performance.now();
   // Access logs off, as for the peers (they run with access_log off / no log target).
   const args = ['src/cli/main.ts', 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
-  const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: REPO, logFile: join(dir, 'wicket.log') });
+  const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: wicketRoot(), logFile: join(dir, 'wicket.log') });
   let exit: string | null = null;
   void p.exited.then((c) => (exit = `\`wicket run\` exited (${c}) before serving: ${p.tail().split('\n').slice(-3).join(' | ') || 'no output'}`));
   // Readiness first (the contract), then the probe route itself.
@@ -58,8 +54,8 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
   if (ms === null) {
     await stop(p);
     const reason = exit ?? (ready ? `ready, but no 200 on ${o.probe.host}${o.probe.path} within ${o.startTimeoutMs} ms` : `/readyz not 200 within ${o.startTimeoutMs} ms`);
-    // A process that exits on start will exit every time: say so once, not per scenario.
-    if (exit) knownUnavailable = reason;
+    // Not remembered: in a shared checkout a failure can be someone's edit in progress, so each
+    // scenario tries again and reports its own reason.
     throw new Unavailable('wicket', reason);
   }
   const routeFile = (name: string): string => join(manifests, `route-${name}.yaml`);
