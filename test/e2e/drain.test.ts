@@ -47,3 +47,17 @@ test('SIGTERM with a request in flight: the request completes, new connections a
   assert.equal(res.body.path, '/slow');
   assert.equal(await w.exited, 0);
 });
+
+test('SIGINT also drains and exits 0; --log-level warn keeps info lines (access logs) out', async (t) => {
+  const dir = await tempDir(t);
+  const backend = await startBackend('b');
+  t.after(() => backend.close());
+  const port = await freePort();
+  const adminPort = await freePort();
+  await writeFile(join(dir, 'all.yaml'), [gatewayYaml({ listeners: [{ name: 'http', port }] }), serviceYaml(backend), routeYaml({ name: 'r', rules: [{ path: '/', backend: 'b' }] })].join('---\n'));
+  const w = await WicketProcess.start(t, ['run', '-f', dir, '--default-address', '127.0.0.1', '--log-level', 'warn'], { adminPort });
+  assert.equal((await get(port, '/', 'any.example')).status, 200);
+  w.child.kill('SIGINT');
+  assert.equal(await w.exited, 0);
+  assert.deepEqual(w.logs.filter((l) => l.level === 'info' || l.level === 'debug'), []);
+});
