@@ -15,6 +15,18 @@ const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
+/**
+ * First letters (either case) of every name the request side may drop or rewrite: names starting
+ * with anything else skip the lower-casing. `h` is not among them: Host is passed as is.
+ */
+const MAYBE_SPECIAL = new Uint8Array(128);
+for (const c of 'cCkKpPtTuUeExX') MAYBE_SPECIAL[c.charCodeAt(0)] = 1;
+
+function maybeSpecial(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c < 128 && MAYBE_SPECIAL[c] === 1;
+}
+
 /** Headers the gateway sets itself on the way up; the client's versions are replaced or extended. */
 const FORWARDED_SET = new Set(['x-forwarded-proto', 'x-forwarded-host']);
 
@@ -50,6 +62,10 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
   let named: Set<string> | null = null;
   let xff: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
+    if (!maybeSpecial(raw[i]!)) {
+      out.push(raw[i]!, raw[i + 1]!);
+      continue;
+    }
     const n = raw[i]!.toLowerCase();
     if (n === 'connection') named = connectionTokens(raw[i + 1]!, named);
     if (n === 'upgrade' && info.upgrade === true) {
@@ -85,6 +101,10 @@ export function downstreamResponseHeaders(raw: Buffer[] | string[]): string[] {
   let named: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
+    if (!maybeSpecial(name)) {
+      out.push(name, raw[i + 1]!.toString('latin1'));
+      continue;
+    }
     const n = name.toLowerCase();
     if (HOP_BY_HOP.has(n)) {
       if (n === 'connection') named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
