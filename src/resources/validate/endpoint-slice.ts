@@ -2,8 +2,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { childIndex, childKey } from '../field-path.ts';
 import { uniqueBy } from './common.ts';
-import { nameProblem } from './metadata.ts';
-import { bool, int, list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
+import { nameProblem, qualifiedNameProblem } from './metadata.ts';
+import { bool, int32, list, mapOf, obj, str, type Problem, type Rule } from './schema.ts';
 
 function addressProblem(address: string, type: string): string | undefined {
   if (type === 'IPv4') return isIPv4(address) ? undefined : `must be an IPv4 address (addressType IPv4), got ${JSON.stringify(address)}`;
@@ -37,6 +37,8 @@ const portsRule: Rule = (ports: any[], path) => {
       const n = nameProblem(p.name, 'dns-label');
       if (n) problems.push({ field: childKey(childIndex(path, i), 'name'), message: `invalid port name ${JSON.stringify(p.name)}: ${n}` });
     }
+    const a = typeof p?.appProtocol === 'string' ? qualifiedNameProblem(p.appProtocol) : undefined;
+    if (a) problems.push({ field: childKey(childIndex(path, i), 'appProtocol'), message: `invalid appProtocol ${JSON.stringify(p.appProtocol)}: ${a}` });
   });
   problems.push(...uniqueBy(ports, path, (p) => (p && typeof p === 'object' ? (p.name ?? '') : undefined), 'port name', 'name'));
   return problems;
@@ -61,7 +63,8 @@ export const endpointSliceBody = () => ({
     ),
     { maxItems: 1000, listType: 'atomic' },
   ),
-  ports: list(obj({ name: str(), protocol: str({ enum: ['TCP', 'UDP', 'SCTP'] }), port: int({ minimum: 1, maximum: 65535 }), appProtocol: str() }), {
+  // The API server defaults an empty protocol to TCP and does not bound the port beyond int32.
+  ports: list(obj({ name: str(), protocol: str({ enum: ['', 'TCP', 'UDP', 'SCTP'] }), port: int32(), appProtocol: str() }), {
     maxItems: 20000,
     listType: 'atomic',
     rules: [portsRule],

@@ -77,7 +77,9 @@ function buildObjectSchema(kind: Kind, version: string): ObjectSchema {
     case 'Namespace':
       return object('dns-label', { spec: obj({ finalizers: list(str()) }) }, []);
     case 'Service':
-      return object('dns-1035-label', { spec: serviceSpecSchema() }, ['spec']);
+      // A DNS label since Kubernetes relaxed Service names (KEP-5311; the API server we test
+      // against, v1.37, accepts "1h"); older servers wanted a DNS-1035 label.
+      return object('dns-label', { spec: serviceSpecSchema() }, ['spec']);
     case 'EndpointSlice':
       return object('dns-subdomain', endpointSliceBody(), ['addressType'], endpointSliceRules);
     case 'Secret':

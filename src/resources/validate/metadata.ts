@@ -59,7 +59,8 @@ const namespaceRule: Rule = (meta, path) => {
   return p ? [{ field: childKey(path, 'namespace'), message: `invalid namespace ${JSON.stringify(meta.namespace)}: ${p}` }] : [];
 };
 
-const labelsRule: Rule = (labels: Record<string, unknown>, path) => {
+/** Label keys and values (also used for selectors). */
+export const labelsRule: Rule = (labels: Record<string, unknown>, path) => {
   const problems: Problem[] = [];
   for (const [key, value] of Object.entries(labels)) {
     const field = childKey(path, key);

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { childIndex, childKey } from '../field-path.ts';
 import { uniqueBy } from './common.ts';
-import { nameProblem } from './metadata.ts';
+import { labelsRule, nameProblem, qualifiedNameProblem } from './metadata.ts';
 import { int, intOrString, list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -30,15 +30,17 @@ const portsRule: Rule = (ports: any[], path) => {
     // 0 and "" mean "the same as port": the API server fills them in before validating.
     const t = p.targetPort === 0 || p.targetPort === '' ? undefined : portNameOrNumberProblem(p.targetPort);
     if (t) problems.push({ field: childKey(at, 'targetPort'), message: t });
+    const a = typeof p.appProtocol === 'string' ? qualifiedNameProblem(p.appProtocol) : undefined;
+    if (a) problems.push({ field: childKey(at, 'appProtocol'), message: `invalid appProtocol ${JSON.stringify(p.appProtocol)}: ${a}` });
   });
   problems.push(...uniqueBy(ports, path, (p) => (p?.name ? p.name : undefined), 'port name', 'name'));
-  problems.push(...uniqueBy(ports, path, (p) => (p?.port !== undefined ? `${p.port}/${p.protocol ?? 'TCP'}` : undefined), 'port and protocol', 'port'));
+  problems.push(...uniqueBy(ports, path, (p) => (p?.port !== undefined ? `${p.port}/${p.protocol || 'TCP'}` : undefined), 'port and protocol', 'port'));
   return problems;
 };
 
 const specRule: Rule = (spec, path) => {
   const problems: Problem[] = [];
-  const type = spec.type ?? 'ClusterIP';
+  const type = spec.type || 'ClusterIP';
   if (type === 'ExternalName') {
     if (typeof spec.externalName !== 'string' || spec.externalName === '') {
       problems.push({ field: childKey(path, 'externalName'), message: 'is required when type is ExternalName' });
@@ -58,16 +60,17 @@ const specRule: Rule = (spec, path) => {
 export const serviceSpecSchema = (): ObjectSchema =>
   obj(
     {
-      type: str({ enum: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] }),
+      // "" is accepted wherever the API server defaults an empty value before validating.
+      type: str({ enum: ['', 'ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] }),
       clusterIP: str(),
       clusterIPs: list(str()),
-      selector: mapOf(str()),
+      selector: mapOf(str(), { rules: [labelsRule] }),
       externalName: str(),
       ports: list(
         obj(
           {
             name: str(),
-            protocol: str({ enum: ['TCP', 'UDP', 'SCTP'] }),
+            protocol: str({ enum: ['', 'TCP', 'UDP', 'SCTP'] }),
             port: int({ minimum: 1, maximum: 65535 }),
             targetPort: intOrString(),
             nodePort: int({ minimum: 0, maximum: 65535 }),
