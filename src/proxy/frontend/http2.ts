@@ -33,6 +33,9 @@ type Session = ServerHttp2Session & { [kActive]?: number };
 
 const CUT_SHORT = new Error('upstream response cut short');
 
+/** How long a client may go on sending a request body after its response is complete. */
+const UNREAD_BODY_GRACE_MS = 30_000;
+
 /** Close a client session after this long without streams (like HTTP/1.1 keep-alive). */
 const SESSION_IDLE_MS = 65_000;
 
@@ -50,6 +53,32 @@ function onStreamClose(this: Stream): void {
 function onWantTrailers(this: Stream): void {
   const down = this[kDown];
   this.sendTrailers(down?.trailers ?? {});
+}
+
+function closeIfStillOpen(stream: ServerHttp2Stream): void {
+  if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+}
+
+function onUnreadClose(this: Stream & { unreadTimer?: NodeJS.Timeout }): void {
+  if (this.unreadTimer !== undefined) clearTimeout(this.unreadTimer);
+}
+
+/**
+ * Our response is complete but the client is still sending a body nobody will read (a local
+ * answer, or a backend that answered early, as gRPC servers may). Discard it rather than reset
+ * the stream: RST_STREAM(NO_ERROR), which RFC 9113 §8.1 allows, is sent by nghttp2 ahead of
+ * response frames still queued behind flow control, and the client would lose the end of the
+ * response and its trailers (gRPC's status). A client that keeps sending long after the answer is
+ * reset then.
+ */
+function discardUnreadBody(stream: ServerHttp2Stream): void {
+  if (stream.readableEnded || stream.destroyed) return;
+  stream.unpipe();
+  stream.resume();
+  const s = stream as Stream & { unreadTimer?: NodeJS.Timeout };
+  s.unreadTimer = setTimeout(closeIfStillOpen, UNREAD_BODY_GRACE_MS, stream);
+  s.unreadTimer.unref();
+  stream.once('close', onUnreadClose);
 }
 
 function onStreamError(): void {
@@ -118,18 +147,10 @@ export class Http2Downstream implements Downstream {
     this.finishLocal();
   }
 
-  /**
-   * Our response is complete. A request body nobody read would hold the stream half-open (and
-   * the client blocked on flow control): end it with NO_ERROR, as RFC 9113 §8.1 allows.
-   */
+  /** Our response is complete (or will be once its queued frames are out). */
   private finishLocal(): void {
     this.ended = true;
-    const s = this.stream;
-    if (!s.readableEnded && !s.destroyed) {
-      s.once('finish', () => {
-        if (!s.readableEnded && !s.closed) s.close(constants.NGHTTP2_NO_ERROR);
-      });
-    }
+    discardUnreadBody(this.stream);
   }
 
   reset(): void {
@@ -144,7 +165,7 @@ export class Http2Downstream implements Downstream {
   }
 
   closeAfter(): void {
-    // Nothing to do for one stream: finishLocal() ends an unread request body.
+    // Nothing to do for one stream: finishLocal() discards an unread request body.
   }
 }
 

@@ -138,3 +138,19 @@ test('a client RST_STREAM cancels the upstream gRPC stream', async () => {
   for (let i = 0; i < 200 && !backend.cancelled.includes('/test.Echo/Silent'); i++) await new Promise((res) => setTimeout(res, 5));
   assert.ok(backend.cancelled.includes('/test.Echo/Silent'), 'the backend saw RST_STREAM(CANCEL)');
 });
+
+test('a backend that finishes before the client half-closes still delivers its trailers', async () => {
+  const s = session.request(grpcHeaders('/test.Echo/Early'), { endStream: false });
+  s.on('error', () => {});
+  s.write(grpcFrame('first'));
+  const chunks: Buffer[] = [];
+  const outcome = await new Promise<{ trailers: Record<string, unknown> | null; rst: number | undefined }>((resolve) => {
+    let trailers: Record<string, unknown> | null = null;
+    s.on('trailers', (t) => (trailers = t));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('close', () => resolve({ trailers, rst: s.rstCode }));
+  });
+  assert.deepEqual(grpcMessages(Buffer.concat(chunks)).map(String), ['done']);
+  assert.equal(outcome.trailers?.['grpc-status'], '0');
+  assert.equal(outcome.trailers?.['grpc-message'], 'early');
+});

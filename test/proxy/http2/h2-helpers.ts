@@ -80,7 +80,8 @@ export interface GrpcBackend {
  *  - /test.Echo/Fail: trailers-only answer with grpc-status 5 NOT_FOUND;
  *  - /test.Echo/Stream: server streaming; `count` messages of `size` bytes (from the request
  *    message, "count:size"), then grpc-status 0 in trailers;
- *  - /test.Echo/Hang: never answers (for timeouts and cancellation).
+ *  - /test.Echo/Hang: never answers (for timeouts and cancellation);
+ *  - /test.Echo/Early: answers in full (message and grpc-status 0) before the request ends.
  */
 export async function startGrpcBackend(): Promise<GrpcBackend> {
   const seen: GrpcSeen[] = [];
@@ -93,6 +94,13 @@ export async function startGrpcBackend(): Promise<GrpcBackend> {
     stream.on('close', () => {
       if (stream.rstCode === constants.NGHTTP2_CANCEL) cancelled.push(path);
     });
+    if (path === '/test.Echo/Early') {
+      // Answers in full without waiting for the request to end (as a streaming server may).
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'early' }));
+      stream.end(grpcFrame('done'));
+      return;
+    }
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
