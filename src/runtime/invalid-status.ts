@@ -2,6 +2,7 @@
 // or validate must still be visible in /status, with an `Accepted=False reason=Invalid` condition
 // carrying the problem; an object that keeps serving its last good version (file mode) gets that
 // condition on top of the status computed for the served version, so the user sees both.
+import { ErrorCodes } from '../errors.ts';
 import { formatDiagnostic, type Diagnostic } from '../resources/diagnostic.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import { SNAPSHOT_FIELD } from '../resources/snapshot.ts';
@@ -26,6 +27,8 @@ export function mergeInvalidStatuses(statuses: ObjectStatus[], diagnostics: Diag
   const byObject = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) {
     if (!d.kind || !d.name || !(d.kind in DEFAULT_API_VERSION)) continue;
+    // A second copy of an object is ignored while the first one serves: logged, not an Invalid object.
+    if (d.code === ErrorCodes.DUPLICATE_OBJECT) continue;
     const key = `${d.kind}/${d.namespace ?? ''}/${d.name}`;
     byObject.set(key, [...(byObject.get(key) ?? []), d]);
   }

@@ -151,6 +151,7 @@ test('invalid objects appear in status with Accepted=False reason Invalid', asyn
     diagnostics: [
       { code: 'WICKET_ERR_INVALID_OBJECT', file: 'r.yaml', line: 3, kind: 'HTTPRoute', namespace: 'default', name: 'broken', field: 'spec.rules[0]', message: 'bad rule' },
       { code: 'WICKET_ERR_INVALID_OBJECT', file: 'g.yaml', line: 9, kind: 'Gateway', namespace: 'default', name: 'a', field: 'spec.listeners[1].port', message: 'out of range' },
+      { code: 'WICKET_ERR_DUPLICATE_OBJECT', file: 'h.yaml', line: 1, kind: 'HTTPRoute', namespace: 'default', name: 'twice', message: 'defined twice' },
     ],
   });
   await runtime.idle();
@@ -164,6 +165,8 @@ test('invalid objects appear in status with Accepted=False reason Invalid', asyn
   const gc = (gw.status['conditions'] as { reason: string; message: string }[])[0]!;
   assert.equal(gc.reason, 'Invalid');
   assert.match(gc.message, /last valid version keeps serving/);
+  // A duplicate is logged, but the copy that serves is not Invalid.
+  assert.ok(!runtime.statuses().some((x) => x.metadata.name === 'twice'));
   assert.ok(gw.status['listeners']);
 });
 
