@@ -29,13 +29,16 @@ export class MetadataTracker {
    */
   stamp(objects: AnyObject[]): AnyObject[] {
     const present = new Set<string>();
+    // One timestamp per read: objects that appear together tie, and ties break by namespace/name
+    // (as the spec says) rather than by how many milliseconds the read happened to take.
+    const now = this.#now().toISOString();
     const out = objects.map((o) => {
       const key = objectKey(o);
       present.add(key);
       const specKey = stableStringify(specOf(o));
       let t = this.#seen.get(key);
       if (!t) {
-        t = { firstSeen: this.#now().toISOString(), generation: 1, specKey };
+        t = { firstSeen: now, generation: 1, specKey };
         this.#seen.set(key, t);
       } else if (t.specKey !== specKey) {
         t.generation += 1;
