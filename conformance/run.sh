@@ -47,6 +47,9 @@ fi
 [[ $EUID -eq 0 ]] || die "run as root: Pods need network namespaces and a bridge, Gateways ports below 1024"
 ensure_tools
 mkdir -p "$LOGS" "$RUN_DIR" "$CONF_DIR/reports"
+# One run at a time: a second one would clean up (kill) the first one's processes.
+exec 9>"$WORK/run.lock"
+flock -n 9 || die "another conformance run is in progress (lock $WORK/run.lock)"
 
 teardown() {
   local rc=$?
