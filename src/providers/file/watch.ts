@@ -40,7 +40,11 @@ export class DirectoryWatcher {
         this.#watchers.set(dir, w);
         added = true;
       } catch (err) {
-        logger.debug('cannot watch directory', { dir, err: err as Error });
+        // ENOENT: gone already (the next scan forgets it). Anything else (ENOSPC: the inotify
+        // watch limit) means changes there will be missed, which the user must hear about.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') logger.debug('cannot watch directory', { dir, err: err as Error });
+        else logger.warn('cannot watch directory; changes in it will not be seen', { dir, code, err: err as Error });
       }
     }
     for (const [dir, w] of this.#watchers) {
