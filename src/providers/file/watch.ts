@@ -10,6 +10,8 @@ import { logger } from '../../log.ts';
 export class DirectoryWatcher {
   readonly #onEvent: () => void;
   readonly #watchers = new Map<string, FSWatcher>();
+  /** Directories already warned about, so a reload does not repeat the warning. */
+  readonly #warned = new Set<string>();
   #closed = false;
 
   constructor(onEvent: () => void) {
@@ -44,7 +46,10 @@ export class DirectoryWatcher {
         // watch limit) means changes there will be missed, which the user must hear about.
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') logger.debug('cannot watch directory', { dir, err: err as Error });
-        else logger.warn('cannot watch directory; changes in it will not be seen', { dir, code, err: err as Error });
+        else if (!this.#warned.has(dir)) {
+          this.#warned.add(dir);
+          logger.warn('cannot watch directory; changes in it will not be seen', { dir, code, err: err as Error });
+        }
       }
     }
     for (const [dir, w] of this.#watchers) {
