@@ -35,7 +35,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
       const ls = parents.listenerSets.get(`${ns}/${ref.name}`);
       gateway = ls?.gateway;
       candidates = ls?.allowed ? ls.listeners : [];
-      owner = `ListenerSet ${ns}/${ref.name}`;
+      owner = `ListenerSet ${ns}/${ref.name}${ls && !ls.allowed ? ` (not allowed by Gateway ${ls.gateway.key})` : ''}`;
     }
     if (!gateway) continue; // not one of ours: another controller reports on it
     const reported: ParentReference = {
