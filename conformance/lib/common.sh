@@ -45,7 +45,7 @@ wait_for() {
 # Installs missing system tools with apt; nothing is assumed to be pre-installed.
 ensure_tools() {
   local missing=() t pkg
-  for t in ip:iproute2 openssl:openssl curl:curl jq:jq nsenter:util-linux; do
+  for t in ip:iproute2 openssl:openssl curl:curl jq:jq nsenter:util-linux flock:util-linux; do
     command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
   done
   command -v go >/dev/null || die "Go is required (go 1.26); see conformance/README.md"
