@@ -30,6 +30,33 @@ const BACKEND_TIMEOUT = new WicketError(ErrorCodes.UPSTREAM_TIMEOUT, 'backend re
 const CLIENT_ABORT = new Error('client aborted the request');
 const LATE_START = new Error('request already answered');
 
+/** Largest request body kept in memory so that a request can be retried. */
+export const RETRY_BODY_LIMIT = 64 * 1024;
+
+/** Content-Length of the request, or -1 when absent (chunked) or unreadable. */
+function declaredLength(head: RequestHead): number {
+  const raw = head.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 14 && n.toLowerCase() === 'content-length') {
+      const v = Number(raw[i + 1]);
+      return Number.isSafeInteger(v) && v >= 0 ? v : -1;
+    }
+  }
+  return -1;
+}
+
+function collectBody(x: Exchange, stream: Readable, length: number): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size <= length) chunks.push(c);
+  });
+  stream.once('end', () => x.bodyCollected(Buffer.concat(chunks, Math.min(size, length))));
+  stream.once('error', () => {});
+}
+
 function onRequestTimeout(x: Exchange): void {
   x.requestTimer = null;
   x.expired = true;
@@ -65,6 +92,10 @@ export class Exchange implements DownstreamEvents {
   expired = false;
   discarding = false;
   body: Readable | null = null;
+  /** Whether the request body was taken from the front end (then it may still be arriving). */
+  bodyTaken = false;
+  /** A request body read whole so retries can resend it (small bodies on rules with retries). */
+  replayable: Buffer | null = null;
   abortFn: ((err?: Error) => void) | null = null;
   resumeFn: (() => void) | null = null;
   requestTimer: NodeJS.Timeout | null = null;
@@ -120,7 +151,17 @@ export class Exchange implements DownstreamEvents {
     for (let i = 0; i < steps.length; i++) steps[i]!.onRequest(head, out);
     this.out = out;
 
+    if (rule.requestTimeoutMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestTimeoutMs, this);
+    if (this.down.hasBody && rule.retry !== null && out.taps === null) {
+      // A small body is read whole first, so a retry can send it again.
+      const length = declaredLength(head);
+      if (length >= 0 && length <= RETRY_BODY_LIMIT) {
+        this.bodyTaken = true;
+        return collectBody(this, this.down.takeBody(), length);
+      }
+    }
     if (this.down.hasBody) {
+      this.bodyTaken = true;
       let body = this.down.takeBody();
       if (out.taps !== null) {
         // Mirrors read the same bytes; both pipes attach now so neither misses a chunk, and only
@@ -132,7 +173,13 @@ export class Exchange implements DownstreamEvents {
       }
       this.body = body;
     }
-    if (rule.requestTimeoutMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestTimeoutMs, this);
+    this.dispatch();
+  }
+
+  /** The whole (small) request body has arrived: send it, and keep it for retries. */
+  bodyCollected(body: Buffer): void {
+    if (this.state === State.Done) return;
+    this.replayable = body;
     this.dispatch();
   }
 
@@ -152,7 +199,7 @@ export class Exchange implements DownstreamEvents {
           path: out.target,
           method: this.head.method,
           headers: out.headers,
-          body: this.body,
+          body: this.replayable ?? this.body,
           servername: this.cluster!.servername ?? undefined,
         } as Parameters<typeof ep.pool.dispatch>[0],
         this,
@@ -256,7 +303,8 @@ export class Exchange implements DownstreamEvents {
 
   private canRetry(): boolean {
     const retry = this.rule.retry;
-    // A streamed request body cannot be replayed, so only body-less requests are retried.
+    // A streamed request body cannot be replayed: only requests without one, or with a small
+    // one read whole (`replayable`), are retried.
     return retry !== null && this.attempt <= retry.attempts && this.body === null;
   }
 
@@ -295,7 +343,7 @@ export class Exchange implements DownstreamEvents {
     const steps = this.plan.responseSteps;
     for (let i = 0; i < steps.length; i++) steps[i]!.onResponse(this.head, r.status, headers);
     // The request body may still be arriving; closing keeps us from reading an unbounded body.
-    if (this.down.hasBody && this.body !== null) this.down.closeAfter();
+    if (this.down.hasBody && this.bodyTaken) this.down.closeAfter();
     this.down.respond(r.status, headers);
     this.down.end(r.body);
     this.finish();

@@ -9,6 +9,7 @@ const dp = newDataPlane();
 let port: number;
 let flaky: Backend;
 let flakyFailuresLeft = 0;
+let flakyBodyFailuresLeft = 0;
 let deadPort: number;
 
 function pre(value: string) {
@@ -34,7 +35,20 @@ before(async () => {
       res.end('recovered');
     }
   });
-  backends.push(a, b, c, slow, reset, flaky);
+  // Reads the body, fails while told to, then answers with the body it got.
+  const flakyBody = await startBackend('flaky-body', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (ch: Buffer) => chunks.push(ch));
+    req.on('end', () => {
+      if (flakyBodyFailuresLeft > 0) {
+        flakyBodyFailuresLeft--;
+        res.writeHead(500).end('no');
+      } else {
+        res.end(Buffer.concat(chunks));
+      }
+    });
+  });
+  backends.push(a, b, c, slow, reset, flaky, flakyBody);
   deadPort = await freePort(); // nothing listens here
   port = await freePort();
   const clusters: Cluster[] = [
@@ -47,6 +61,7 @@ before(async () => {
     cluster('slow', slow),
     cluster('reset', reset),
     cluster('flaky', flaky),
+    cluster('flaky-body', flakyBody),
   ];
   const rules = [
     rule(pre('/split'), [
@@ -68,6 +83,7 @@ before(async () => {
     rule(pre('/retry-codes'), 'flaky', [], { retry: { codes: [503], attempts: 2, backoffMs: 10 } }),
     rule(pre('/retry-connect'), 'dead-then-c', [], { retry: { codes: [], attempts: 1, backoffMs: 0 } }),
     rule(pre('/no-retry'), 'flaky'),
+    rule(pre('/retry-body'), 'flaky-body', [], { retry: { codes: [500], attempts: 2, backoffMs: 0 } }),
   ];
   await dp.apply(ir([httpPort(port, [listener('http', [vhost('*', rules)])])], clusters));
 });
@@ -133,6 +149,19 @@ describe('retries', () => {
     flakyFailuresLeft = 1;
     assert.equal((await get(port, '/no-retry')).status, 503);
     flakyFailuresLeft = 0;
+  });
+  test('a small request body is kept and sent again on a retry', async () => {
+    flakyBodyFailuresLeft = 2;
+    const r = await get(port, '/retry-body', { method: 'POST', body: 'payload-123' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'payload-123');
+    assert.equal(flakyBodyFailuresLeft, 0);
+  });
+  test('a large request body streams and is not retried', async () => {
+    flakyBodyFailuresLeft = 1;
+    const big = Buffer.alloc(100_000, 7);
+    assert.equal((await get(port, '/retry-body', { method: 'POST', body: big })).status, 500);
+    flakyBodyFailuresLeft = 0;
   });
   test('connection errors are retried on the next endpoint', async () => {
     for (let i = 0; i < 4; i++) {
