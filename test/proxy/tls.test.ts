@@ -206,3 +206,42 @@ describe('TLS to backends', () => {
     assert.deepEqual(upstreamClientCN, ['gateway-client']);
   });
 });
+
+describe('certificate rotation', () => {
+  test('a new certificate for the same port serves new connections without rebinding', async () => {
+    const dp2 = newDataPlane();
+    const p = await freePort();
+    const first = ca.leaf(['rot.example.com']);
+    const second = ca.leaf(['rot.example.com']);
+    const cfg = (leaf: Leaf): IRPort => ({
+      name: `127.0.0.1:${p}/tls`,
+      address: '127.0.0.1',
+      port: p,
+      kind: 'tls',
+      listeners: [tlsListener('rot', 'rot.example.com', leaf, ['rot.example.com'], 'echo')],
+    });
+    const fingerprint = (servername: string | undefined) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: p, path: '/', headers: { host: 'rot.example.com' }, ca: ca.certPem, agent: false, ...(servername ? { servername } : {}), checkServerIdentity: () => undefined },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve((res.socket as TLSSocket).getPeerCertificate().fingerprint256));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    await dp2.apply(ir([cfg(first)], [cluster('echo', echo)]));
+    const before = await fingerprint('rot.example.com');
+    const beforeNoSni = await fingerprint(undefined);
+    const result = await dp2.apply(ir([cfg(second)], [cluster('echo', echo)]));
+    assert.deepEqual(result.failedSockets, {});
+    const after = await fingerprint('rot.example.com');
+    const afterNoSni = await fingerprint(undefined);
+    assert.notEqual(before, after);
+    assert.equal(before, beforeNoSni);
+    assert.equal(after, afterNoSni);
+    await dp2.drain(1000);
+  });
+});
