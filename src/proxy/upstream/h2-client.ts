@@ -9,7 +9,7 @@
 // `trailers` event and drops the body bytes still buffered (seen with undici 7.30: 60 KB of a 1 MB
 // gRPC response lost). Here the response completes at `end`, after every byte was delivered, with
 // the trailers kept for it — which is what gRPC needs.
-import { connect as h2connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { connect as h2connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
@@ -57,16 +57,33 @@ const CUT = new H2Error('UND_ERR_ABORTED', 'request cut while its body was strea
 /** One request on one stream. Events after it settled are ignored. */
 class H2Call {
   readonly handler: H2Handler;
-  readonly stream: ClientHttp2Stream;
+  readonly upstream: H2Upstream;
+  readonly headers: OutgoingHttpHeaders;
   readonly body: Readable | null;
+  stream!: ClientHttp2Stream;
   settled = false;
   responded = false;
+  retried = false;
   trailers: string[] | null = null;
 
-  constructor(handler: H2Handler, stream: ClientHttp2Stream, body: Readable | null) {
+  constructor(handler: H2Handler, upstream: H2Upstream, headers: OutgoingHttpHeaders, body: Readable | null) {
     this.handler = handler;
-    this.stream = stream;
+    this.upstream = upstream;
+    this.headers = headers;
     this.body = body;
+  }
+
+  /**
+   * A stream the backend refused (REFUSED_STREAM, or cut by a GOAWAY before it was processed)
+   * never reached the application, so a body-less request is sent again once, on a new session.
+   */
+  retryRefused(err: Error | null): boolean {
+    if (this.settled || this.responded || this.retried || this.body !== null) return false;
+    const refused = this.stream.rstCode === constants.NGHTTP2_REFUSED_STREAM || (err as { code?: string } | null)?.code === 'ERR_HTTP2_GOAWAY_SESSION';
+    if (!refused) return false;
+    this.retried = true;
+    this.upstream.start(this);
+    return !this.settled;
   }
 
   abort = (err?: Error): void => {
@@ -114,30 +131,34 @@ class H2Call {
   }
 
   onClose(): void {
-    if (this.settled) return;
+    if (this.settled || this.retryRefused(null)) return;
     const code = this.stream.rstCode;
     const detail = code === constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : `closed with code ${code ?? 'unknown'}`;
     this.fail(new H2Error('UND_ERR_SOCKET', `HTTP/2 stream ${detail} before the response was complete`));
   }
 }
 
-function onStreamResponse(this: ClientHttp2Stream & { call: H2Call }, headers: IncomingHttpHeaders): void {
-  this.call.onResponse(headers);
+// Stream event handlers, shared by all streams (no closures per request). A stream replaced by a
+// retry is no longer its call's stream, and its late events are ignored.
+type CallStream = ClientHttp2Stream & { call: H2Call };
+
+function onStreamResponse(this: CallStream, headers: IncomingHttpHeaders): void {
+  if (this.call.stream === this) this.call.onResponse(headers);
 }
-function onStreamData(this: ClientHttp2Stream & { call: H2Call }, chunk: Buffer): void {
-  this.call.onData(chunk);
+function onStreamData(this: CallStream, chunk: Buffer): void {
+  if (this.call.stream === this) this.call.onData(chunk);
 }
-function onStreamTrailers(this: ClientHttp2Stream & { call: H2Call }, trailers: IncomingHttpHeaders): void {
-  this.call.trailers = h2HeadersToFlat(trailers);
+function onStreamTrailers(this: CallStream, trailers: IncomingHttpHeaders): void {
+  if (this.call.stream === this) this.call.trailers = h2HeadersToFlat(trailers);
 }
-function onStreamEnd(this: ClientHttp2Stream & { call: H2Call }): void {
-  this.call.onEnd();
+function onStreamEnd(this: CallStream): void {
+  if (this.call.stream === this) this.call.onEnd();
 }
-function onStreamError(this: ClientHttp2Stream & { call: H2Call }, err: Error): void {
-  this.call.fail(err);
+function onStreamError(this: CallStream, err: Error): void {
+  if (this.call.stream === this && !this.call.retryRefused(err)) this.call.fail(err);
 }
-function onStreamClose(this: ClientHttp2Stream & { call: H2Call }): void {
-  this.call.onClose();
+function onStreamClose(this: CallStream): void {
+  if (this.call.stream === this) this.call.onClose();
 }
 
 export class H2Upstream {
@@ -185,33 +206,50 @@ export class H2Upstream {
       handler.onError(new H2Error('UND_ERR_DESTROYED', 'upstream pool closed'));
       return false;
     }
-    let session = this.session;
-    if (session === null || session.closed || session.destroyed) session = this.connect();
     let grpc = false;
     for (let i = 0; i < opts.headers.length; i += 2) {
       if (opts.headers[i]!.toLowerCase() === 'content-type') grpc = isGrpcContentType(opts.headers[i + 1]);
     }
     const headers = flatToH2Request(opts.headers, opts.method, opts.path, this.options.tls ? 'https' : 'http', this.authority, grpc);
+    const call = new H2Call(handler, this, headers, opts.body);
+    if (!this.start(call)) return false;
+    handler.onConnect(call.abort);
     const body = opts.body;
+    if (body !== null && !call.settled) {
+      body.on('error', (err) => call.abort(err));
+      body.pipe(call.stream);
+    }
+    return true;
+  }
+
+  /** Open the call's stream on the current session (a new one when there is none). */
+  start(call: H2Call): boolean {
+    let session = this.session;
+    if (this.closed) {
+      call.fail(new H2Error('UND_ERR_DESTROYED', 'upstream pool closed'));
+      return false;
+    }
+    if (session === null || session.closed || session.destroyed) session = this.connect();
+    const endStream = call.body === null;
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request(headers, { endStream: body === null });
+      stream = session.request(call.headers, { endStream });
     } catch (err) {
       // A session that ran out of stream IDs (2^31 per connection) is replaced once.
       if ((err as { code?: string }).code !== 'ERR_HTTP2_OUT_OF_STREAMS') {
-        handler.onError(err as Error);
+        call.fail(err as Error);
         return false;
       }
       session.close();
       try {
-        stream = this.connect().request(headers, { endStream: body === null });
+        stream = this.connect().request(call.headers, { endStream });
       } catch (err2) {
-        handler.onError(err2 as Error);
+        call.fail(err2 as Error);
         return false;
       }
     }
-    const call = new H2Call(handler, stream, body);
-    (stream as ClientHttp2Stream & { call: H2Call }).call = call;
+    call.stream = stream;
+    (stream as CallStream).call = call;
     stream.on('response', onStreamResponse);
     stream.on('data', onStreamData);
     stream.on('trailers', onStreamTrailers);
@@ -219,11 +257,6 @@ export class H2Upstream {
     stream.on('error', onStreamError);
     stream.on('close', onStreamClose);
     this.streamOpened(stream);
-    handler.onConnect(call.abort);
-    if (body !== null && !call.settled) {
-      body.on('error', (err) => call.abort(err));
-      body.pipe(stream);
-    }
     return true;
   }
 

@@ -3,7 +3,7 @@
 // backend timeouts, and backend resets before and after the response started.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { constants, createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Cluster } from '../../../src/ir/types.ts';
@@ -20,6 +20,7 @@ let bigWritten = 0;
 let bigBlocked = false;
 let releaseBig: () => void = () => {};
 let partialOutcome: (how: string) => void = () => {};
+const refused = new Set<string>();
 
 function handle(stream: ServerHttp2Stream, path: string): void {
   stream.on('error', () => {});
@@ -58,6 +59,13 @@ function handle(stream: ServerHttp2Stream, path: string): void {
     return;
   }
   if (path === '/hang') return;
+  if (path.startsWith('/refuse-once')) {
+    // Refuses the first stream for each path (as a server shutting down or at its stream limit).
+    if (!refused.has(path)) {
+      refused.add(path);
+      return void stream.close(constants.NGHTTP2_REFUSED_STREAM);
+    }
+  }
   if (path === '/partial') {
     // Never answers; records how the request body ended.
     stream.on('data', () => {});
@@ -177,4 +185,12 @@ test('a client gone mid-body cuts the upstream stream without ending its body', 
   await new Promise((r) => setTimeout(r, 100));
   req.destroy();
   assert.equal(await outcome, 'aborted');
+});
+
+test('a refused stream is sent again once when it has no body; with a body it is not', async () => {
+  const r = await get(port, '/refuse-once/get');
+  assert.equal(r.status, 200);
+  assert.equal(JSON.parse(r.body).path, '/refuse-once/get');
+  const p = await get(port, '/refuse-once/post', { method: 'POST', body: 'payload' });
+  assert.equal(p.status, 502);
 });
