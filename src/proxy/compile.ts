@@ -2,7 +2,7 @@
 // router whose rules carry compiled filter plans, backends and metric children. Pure apart from
 // reusing pools and TLS contexts across applies; throws with the object named on bad input
 // (e.g. an invalid regular expression), which apply() reports without touching what is served.
-import type { Filter, IR, IRPort, RouteRule } from '../ir/types.ts';
+import { IR_VERSION, type Filter, type IR, type IRPort, type RouteRule } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { compilePlan, type FilterDeps } from './filters/compile.ts';
 import { Cors } from './filters/cors.ts';
@@ -40,6 +40,9 @@ const NOT_FOUND_RULE: RouteRule = {
 };
 
 export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
+  if (ir.version !== IR_VERSION) {
+    throw new Error(`IR version ${String(ir.version)} is not served by this data plane (it serves version ${IR_VERSION})`);
+  }
   const clusters = new Map<string, ClusterRuntime>();
   for (const [name, c] of Object.entries(ir.clusters)) clusters.set(name, new ClusterRuntime(c, ctx.pools));
 

@@ -166,3 +166,13 @@ test('drain cuts connections still open at the deadline', async () => {
   assert.equal(await pending, 'cut');
   releaseSlow();
 });
+
+test('an IR of another version is refused and the configuration in force keeps serving', async () => {
+  const dp = newDataPlane();
+  const port = await freePort();
+  await dp.apply(config(port, 'a'));
+  const bad = { ...config(port, 'b'), version: 2 } as unknown as Parameters<typeof dp.apply>[0];
+  await assert.rejects(dp.apply(bad), /IR version 2 is not served/);
+  assert.equal(json(await get(port, '/')).backend, 'a');
+  await dp.drain(1000);
+});
