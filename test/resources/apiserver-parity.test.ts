@@ -105,6 +105,7 @@ const ODD_STRINGS = [
   ...['RequestRedirect', 'URLRewrite', 'RequestHeaderModifier', 'RequestMirror', 'CORS', 'ExternalAuth', 'ReplacePrefixMatch', 'ReplaceFullPath'],
   ...['Cookie', 'Header', 'Permanent', 'Service', 'Gateway', 'Hostname', 'IPAddress', 'URI', 'System', 'All', 'Same', 'Selector', 'None'],
 ];
+const ODD_KEYS = ['a b', 'example.com/x', 'a/b/c', 'x'.repeat(64), `${'x'.repeat(250)}.io/a`, '-a', '.dot', 'ok_key', 'UPPER', 'a.b', 'kubernetes.io/', '/x', 'tls.crt'];
 const ODD_NUMBERS = [0, -1, 1, 65535, 65536, 100, 101, 1000000, 1000001, 399, 600, 2 ** 31];
 
 interface Slot {
@@ -166,6 +167,13 @@ function mutate(object: Record<string, any>, rand: () => number, donors: Record<
     const from = pick(objects);
     Object.assign(at(copy, from.path), structuredClone(from.parent[from.key]));
     return { object: copy, what: `merge ${from.path} of another ${String(object['kind'])}` };
+  }
+  if (r < 0.22 && !Array.isArray(slot.parent)) {
+    // Rename a key: map keys (labels, data, options) have rules of their own.
+    const key = pick(ODD_KEYS);
+    delete slot.parent[slot.key];
+    slot.parent[key] = current;
+    return { object: copy, what: `rename ${slot.path} to ${JSON.stringify(key).slice(0, 20)}` };
   }
   if (r < 0.3) {
     if (Array.isArray(slot.parent)) slot.parent.splice(slot.key as number, 1);

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { childIndex, childKey } from '../field-path.ts';
 import { uniqueBy } from './common.ts';
 import { labelsRule, nameProblem, qualifiedNameProblem } from './metadata.ts';
-import { int, intOrString, list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
+import { bool, int, intOrString, list, mapOf, obj, str, type ObjectSchema, type Problem, type Rule } from './schema.ts';
 
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -80,6 +80,22 @@ export const serviceSpecSchema = (): ObjectSchema =>
         ),
         { rules: [portsRule] },
       ),
+      // The rest of ServiceSpec: known (so a misspelt field is caught, as the API server's strict
+      // field validation does) but not read by Wicket, so not checked further.
+      externalIPs: list(str()),
+      sessionAffinity: str(),
+      sessionAffinityConfig: obj({}, { preserveUnknownFields: true }),
+      loadBalancerIP: str(),
+      loadBalancerSourceRanges: list(str()),
+      loadBalancerClass: str(),
+      externalTrafficPolicy: str(),
+      internalTrafficPolicy: str(),
+      healthCheckNodePort: int(),
+      publishNotReadyAddresses: bool(),
+      ipFamilies: list(str()),
+      ipFamilyPolicy: str(),
+      allocateLoadBalancerNodePorts: bool(),
+      trafficDistribution: str(),
     },
-    { preserveUnknownFields: true, rules: [specRule] },
+    { rules: [specRule] },
   );
