@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isWicketError } from '../errors.ts';
 import { logger, setLogLevel } from '../log.ts';
+import type { Provider } from '../providers/api.ts';
 import { HELP, parseCommandLine, type ParsedCommand } from './args.ts';
 import { validate } from './validate.ts';
 import { VERSION } from './version.ts';
@@ -36,11 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'run': {
         const { serve } = await import('./serve.ts');
-        const provider =
-          cmd.files.length > 0
-            ? new (await import('../providers/file/provider.ts')).FileProvider({ paths: cmd.files })
-            : await (await import('./components.ts')).createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
-        return await serve(provider, cmd.flags);
+        return await serve(await makeProvider(cmd), cmd.flags);
       }
     }
   } catch (err) {
@@ -50,8 +47,19 @@ export async function main(argv: string[]): Promise<number> {
       return err.code === 'WICKET_ERR_USAGE' ? 2 : 1;
     }
     logger.error('fatal error', { err: err as Error, stack: (err as Error)?.stack });
+    process.stderr.write(`wicket: fatal error: ${(err as Error)?.message ?? err}\n`);
     return 1;
   }
+}
+
+/** File mode when paths are given, kubernetes mode otherwise (kubeconfig or in-cluster). */
+async function makeProvider(cmd: ParsedCommand): Promise<Provider> {
+  if (cmd.files.length > 0) {
+    const { FileProvider } = await import('../providers/file/provider.ts');
+    return new FileProvider({ paths: cmd.files });
+  }
+  const { createKubernetesProvider } = await import('./components.ts');
+  return createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
 }
 
 function isEntryPoint(): boolean {

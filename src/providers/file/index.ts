@@ -1,3 +1,3 @@
 export { FileProvider, type FileProviderOptions } from './provider.ts';
-export { loaderParser } from "./loader-parser.ts";
-export { basicParser, type FileParser, type ParsedFile } from './parse-file.ts';
+export { loaderParser } from './loader-parser.ts';
+export type { FileParser, ParsedFile } from './parse-file.ts';
