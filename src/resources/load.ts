@@ -101,7 +101,7 @@ export function admitDocuments(documents: ParsedDocument[]): LoadResult {
     }
     const object = normaliseScope(pruneNulls(doc.object) as Record<string, unknown>, known);
     const name = metadataName(object);
-    const namespace = known.namespaced ? (object['metadata'] as { namespace: string }).namespace : undefined;
+    const namespace = known.namespaced ? metadataString(object, 'namespace') : undefined;
     if (name !== undefined) {
       const key = `${known.kind}/${namespace ?? ''}/${name}`;
       const first = seen.get(key);
@@ -128,11 +128,16 @@ export function admitDocuments(documents: ParsedDocument[]): LoadResult {
   return { objects, diagnostics };
 }
 
-function metadataName(object: Record<string, unknown>): string | undefined {
+/** A non-empty string field of metadata, if the object has one (it may be malformed). */
+function metadataString(object: Record<string, unknown>, field: 'name' | 'namespace'): string | undefined {
   const meta = object['metadata'];
-  if (meta === null || typeof meta !== 'object') return undefined;
-  const name = (meta as Record<string, unknown>)['name'];
-  return typeof name === 'string' && name !== '' ? name : undefined;
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
+  const value = (meta as Record<string, unknown>)[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function metadataName(object: Record<string, unknown>): string | undefined {
+  return metadataString(object, 'name');
 }
 
 /**

@@ -60,7 +60,11 @@ export function parseManifests(text: string, file: string): ParseResult {
       continue;
     }
     const positions = new Map<string, number>();
-    collectPositions(contents, '', positions, line);
+    const complexKey = collectPositions(contents, '', positions, line);
+    if (complexKey !== undefined) {
+      diagnostics.push({ code: ErrorCodes.PARSE, file, line: complexKey, message: 'invalid YAML for Kubernetes: a mapping key must be a string, not a list or a mapping' });
+      continue;
+    }
     let object: unknown;
     try {
       object = doc.toJS({ maxAliasCount: 100 });
@@ -77,24 +81,31 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.trim();
 }
 
-function collectPositions(node: unknown, path: string, out: Map<string, number>, line: (offset: number) => number): void {
+/**
+ * Records the line of every field path under `node`. Returns the line of the first mapping key
+ * that is a collection (JSON cannot hold one), or undefined when there is none.
+ */
+function collectPositions(node: unknown, path: string, out: Map<string, number>, line: (offset: number) => number): number | undefined {
+  let complexKey: number | undefined;
   if (isMap(node)) {
     for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const childPath = childKey(path, key);
       const keyNode = pair.key as Node | null;
+      if (isMap(keyNode) || isSeq(keyNode)) return line(keyNode.range?.[0] ?? 0);
+      const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const childPath = childKey(path, key);
       const at = keyNode?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
       if (at !== undefined) out.set(childPath, line(at));
-      collectPositions(pair.value, childPath, out, line);
+      complexKey ??= collectPositions(pair.value, childPath, out, line);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => {
       const childPath = childIndex(path, i);
       const at = (item as Node | null)?.range?.[0];
       if (at !== undefined) out.set(childPath, line(at));
-      collectPositions(item, childPath, out, line);
+      complexKey ??= collectPositions(item, childPath, out, line);
     });
   }
+  return complexKey;
 }
 
 /** `kind: List` (and any `*List` with items) stands for its items, each a document of its own. */

@@ -107,3 +107,17 @@ test('JSON parses too', () => {
   assert.equal(documents.length, 1);
   assert.equal(lineOf(documents[0]!, 'metadata.name'), 2);
 });
+
+test('a mapping key that is a list or a mapping is a parse error (JSON cannot hold it)', () => {
+  const { documents, diagnostics } = parseManifests('apiVersion: v1\nkind: ConfigMap\ndata:\n  ? [a, b]\n  : c\n', 'k.yaml');
+  assert.equal(documents.length, 0);
+  assert.equal(diagnostics[0]!.code, 'WICKET_ERR_PARSE');
+  assert.equal(diagnostics[0]!.line, 4);
+});
+
+test('an alias bomb is refused, not expanded', () => {
+  const bomb = 'a: &a [1,2]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
+  const { documents, diagnostics } = parseManifests(bomb, 'bomb.yaml');
+  assert.equal(documents.length, 0);
+  assert.equal(diagnostics[0]!.code, 'WICKET_ERR_PARSE');
+});
