@@ -176,3 +176,30 @@ test('an IR of another version is refused and the configuration in force keeps s
   assert.equal(json(await get(port, '/')).backend, 'a');
   await dp.drain(1000);
 });
+
+test('a port that turns from plain HTTP into TLS under the same name is rebound as TLS', async () => {
+  const { TestCA } = await import('./certs.ts');
+  const ca = new TestCA();
+  const leaf = ca.leaf(['x.example.com']);
+  const dp = newDataPlane();
+  const port = await freePort();
+  const l = listener('http', [vhost('*', [rule(match(), 'a')])]);
+  const name = `127.0.0.1:${port}/same`;
+  await dp.apply(ir([{ ...httpPort(port, [l]), name }], [cluster('a', a)]));
+  assert.equal(json(await get(port, '/')).backend, 'a');
+  const tlsListener = { ...l, protocol: 'HTTPS' as const, tls: { mode: 'Terminate' as const, certificates: [{ source: 'x', certPem: leaf.certPem, keyPem: leaf.keyPem, dnsNames: ['x.example.com'] }] } };
+  const result = await dp.apply(ir([{ name, address: '127.0.0.1', port, kind: 'tls', listeners: [tlsListener] }], [cluster('a', a)]));
+  assert.deepEqual(result.failedSockets, {});
+  const { request } = await import('node:https');
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', servername: 'x.example.com', headers: { host: 'x.example.com' }, ca: ca.certPem, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 200);
+  await dp.drain(1000);
+  ca.dispose();
+});
