@@ -1,7 +1,7 @@
 // Reading manifests from disk: files and directories → parsed, identified, validated objects, and
 // every problem found on the way as a diagnostic. An object with a problem is left out; the rest
 // load. `buildSnapshot` files the loaded objects into a Snapshot.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes } from '../errors.ts';
 import type { Diagnostic } from './diagnostic.ts';
@@ -47,14 +47,22 @@ export async function collectManifestFiles(paths: string[]): Promise<{ files: st
   return { files: [...new Set(files)], diagnostics };
 }
 
-async function walk(dir: string): Promise<string[]> {
+/**
+ * Symbolic links are followed (a mounted ConfigMap is a directory of links into `..data/`), each
+ * real directory once, so a link loop ends.
+ */
+async function walk(dir: string, visited = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (visited.has(real)) return [];
+  visited.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
+    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isDirectory());
+    if (isDir) out.push(...(await walk(full, visited)));
     else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) out.push(full);
   }
   return out;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSnapshot, loadManifests } from '../../src/resources/load.ts';
@@ -105,5 +105,16 @@ test('buildSnapshot files objects by kind', async () => {
     assert.equal(snapshot.configMaps.length, 1);
     assert.equal(snapshot.namespaces.length, 1);
     assert.equal(snapshot.gateways.length, 0);
+  });
+});
+
+test('symbolic links are followed, as in a mounted ConfigMap, and a link loop ends', async () => {
+  await withDir({ '..data/a.yaml': cm('a'), 'real/b.yaml': cm('b') }, async (dir) => {
+    await symlink(join(dir, '..data', 'a.yaml'), join(dir, 'a.yaml'));
+    await symlink(join(dir, 'real'), join(dir, 'linked'));
+    await symlink(dir, join(dir, 'real', 'loop'));
+    const { objects, diagnostics } = await loadManifests([dir]);
+    assert.deepEqual(diagnostics.filter((d) => d.code !== 'WICKET_ERR_DUPLICATE_OBJECT'), []);
+    assert.deepEqual(objects.map((o) => o.object.metadata.name), ['a', 'b']);
   });
 });
