@@ -114,8 +114,12 @@ class DataPlaneImpl implements WicketDataPlane {
       const cp = compiled.ports.get(name);
       // Whether the server asks for client certificates is fixed when it is created.
       const certAsk = served.mode === 'http' && cp !== undefined && (cp.tls?.requestClientCert ?? false) !== (served.slot.compiled.tls?.requestClientCert ?? false);
-      // A port whose kind changes (plain HTTP ↔ TLS) needs a new server, as does one changing mode.
-      const kindChanged = p !== undefined && served.mode === 'http' && served.slot.kind !== p.kind;
+      // A port whose kind (plain HTTP ↔ TLS), address or number changes under the same name needs
+      // a new server, as does one changing mode.
+      const kindChanged =
+        p !== undefined &&
+        served.mode === 'http' &&
+        (served.slot.kind !== p.kind || served.slot.address !== p.address || served.slot.port !== p.port);
       if (!wanted.has(name) || p === undefined || modeOf(p) !== served.mode || certAsk || kindChanged) {
         this.slots.delete(name);
         closeServed(served, this.closeDeadlineMs).catch(() => {});
