@@ -15,7 +15,8 @@ function cell(r: Row, k: (typeof KINDS)[number]): string {
 }
 
 function ratio(x: number | null): string {
-  return x === null ? '' : `${x.toFixed(2)}×`;
+  if (x === null) return '';
+  return `${x !== 0 && Math.abs(x) < 0.1 ? x.toPrecision(2) : x.toFixed(2)}×`;
 }
 
 function table(s: ScenarioResult, pick: (r: Row) => boolean): string[] {
