@@ -48,6 +48,8 @@ build_controlplane() {
     kv+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
     kv+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
+  # etcd reports its module version instead of "Not provided".
+  kv+=" -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION"
   local out=$BIN/.controlplane.tmp
   rm -rf "$out" && mkdir -p "$out"
   "${NICE[@]}" go build -p "$GO_PAR" -trimpath -ldflags="-s -w$kv" -o "$out/" \
