@@ -46,6 +46,10 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
   }
   logger.info('admin listening', { address: admin.address });
 
+  // A promise rejected with nobody to handle it is a bug somewhere, not a reason to stop serving
+  // the configuration in force: log it loudly and carry on.
+  const onRejection = (reason: unknown) => logger.error('unhandled promise rejection', { err: reason as Error, stack: (reason as Error)?.stack });
+  process.on('unhandledRejection', onRejection);
   const stopped = waitForStop(hooks.stop);
   try {
     await runtime.start();
@@ -54,6 +58,7 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
     await admin.close();
     await dataPlane.drain(0);
     stopped.dispose();
+    process.off('unhandledRejection', onRejection);
     return 1;
   }
   void runtime.whenReady().then(() => hooks.onReady?.({ adminAddress: admin.address }));
@@ -63,6 +68,7 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
   await runtime.stop();
   await dataPlane.drain(flags.drainTimeoutMs);
   await admin.close();
+  process.off('unhandledRejection', onRejection);
   logger.info('stopped');
   return 0;
 }
