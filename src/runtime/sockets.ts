@@ -1,6 +1,6 @@
 // The data plane reports failed sockets by IRPort name (`address:port/http|tls|tcp|udp`); the
 // translator takes them as `address:port/tcp|udp`, the transport the socket binds. This maps one to
-// the other.
+// the other. IPv6 addresses are written in brackets, like the IR's port names.
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6 } from 'node:net';
 import type { IR } from '../ir/types.ts';
@@ -9,7 +9,8 @@ export function toUnavailableSockets(ir: IR, failed: Record<string, string>): Re
   const out: Record<string, string> = {};
   for (const [name, reason] of Object.entries(failed)) {
     const port = ir.ports.find((p) => p.name === name);
-    if (port) out[`${port.address}:${port.port}/${port.kind === 'udp' ? 'udp' : 'tcp'}`] = reason;
+    const host = port && isIPv6(port.address) ? `[${port.address}]` : port?.address;
+    if (port) out[`${host}:${port.port}/${port.kind === 'udp' ? 'udp' : 'tcp'}`] = reason;
     else out[name.replace(/\/(http|tls)$/, '/tcp')] = reason;
   }
   return out;
