@@ -207,3 +207,15 @@ test('a single file given as the path: replaced by rename, deleted, and created 
   await writeFile(file, route('one', '/back'));
   await waitFor((u) => pathOf(u, 'one') === '/back' && u.diagnostics.length === 0, 'file created again');
 });
+
+test('a storm of writes converges on the last content', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  await writeFile(join(dir, 'a.yaml'), route('a', '/v0'));
+  await provider.start((u) => updates.push(u));
+  for (let i = 1; i <= 200; i++) await writeFile(join(dir, 'a.yaml'), route('a', `/v${i}`));
+  await waitFor((u) => pathOf(u, 'a') === '/v200', 'the last write');
+  // Far fewer snapshots than writes: bursts were coalesced.
+  assert.ok(updates.length < 200, `${updates.length} snapshots for 200 writes`);
+  assert.ok(updates.every((u) => names(u).includes('a')), 'no snapshot lost the object mid-write');
+});
