@@ -9,8 +9,9 @@ BIN=$WORK/bin
 TOOLS=$CONF_DIR/tools
 . "$TOOLS/versions.env"
 
-# Never download another toolchain, and share the machine politely.
-export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+# Never download another toolchain, never rewrite the committed go.mod/go.sum (update.sh
+# does that), and share the machine politely.
+export GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
 GO_PAR=${GO_PAR:-2}
 NICE=(nice -n 10)
 

@@ -65,7 +65,7 @@ node_ready() {
 # The experimental channel, straight from the gateway-api module the suite was built from.
 install_crds() {
   local dir
-  dir=$(cd "$CONF_DIR/tools/suite" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api) ||
+  dir=$(cd "$CONF_DIR/tools/suite" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api) ||
     return 1
   local files=()
   for f in "$dir"/config/crd/experimental/*.yaml; do

@@ -8,7 +8,7 @@ REPORTS=$CONF_DIR/reports
 RESULT_RE='^[[:space:]]*--- (PASS|FAIL|SKIP): TestConformance/[^/ ]+ '
 
 conformance_module_dir() {
-  (cd "$CONF_DIR/tools/suite" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api/conformance)
+  (cd "$CONF_DIR/tools/suite" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api/conformance)
 }
 
 # suite_binary ARGS...: runs the suite; full output to $LOGS/suite.log, results live.
@@ -27,9 +27,12 @@ suite_binary() {
   # Progress: each test as it starts. Go prints the PASS/FAIL lines of the suite's
   # subtests only when the whole suite ends (parallel subtests), so they come in the
   # summary. The reader stops when the suite exits.
+  # Skipped tests "start" too, so with --run-test or skips there is no useful progress.
   local line
-  tail -n +1 --pid "$pid" -f "$LOGS/suite.log" | grep --line-buffered -E '^=== RUN +TestConformance/[^/]+$' |
-    while read -r _ _ line; do log "  running ${line#TestConformance/}"; done
+  if [[ " $* " != *" --run-test "* && " $* " != *" --skip-tests "* ]]; then
+    tail -n +1 --pid "$pid" -f "$LOGS/suite.log" | grep --line-buffered -E '^=== RUN +TestConformance/[^/]+$' |
+      while read -r _ _ line; do log "  running ${line#TestConformance/}"; done
+  fi
   wait "$pid"
   local rc=$?
   rm -f "$RUN_DIR/pids/suite.pid"

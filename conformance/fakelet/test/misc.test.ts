@@ -78,3 +78,13 @@ test('DNS stand-in answers whoami zones and refuses the rest', () => {
   const refused = answer(query('example.com'), '198.18.0.1', zones)!;
   assert.equal(refused[3] & 0x0f, 5);
 });
+
+test('collectRefs finds every Secret and ConfigMap a Pod refers to', async () => {
+  const { collectRefs } = await import('../pod-runtime.ts');
+  const refs = collectRefs({ spec: {
+    volumes: [{ name: 'a', secret: { secretName: 's1' } }, { name: 'b', projected: { sources: [{ configMap: { name: 'c1' } }, { secret: { name: 's2' } }] } }],
+    containers: [{ envFrom: [{ configMapRef: { name: 'c2' } }], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's3', key: 'k' } } }, { name: 'Y', valueFrom: { configMapKeyRef: { name: 'c3', key: 'k' } } }] }],
+  } });
+  assert.deepEqual([...refs.secrets].sort(), ['s1', 's2', 's3']);
+  assert.deepEqual([...refs.configMaps].sort(), ['c1', 'c2', 'c3']);
+});
