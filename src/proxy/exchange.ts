@@ -6,7 +6,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { ErrorCodes, WicketError } from '../errors.ts';
 import { logger } from '../log.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
-import { grpcErrorResponse, isGrpcRequest } from './grpc/status.ts';
+import { grpcErrorResponse, grpcStatusIn, isGrpcRequest } from './grpc/status.ts';
 import type { FilterPlan, LocalResponse, Outgoing } from './filters/types.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { RequestHead } from './request-head.ts';
@@ -88,6 +88,8 @@ export class Exchange implements DownstreamEvents {
   plan: FilterPlan;
   out: Outgoing | null = null;
   status = 0;
+  /** grpc-status of a gRPC rule's answer (headers, trailers, or our own), for the access log. */
+  grpcStatus: string | null = null;
   attempt = 0;
   expired = false;
   discarding = false;
@@ -235,6 +237,7 @@ export class Exchange implements DownstreamEvents {
     this.resumeFn = resume;
     this.status = statusCode;
     const headers = downstreamResponseHeaders(rawHeaders);
+    if (this.rule.grpc) this.grpcStatus = grpcStatusIn(headers);
     const steps = this.plan.responseSteps;
     for (let i = 0; i < steps.length; i++) steps[i]!.onResponse(this.head, statusCode, headers);
     const session = this.rule.session;
@@ -263,6 +266,7 @@ export class Exchange implements DownstreamEvents {
     this.clearAttempt();
     if (this.state === State.Done) return;
     if (this.discarding) return this.retryLater();
+    if (this.rule.grpc && trailers !== null) this.grpcStatus = grpcStatusIn(trailers) ?? this.grpcStatus;
     this.down.end(undefined, trailers);
     this.finish();
   }
@@ -335,7 +339,10 @@ export class Exchange implements DownstreamEvents {
   local(r: LocalResponse): void {
     if (this.state === State.Done) return;
     // gRPC clients read grpc-status, not HTTP statuses: errors become trailers-only answers.
-    if (r.status >= 400 && (this.rule.grpc || isGrpcRequest(this.head))) r = grpcErrorResponse(r.status);
+    if (r.status >= 400 && (this.rule.grpc || isGrpcRequest(this.head))) {
+      r = grpcErrorResponse(r.status);
+      this.grpcStatus = grpcStatusIn(r.headers);
+    }
     this.status = r.status;
     const headers = r.headers.slice();
     if (r.body.length > 0) headers.push('content-type', 'text/plain; charset=utf-8');
@@ -367,7 +374,7 @@ export class Exchange implements DownstreamEvents {
 }
 
 function accessLog(x: Exchange, seconds: number): void {
-  logger.info('access', {
+  const fields: Record<string, unknown> = {
     method: x.head.method,
     host: x.head.authority,
     path: x.head.path,
@@ -377,5 +384,8 @@ function accessLog(x: Exchange, seconds: number): void {
     endpoint: x.endpoint?.label ?? null,
     duration_ms: Math.round(seconds * 1e6) / 1e3,
     listener: x.rule.listener.name,
-  });
+  };
+  // gRPC answers are HTTP 200 whatever happened: their status is in grpc-status.
+  if (x.grpcStatus !== null) fields.grpc_status = x.grpcStatus;
+  logger.info('access', fields);
 }

@@ -96,3 +96,13 @@ export function grpcErrorResponse(status: number): LocalResponse {
     body: '',
   };
 }
+
+/** The grpc-status in a flat header or trailer list, or null. */
+export function grpcStatusIn(list: readonly (string | Buffer)[] | null): string | null {
+  if (list === null) return null;
+  for (let i = 0; i < list.length; i += 2) {
+    const n = list[i]!;
+    if (n.length === 11 && n.toString().toLowerCase() === 'grpc-status') return list[i + 1]!.toString();
+  }
+  return null;
+}

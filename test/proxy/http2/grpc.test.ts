@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { constants, type ClientHttp2Session } from 'node:http2';
 import { after, before, test } from 'node:test';
 import type { Cluster } from '../../../src/ir/types.ts';
+import { setLogSink } from '../../../src/log.ts';
 import { freePort, get, httpPort, ir, listener, match, newDataPlane, rule, vhost } from '../helpers.ts';
 import { closeSession, grpcFrame, grpcHeaders, grpcMessages, h2c, h2request, startGrpcBackend, type GrpcBackend } from './h2-helpers.ts';
 
@@ -144,13 +145,41 @@ test('a backend that finishes before the client half-closes still delivers its t
   s.on('error', () => {});
   s.write(grpcFrame('first'));
   const chunks: Buffer[] = [];
-  const outcome = await new Promise<{ trailers: Record<string, unknown> | null; rst: number | undefined }>((resolve) => {
+  const outcome = await new Promise<{ trailers: Record<string, unknown> | null }>((resolve) => {
     let trailers: Record<string, unknown> | null = null;
     s.on('trailers', (t) => (trailers = t));
     s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('close', () => resolve({ trailers, rst: s.rstCode }));
+    // The response ends (or, if broken, the stream is reset) while the client is still sending.
+    s.on('end', () => resolve({ trailers }));
+    s.on('close', () => resolve({ trailers }));
   });
+  s.close();
   assert.deepEqual(grpcMessages(Buffer.concat(chunks)).map(String), ['done']);
   assert.equal(outcome.trailers?.['grpc-status'], '0');
   assert.equal(outcome.trailers?.['grpc-message'], 'early');
+});
+
+test('the access log carries grpc-status next to the HTTP status', async () => {
+  const lines: Record<string, unknown>[] = [];
+  setLogSink((line) => lines.push(JSON.parse(line)));
+  const logged = newDataPlane({ accessLog: true });
+  try {
+    const p = await freePort();
+    const c: Cluster = { name: 'g', protocol: 'h2c', endpoints: [{ address: '127.0.0.1', port: backend.port, weight: 1 }] };
+    await logged.apply(ir([httpPort(p, [listener('http', [vhost('*', [rule(match({ type: 'PathPrefix', value: '/test.Echo' }), 'g', [], { grpc: true })])])])], [c]));
+    const s = h2c(p);
+    await h2request(s, grpcHeaders('/test.Echo/Say'), grpcFrame('a'));
+    await h2request(s, grpcHeaders('/test.Echo/Fail'), grpcFrame('a'));
+    await h2request(s, grpcHeaders('/nope.Svc/M'), grpcFrame('a'));
+    await closeSession(s);
+    const access = lines.filter((l) => l.msg === 'access').map((l) => [l.path, l.status, l.grpc_status]);
+    assert.deepEqual(access, [
+      ['/test.Echo/Say', 200, '0'],
+      ['/test.Echo/Fail', 200, '5'],
+      ['/nope.Svc/M', 200, '12'],
+    ]);
+  } finally {
+    await logged.drain(1000);
+    setLogSink((line) => process.stderr.write(line + '\n'));
+  }
 });
