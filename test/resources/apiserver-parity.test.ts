@@ -218,7 +218,13 @@ describe('validation agrees with a real API server', { skip: missing !== undefin
   });
 
   test('mutants of the upstream manifests get the same verdict', async () => {
-    const { files } = await collectManifestFiles([join(gatewayApiModule(), 'examples'), join(conformanceModule(), 'tests'), join(conformanceModule(), 'base')]);
+    // Seeds: the upstream manifests, and our catalogue (its core kinds: Secrets, EndpointSlices, …).
+    const { files } = await collectManifestFiles([
+      join(gatewayApiModule(), 'examples'),
+      join(conformanceModule(), 'tests'),
+      join(conformanceModule(), 'base'),
+      join(import.meta.dirname, '..', '..', 'testdata', 'validate'),
+    ]);
     // Every kind, metadata included; a Service's cluster IPs are left to the API server to pick.
     const seeds = files.flatMap((f) => documentsOf(f)).map((d) => {
       if (d.object['kind'] !== 'Service') return d;
