@@ -11,8 +11,6 @@ const HOP_BY_HOP = new Set([
   'te',
   'transfer-encoding',
   'upgrade',
-  // We do not relay trailers over HTTP/1.1 yet, so announcing them would be a lie.
-  'trailer',
 ]);
 
 /**

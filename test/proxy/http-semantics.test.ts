@@ -47,6 +47,11 @@ before(async () => {
           }
         })(),
       ).pipe(res);
+    } else if (url === '/trailers') {
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+      res.write('part one, ');
+      res.addTrailers({ 'x-checksum': 'abc123' });
+      res.end('part two');
     } else if (url === '/hang') {
       res.on('close', () => {
         if (!res.writableFinished) abortedUpstream++;
@@ -215,6 +220,23 @@ describe('bodies', () => {
     });
     assert.equal(received, mb * MB);
     assert.ok(sentWhenClientReads >= 0 && sentWhenClientReads < 32 * MB, `backend had sent ${Math.round(sentWhenClientReads / MB)} MB`);
+  });
+});
+
+describe('trailers', () => {
+  test('response trailers after a chunked body reach an HTTP/1.1 client', async () => {
+    const got = await new Promise<{ body: string; trailers: Record<string, string | undefined>; announced: unknown }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/trailers', headers: { host: 'x', te: 'trailers' } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ body, trailers: res.trailers, announced: res.headers.trailer }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(got.body, 'part one, part two');
+    assert.equal(got.trailers['x-checksum'], 'abc123');
+    assert.equal(got.announced, 'x-checksum');
   });
 });
 

@@ -79,7 +79,18 @@ export class Http1Downstream implements Downstream {
     this.res.once('drain', onResDrain);
   }
 
-  end(body?: string): void {
+  end(body?: string, trailers?: readonly (string | Buffer)[] | null): void {
+    // Trailers can only follow a chunked body over HTTP/1.1 (a Content-Length response has no
+    // place for them); clients that do not want them ignore them.
+    if (trailers && trailers.length > 0 && (this.res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding) {
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < trailers.length; i += 2) pairs.push([String(trailers[i]), String(trailers[i + 1])]);
+      try {
+        this.res.addTrailers(pairs);
+      } catch {
+        // An invalid trailer is dropped rather than failing a response that is already out.
+      }
+    }
     if (body) this.res.end(body);
     else this.res.end();
   }
