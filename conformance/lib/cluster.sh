@@ -50,7 +50,7 @@ start_kcm() {
 
 start_fakelet() {
   mkdir -p "$RUN_DIR/fakelet"
-  start_proc fakelet "$NODE" "$CONF_DIR/fakelet/main.ts" \
+  start_proc fakelet "$NODE_BIN" "$CONF_DIR/fakelet/main.ts" \
     --kubeconfig "$KUBECONFIG_FILE" --state-dir "$RUN_DIR/fakelet" \
     --node-name fakelet-0 --node-ip "$NODE_IP" --pod-cidr "$POD_CIDR" --bridge "$BRIDGE" \
     --echo-basic "$BIN/echo-basic" \
@@ -71,5 +71,5 @@ install_crds() {
   for f in "$dir"/config/crd/experimental/*.yaml; do
     [[ $(basename "$f") == kustomization.yaml ]] || files+=("$f")
   done
-  "$NODE" "$CONF_DIR/scripts/apply.ts" --kubeconfig "$KUBECONFIG_FILE" --wait-crds 60 "${files[@]}"
+  "$NODE_BIN" "$CONF_DIR/scripts/apply.ts" --kubeconfig "$KUBECONFIG_FILE" --wait-crds 60 "${files[@]}"
 }

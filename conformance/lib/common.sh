@@ -7,7 +7,8 @@ LOGS=$WORK/logs
 PKI=$WORK/pki
 RUN_DIR=$WORK/run            # per-run state: etcd data, fakelet state, pids
 KUBECONFIG_FILE=$WORK/kubeconfig
-NODE=${NODE:-$REPO_DIR/node_modules/.bin/node}
+# The repo's Node 24 (runs .ts directly). Not $NODE: npm run sets that to the node running npm.
+NODE_BIN=$REPO_DIR/node_modules/.bin/node
 
 # Addresses: everything lives on 127.0.0.1 or in 198.18.0.0/15 (RFC 2544 test range).
 ETCD_CLIENT_PORT=${ETCD_CLIENT_PORT:-22379}
@@ -49,7 +50,7 @@ ensure_tools() {
     command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
   done
   command -v go >/dev/null || die "Go is required (go 1.26); see conformance/README.md"
-  [[ -x $NODE ]] || die "$NODE missing: run npm ci first"
+  [[ -x $NODE_BIN ]] || die "$NODE_BIN missing: run npm ci first"
   if ((${#missing[@]})); then
     log "installing ${missing[*]} with apt"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||

@@ -78,7 +78,7 @@ run_suite() {
   suite_binary "${args[@]}" "${EXTRA[@]}" || rc=$?
   grep -E "$RESULT_RE" "$LOGS/suite.log" | sed -E 's/^[[:space:]]*--- (PASS|FAIL|SKIP): TestConformance\/([^ ]+) .*/\1 \2/' \
     >"$REPORTS/results.txt" || true
-  "$NODE" "$CONF_DIR/scripts/summarize.ts" --report "$report" --results "$REPORTS/results.txt" \
+  "$NODE_BIN" "$CONF_DIR/scripts/summarize.ts" --report "$report" --results "$REPORTS/results.txt" \
     --suite-exit "$rc" --log "$LOGS/suite.log" | tee "$REPORTS/summary.txt"
   return "$rc"
 }
@@ -90,7 +90,7 @@ run_suite() {
 harness_check() {
   local mod
   mod=$(conformance_module_dir)
-  "$NODE" "$CONF_DIR/scripts/selftest.ts" --kubeconfig "$KUBECONFIG_FILE" \
+  "$NODE_BIN" "$CONF_DIR/scripts/selftest.ts" --kubeconfig "$KUBECONFIG_FILE" \
     --manifests "$mod/base/manifests.yaml" --cert "$PKI/kubelet.crt" --key "$PKI/kubelet.key" ||
     { log "harness self-test FAILED"; return 1; }
 

@@ -10,7 +10,7 @@ metadata:
 spec:
   controllerName: $CONTROLLER_NAME
 GC
-  "$NODE" "$CONF_DIR/scripts/apply.ts" --kubeconfig "$KUBECONFIG_FILE" "$RUN_DIR/gatewayclass.yaml" >/dev/null
+  "$NODE_BIN" "$CONF_DIR/scripts/apply.ts" --kubeconfig "$KUBECONFIG_FILE" "$RUN_DIR/gatewayclass.yaml" >/dev/null
   log "GatewayClass $GATEWAY_CLASS (controllerName $CONTROLLER_NAME) created"
 }
 
@@ -22,7 +22,7 @@ gateway_class_accepted() {
 # Starts Wicket and waits for it to accept the GatewayClass. Returns non-zero, with the
 # reason and the end of Wicket's log, when Wicket cannot run yet.
 start_wicket() {
-  start_proc wicket env KUBECONFIG="$KUBECONFIG_FILE" "$NODE" "$REPO_DIR/src/cli/main.ts" run \
+  start_proc wicket env KUBECONFIG="$KUBECONFIG_FILE" "$NODE_BIN" "$REPO_DIR/src/cli/main.ts" run \
     --kubeconfig "$KUBECONFIG_FILE" --address-pool 127.20.0.0/16 \
     --controller-name "$CONTROLLER_NAME" --admin-address 127.0.0.1:9901
   local i
