@@ -203,3 +203,27 @@ test('a port that turns from plain HTTP into TLS under the same name is rebound 
   await dp.drain(1000);
   ca.dispose();
 });
+
+test('removing one listener of a shared port: its host gets 404, the others keep serving on the same connections', async () => {
+  const dp = newDataPlane();
+  const port = await freePort();
+  const la = listener('a', [vhost('a.example.com', [rule(match(), 'a')])], 'a.example.com');
+  const lb = listener('b', [vhost('b.example.com', [rule(match(), 'b')])], 'b.example.com');
+  const clusters = [cluster('a', a), cluster('b', b)];
+  await dp.apply(ir([httpPort(port, [la, lb])], clusters));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let connections = 0;
+  const origCreate = agent.createConnection.bind(agent);
+  agent.createConnection = ((...args: Parameters<typeof origCreate>) => {
+    connections++;
+    return origCreate(...args);
+  }) as typeof agent.createConnection;
+  assert.equal(json(await get(port, '/', { agent, host: 'a.example.com' })).backend, 'a');
+  assert.equal(json(await get(port, '/', { agent, host: 'b.example.com' })).backend, 'b');
+  await dp.apply(ir([httpPort(port, [la])], clusters));
+  assert.equal((await get(port, '/', { agent, host: 'b.example.com' })).status, 404);
+  assert.equal(json(await get(port, '/', { agent, host: 'a.example.com' })).backend, 'a');
+  assert.equal(connections, 1, 'one keep-alive connection served every request across the change');
+  agent.destroy();
+  await dp.drain(1000);
+});
