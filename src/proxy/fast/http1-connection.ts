@@ -1,0 +1,380 @@
+// The raw-socket HTTP/1.1 front end: one object per client connection reads request heads with the
+// strict parser, builds the same RequestHead the router and filters use, and runs the same
+// Exchange as the node:http front end, answering through a per-request FastResponse (a Downstream)
+// that writes each response head as one string, in one write with the first body bytes.
+// Requests are served one at a time in order (pipelined requests wait in the buffer). A request the
+// fast path does not serve (a body, Upgrade, Expect, HTTP/1.0, …) hands the connection, with the
+// unread bytes put back, to the node:http server at that request boundary; it keeps it from then on.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Downstream, DownstreamEvents } from '../downstream.ts';
+import { Exchange } from '../exchange.ts';
+import type { PortSlot } from '../port-slot.ts';
+import { makeHead, normaliseHost } from '../request-head.ts';
+import { NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
+
+/** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
+export const KEEP_ALIVE_MS = 65_000;
+/** A request head must arrive complete within this long of its first byte (slowloris bound). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+/** Pipelined bytes buffered while a request is served before reading pauses. */
+const MAX_BUFFERED = 64 * 1024;
+
+const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+let dateMs = 0;
+let dateLine = '';
+/** `date: …\r\n`, recomputed at most once a second. */
+function dateHeader(): string {
+  const now = Date.now();
+  if (now - dateMs >= 1000) {
+    dateMs = now - (now % 1000);
+    dateLine = `date: ${new Date(dateMs).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+export interface FastFrontEnd {
+  timeouts: { keepAliveMs: number; headersMs: number };
+  /** Hand a connection to node:http (bytes already put back). */
+  fallback(socket: Socket): void;
+  connections: Set<FastConnection>;
+}
+
+function onSocketData(this: Socket & { [kConn]: FastConnection }, chunk: Buffer): void {
+  this[kConn].onData(chunk);
+}
+function onSocketClose(this: Socket & { [kConn]: FastConnection }): void {
+  this[kConn].onClose();
+}
+function onSocketEnd(this: Socket & { [kConn]: FastConnection }): void {
+  // The client half-closed: like node:http, we close too; a response in flight is abandoned.
+  this[kConn].gone = true;
+  this.end();
+}
+function onSocketError(this: Socket): void {
+  this.destroy();
+}
+function onSocketTimeout(this: Socket & { [kConn]: FastConnection }): void {
+  this[kConn].onIdleTimeout();
+}
+function onSocketDrain(this: Socket & { [kConn]: FastConnection }): void {
+  this[kConn].current?.events?.onDrain();
+}
+
+const kConn = Symbol('wicket.fast.conn');
+
+export class FastConnection {
+  readonly socket: Socket;
+  readonly slot: PortSlot;
+  readonly fe: FastFrontEnd;
+  buf: Buffer | null = null;
+  current: FastResponse | null = null;
+  headerTimer: NodeJS.Timeout | null = null;
+  closing = false;
+  gone = false;
+  private scheduled = false;
+
+  constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
+    this.socket = socket;
+    this.slot = slot;
+    this.fe = fe;
+    (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
+    socket.setNoDelay(true);
+    socket.on('data', onSocketData);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('timeout', onSocketTimeout);
+    socket.on('drain', onSocketDrain);
+    socket.setTimeout(fe.timeouts.keepAliveMs);
+    fe.connections.add(this);
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.gone) return;
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.current !== null) {
+      if (this.buf.length > MAX_BUFFERED) this.socket.pause();
+      return;
+    }
+    this.next();
+  }
+
+  /** Serve the next complete request in the buffer, if any and if none is in flight. */
+  next(): void {
+    this.scheduled = false;
+    if (this.current !== null || this.gone) return;
+    const buf = this.buf;
+    if (buf === null) return;
+    const r = parseRequest(buf, 0);
+    if (r === NEED_MORE) {
+      if (this.headerTimer === null) this.headerTimer = setTimeout(onHeadersTimeout, this.fe.timeouts.headersMs, this);
+      return;
+    }
+    if (this.headerTimer !== null) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = null;
+    }
+    if (typeof r === 'number') return this.refuse(r);
+    if (r.fallback !== null || this.closing) {
+      if (r.fallback === null) return this.refuseClosing();
+      return this.handOff();
+    }
+    this.buf = r.headEnd < buf.length ? buf.subarray(r.headEnd) : null;
+    this.serve(r);
+  }
+
+  private serve(r: ParsedRequest): void {
+    const slot = this.slot;
+    const compiled = slot.compiled; // the router this request finishes on
+    const sock = this.socket as Socket & Partial<TLSSocket>;
+    const head = makeHead(
+      r.method,
+      compiled.scheme,
+      r.target,
+      r.rawHeaders,
+      sock.remoteAddress ?? '',
+      slot.port,
+      typeof sock.servername === 'string' ? sock.servername : null,
+    );
+    let rule = compiled.router.match(head) ?? compiled.notFound;
+    if (head.sni !== null && head.sni !== head.host && compiled.router.listenerOf(normaliseHost(head.sni)) !== compiled.router.listenerOf(head.host)) {
+      rule = compiled.misdirected;
+    }
+    const res = new FastResponse(this, r.method === 'HEAD', r.close || slot.closing);
+    this.current = res;
+    const x = new Exchange(head, res, rule, slot.env);
+    res.events = x;
+    slot.env.requestStarted();
+    x.run();
+  }
+
+  /** The response in flight finished: go on with the next request, or close. */
+  responseDone(res: FastResponse): void {
+    if (this.current !== res) return;
+    this.current = null;
+    if (res.close || this.closing) {
+      this.socket.end();
+      this.gone = true;
+      return;
+    }
+    if (this.socket.isPaused()) this.socket.resume();
+    if (this.buf !== null && !this.scheduled) {
+      // Not from inside the exchange's call stack: pipelined requests must not nest.
+      this.scheduled = true;
+      process.nextTick(nextTick, this);
+    }
+  }
+
+  private refuse(status: number): void {
+    const reason = STATUS_CODES[status] ?? 'Bad Request';
+    this.buf = null;
+    this.gone = true;
+    this.socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  }
+
+  private refuseClosing(): void {
+    // The port is closing: no new request starts on this connection.
+    this.buf = null;
+    this.gone = true;
+    this.socket.end();
+  }
+
+  /** Give the connection, with the unread bytes, to node:http (a request boundary). */
+  private handOff(): void {
+    const s = this.socket;
+    this.detach();
+    s.pause();
+    const buf = this.buf;
+    this.buf = null;
+    if (buf !== null) s.unshift(buf);
+    this.fe.fallback(s);
+    s.resume();
+  }
+
+  private detach(): void {
+    const s = this.socket;
+    this.gone = true;
+    this.fe.connections.delete(this);
+    s.off('data', onSocketData);
+    s.off('close', onSocketClose);
+    s.off('end', onSocketEnd);
+    s.off('error', onSocketError);
+    s.off('timeout', onSocketTimeout);
+    s.off('drain', onSocketDrain);
+    s.setTimeout(0);
+    if (this.headerTimer !== null) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = null;
+    }
+  }
+
+  onClose(): void {
+    this.detach();
+    const cur = this.current;
+    this.current = null;
+    if (cur !== null && !cur.finished) {
+      cur.finished = true;
+      cur.events?.onClientAbort();
+    }
+  }
+
+  onIdleTimeout(): void {
+    // Only idle connections time out; a request in flight has its own (route) timeouts.
+    if (this.current === null && this.buf === null) this.socket.destroy();
+  }
+
+  onHeadersTimeout(): void {
+    this.headerTimer = null;
+    if (this.current !== null || this.gone) return;
+    this.refuse(408);
+  }
+
+  /** Port closing: idle connections close now, busy ones after their response. */
+  closeIdle(): void {
+    this.closing = true;
+    if (this.current === null) this.socket.destroy();
+  }
+}
+
+function nextTick(c: FastConnection): void {
+  c.next();
+}
+
+function onHeadersTimeout(c: FastConnection): void {
+  c.onHeadersTimeout();
+}
+
+/** One response on a fast connection: the Downstream an Exchange answers through. */
+export class FastResponse implements Downstream {
+  readonly conn: FastConnection;
+  readonly hasBody = false;
+  readonly noBody: boolean;
+  events: DownstreamEvents | null = null;
+  close: boolean;
+  finished = false;
+  headersSent = false;
+  /** The head, not written yet: it goes out with the first body bytes. */
+  pending: string | null = null;
+  chunked = false;
+  /** The response carries no body whatever its headers say (HEAD, 1xx, 204, 304). */
+  empty = false;
+
+  constructor(conn: FastConnection, head: boolean, close: boolean) {
+    this.conn = conn;
+    this.noBody = head;
+    this.close = close;
+  }
+
+  takeBody(): Readable {
+    throw new Error('fast path requests have no body');
+  }
+
+  respond(status: number, headers: string[], reason?: string): void {
+    if (this.finished || this.headersSent) return;
+    if (this.conn.slot.closing || this.conn.closing) this.close = true;
+    let s = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'unknown'}\r\n`;
+    let length = false;
+    let date = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const n = headers[i]!;
+      const v = headers[i + 1]!;
+      if (INVALID_NAME.test(n) || INVALID_VALUE.test(v)) {
+        const e = new TypeError(`Invalid character in header content [${JSON.stringify(n)}]`) as TypeError & { code: string };
+        e.code = 'ERR_INVALID_CHAR';
+        throw e;
+      }
+      if (n.length === 14 && n.toLowerCase() === 'content-length') length = true;
+      else if (n.length === 4 && n.toLowerCase() === 'date') date = true;
+      s += `${n}: ${v}\r\n`;
+    }
+    this.empty = this.noBody || status === 204 || status === 304 || status < 200;
+    if (!date) s += dateHeader();
+    if (!length && !this.empty) {
+      this.chunked = true;
+      s += 'transfer-encoding: chunked\r\n';
+    }
+    if (this.close) s += 'connection: close\r\n';
+    this.pending = `${s}\r\n`;
+    this.headersSent = true;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    const sock = this.conn.socket;
+    if (this.empty || chunk.length === 0) {
+      return this.flushHead();
+    }
+    sock.cork();
+    if (this.pending !== null) {
+      sock.write(this.pending, 'latin1');
+      this.pending = null;
+    }
+    let ok: boolean;
+    if (this.chunked) {
+      sock.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      sock.write(chunk);
+      ok = sock.write('\r\n', 'latin1');
+    } else {
+      ok = sock.write(chunk);
+    }
+    sock.uncork();
+    return ok;
+  }
+
+  private flushHead(): boolean {
+    if (this.pending === null) return true;
+    const p = this.pending;
+    this.pending = null;
+    return this.conn.socket.write(p, 'latin1');
+  }
+
+  waitDrain(): void {
+    // The connection's drain listener calls events.onDrain() for the response in flight.
+  }
+
+  end(body?: string): void {
+    if (this.finished) return;
+    const sock = this.conn.socket;
+    if (body && !this.empty) {
+      sock.cork();
+      if (this.pending !== null) {
+        sock.write(this.pending, 'latin1');
+        this.pending = null;
+      }
+      if (this.chunked) {
+        sock.write(`${Buffer.byteLength(body).toString(16)}\r\n`, 'latin1');
+        sock.write(body);
+        sock.write('\r\n0\r\n\r\n', 'latin1');
+      } else {
+        sock.write(body);
+      }
+      sock.uncork();
+    } else if (this.chunked) {
+      if (this.pending !== null) {
+        sock.write(`${this.pending}0\r\n\r\n`, 'latin1');
+        this.pending = null;
+      } else {
+        sock.write('0\r\n\r\n', 'latin1');
+      }
+    } else {
+      this.flushHead();
+    }
+    this.finished = true;
+    this.conn.responseDone(this);
+  }
+
+  reset(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.conn.socket.destroy();
+  }
+
+  closeAfter(): void {
+    if (!this.headersSent) this.close = true;
+  }
+}

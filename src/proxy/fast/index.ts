@@ -1,0 +1,44 @@
+// The fast data path: a raw-socket HTTP/1.1 front end (http1-connection.ts) and raw keep-alive
+// upstream pools (upstream-pool.ts). On by default; WICKET_FAST_PATH=0 in the environment turns
+// both off (every connection then goes through node:http and every request through undici).
+import type { Socket } from 'node:net';
+import type { PortSlot } from '../port-slot.ts';
+import { FastConnection, HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, type FastFrontEnd } from './http1-connection.ts';
+
+export function fastPathEnabled(): boolean {
+  return process.env.WICKET_FAST_PATH !== '0';
+}
+
+export interface FastHttp1 {
+  /** Serve a connection (cleartext, or TLS that negotiated http/1.1). */
+  accept(socket: Socket): void;
+  /** Port closing: idle connections close, busy ones after their current response. */
+  closeIdle(): void;
+  destroyAll(): void;
+  readonly size: number;
+}
+
+/** Client-side timeouts of fast connections; tests shorten them (read when a port is bound). */
+export const fastTimeouts = { keepAliveMs: KEEP_ALIVE_MS, headersMs: HEADERS_TIMEOUT_MS };
+
+export function createFastHttp1(slot: PortSlot, fallback: (socket: Socket) => void): FastHttp1 {
+  const fe: FastFrontEnd = {
+    timeouts: fastTimeouts,
+    fallback,
+    connections: new Set(),
+  };
+  return {
+    accept(socket: Socket): void {
+      new FastConnection(socket, slot, fe);
+    },
+    closeIdle(): void {
+      for (const c of [...fe.connections]) c.closeIdle();
+    },
+    destroyAll(): void {
+      for (const c of [...fe.connections]) c.socket.destroy();
+    },
+    get size(): number {
+      return fe.connections.size;
+    },
+  };
+}

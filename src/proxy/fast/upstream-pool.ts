@@ -1,0 +1,403 @@
+// A keep-alive pool of raw TCP connections to one plain-HTTP/1.1 endpoint, for requests without a
+// body. It takes the same dispatch(options, handler) calls as undici (the subset Exchange and the
+// mirror filter use: onConnect, onHeaders, onData, onComplete, onError), so the core does not know
+// which one it talks to; everything it does not handle (request bodies, per-request header/body
+// timeouts, upgrades) goes to the undici Pool it wraps. Per request: one head string written in one
+// write, one response-head parse; the connection object is reused, idle ones kept LIFO.
+import { connect, type Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import { ChunkedDecoder, INVALID, parseResponseHead, type ResponseHead } from './parse-response.ts';
+
+/** What Exchange and the mirror give dispatch(). */
+export interface DispatchOptions {
+  path: string;
+  method: string;
+  headers: string[];
+  body?: unknown;
+  servername?: string;
+  headersTimeout?: number;
+  bodyTimeout?: number;
+  upgrade?: unknown;
+}
+
+/** The undici dispatch-handler methods the core implements. */
+export interface Handler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: string[] | null): void;
+  onError(err: Error): void;
+}
+
+export interface FastPoolOptions {
+  address: string;
+  port: number;
+  keepAliveTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+function codedError(code: string, message: string): Error {
+  const e = new Error(message) as Error & { code: string };
+  e.code = code;
+  return e;
+}
+
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** The request line and header block, or throws like undici on a value it could not send. */
+function requestHead(o: DispatchOptions, hostFallback: string): string {
+  if (!TOKEN.test(o.method)) throw codedError('UND_ERR_INVALID_ARG', 'invalid method');
+  if (INVALID_PATH.test(o.path)) throw codedError('UND_ERR_INVALID_ARG', 'invalid request path');
+  let s = `${o.method} ${o.path} HTTP/1.1\r\n`;
+  const h = o.headers;
+  let host = false;
+  for (let i = 0; i < h.length; i += 2) {
+    const n = h[i]!;
+    const v = h[i + 1]!;
+    if (!TOKEN.test(n)) throw codedError('UND_ERR_INVALID_ARG', `invalid header name ${JSON.stringify(n)}`);
+    if (INVALID_VALUE.test(v)) throw codedError('UND_ERR_INVALID_ARG', `invalid ${n} header value`);
+    if (n.length === 4 && n.toLowerCase() === 'host') host = true;
+    s += `${n}: ${v}\r\n`;
+  }
+  if (!host) s += `host: ${hostFallback}\r\n`;
+  return `${s}\r\n`;
+}
+
+// Connection states.
+const CONNECTING = 0;
+const IDLE = 1;
+const BUSY = 2;
+const CLOSED = 3;
+
+class UpstreamConnection {
+  readonly pool: FastPool;
+  readonly socket: Socket;
+  state = CONNECTING;
+  /** The request being served, and its head (kept to resend once on a stale reused socket). */
+  handler: Handler | null = null;
+  head = '';
+  method = '';
+  retriable = false;
+  /** Bytes received and not yet consumed. */
+  buf: Buffer | null = null;
+  response: ResponseHead | null = null;
+  /** Body bytes still expected (Content-Length framing), -1 otherwise. */
+  remaining = -1;
+  chunked: ChunkedDecoder | null = null;
+  untilClose = false;
+  paused = false;
+  /** Something of the response arrived (a reused socket that dies before that may be retried). */
+  gotBytes = false;
+  reused = false;
+  idleSince = 0;
+  readonly abortFn: (err?: Error) => void;
+  readonly resumeFn: () => void;
+
+  constructor(pool: FastPool) {
+    this.pool = pool;
+    const s = connect({ host: pool.options.address, port: pool.options.port, noDelay: true });
+    this.socket = s;
+    s.setTimeout(pool.options.connectTimeoutMs);
+    s.on('connect', () => this.onConnected());
+    s.on('timeout', () => {
+      if (this.state === CONNECTING) s.destroy(codedError('UND_ERR_CONNECT_TIMEOUT', 'connect timeout'));
+    });
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.on('error', (err) => this.onClose(err));
+    s.on('close', () => this.onClose(null));
+    s.on('end', () => s.destroy());
+    this.abortFn = (err?: Error) => this.abort(err);
+    this.resumeFn = () => this.resume();
+  }
+
+  start(handler: Handler, head: string, method: string): void {
+    this.handler = handler;
+    this.head = head;
+    this.method = method;
+    this.retriable = IDEMPOTENT.has(method);
+    this.response = null;
+    this.remaining = -1;
+    this.chunked = null;
+    this.untilClose = false;
+    this.gotBytes = false;
+    if (this.state === IDLE) this.send();
+    else this.state = CONNECTING; // sent once connected
+  }
+
+  private onConnected(): void {
+    this.socket.setTimeout(0);
+    if (this.handler !== null) this.send();
+    else this.pool.release(this);
+  }
+
+  private send(): void {
+    this.state = BUSY;
+    const h = this.handler!;
+    h.onConnect(this.abortFn);
+    // onConnect may abort (the request was answered while it waited for this connection).
+    if (this.handler !== h || this.state !== BUSY) return;
+    this.socket.write(this.head, 'latin1');
+  }
+
+  private abort(err?: Error): void {
+    const h = this.handler;
+    if (h === null) return;
+    this.handler = null;
+    this.destroy();
+    h.onError(err ?? codedError('UND_ERR_ABORTED', 'request aborted'));
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
+    if (this.buf !== null) {
+      const b = this.buf;
+      this.buf = null;
+      this.onData(b);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state !== BUSY || this.handler === null) {
+      // Bytes nobody asked for: the connection is out of step; never reuse it.
+      this.destroy();
+      return;
+    }
+    this.gotBytes = true;
+    let buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    this.buf = null;
+    let p = 0;
+    while (this.response === null) {
+      const r = parseResponseHead(buf, p);
+      if (r === 0) {
+        this.buf = p === 0 ? buf : buf.subarray(p);
+        return;
+      }
+      if (r === INVALID) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid response head from upstream'));
+      const head = r as ResponseHead;
+      p = head.headEnd;
+      if (head.status < 200) {
+        if (head.status === 101) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'unexpected 101 response'));
+        continue; // informational: the final response follows
+      }
+      this.response = head;
+      const noBody = this.method === 'HEAD' || head.status === 204 || head.status === 304;
+      if (noBody) this.remaining = 0;
+      else if (head.chunked) this.chunked = new ChunkedDecoder();
+      else if (head.contentLength >= 0) this.remaining = head.contentLength;
+      else this.untilClose = true;
+      const h: Handler = this.handler!;
+      const more = h.onHeaders(head.status, head.rawHeaders, this.resumeFn, head.reason);
+      if (this.handler !== h) return; // aborted from onHeaders
+      if (!more) this.pause();
+    }
+    if (p < buf.length) {
+      buf = p === 0 ? buf : buf.subarray(p);
+    } else {
+      buf = EMPTY;
+    }
+    this.body(buf);
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Deliver body bytes from `buf` until done or told to wait. */
+  private body(buf: Buffer): void {
+    const h = this.handler!;
+    if (this.paused) {
+      if (buf.length > 0) this.buf = buf;
+      return;
+    }
+    if (this.remaining >= 0) {
+      if (buf.length > this.remaining) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'upstream sent more than its Content-Length'));
+      if (buf.length > 0) {
+        this.remaining -= buf.length;
+        const more = h.onData(buf);
+        if (this.handler !== h) return;
+        if (!more && this.remaining > 0) this.pause();
+      }
+      if (this.remaining === 0) this.complete(null);
+      return;
+    }
+    if (this.chunked !== null) {
+      const dec = this.chunked;
+      let p = 0;
+      while (p < buf.length) {
+        let more = true;
+        const q = dec.feed(buf, p, (c) => (more = h.onData(c)));
+        if (this.handler !== h) return;
+        if (q === -1) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid chunked framing from upstream'));
+        p = q;
+        if (dec.done) {
+          if (p < buf.length) this.reusable = false;
+          return this.complete(dec.trailers);
+        }
+        if (!more) {
+          this.pause();
+          if (p < buf.length) this.buf = buf.subarray(p);
+          return;
+        }
+      }
+      return;
+    }
+    // Close-delimited body.
+    if (buf.length > 0) {
+      const more = h.onData(buf);
+      if (this.handler !== h) return;
+      if (!more) this.pause();
+    }
+  }
+
+  reusable = true;
+
+  private complete(trailers: string[] | null): void {
+    const h = this.handler!;
+    this.handler = null;
+    const keep = this.reusable && !this.response!.close && !this.untilClose && this.buf === null;
+    this.response = null;
+    if (keep) {
+      this.reused = true;
+      this.pool.release(this);
+    } else {
+      this.destroy();
+    }
+    h.onComplete(trailers);
+  }
+
+  private fail(err: Error): void {
+    const h = this.handler;
+    this.handler = null;
+    this.destroy();
+    if (h !== null) h.onError(err);
+  }
+
+  private onClose(err: Error | null): void {
+    const was = this.state;
+    this.state = CLOSED;
+    this.pool.forget(this);
+    const h = this.handler;
+    if (h === null) return;
+    this.handler = null;
+    if (this.untilClose && this.response !== null && err === null) {
+      h.onComplete(null);
+      return;
+    }
+    // A kept-alive connection the server closed just as we reused it: nothing of the request can
+    // have been processed, so an idempotent request goes again on a fresh connection.
+    if (was === BUSY && this.reused && !this.gotBytes && this.retriable) {
+      this.pool.startOnNew(h, this.head, this.method);
+      return;
+    }
+    h.onError(err ?? codedError('UND_ERR_SOCKET', 'upstream closed the connection'));
+  }
+
+  destroy(): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.pool.forget(this);
+    this.socket.destroy();
+  }
+
+  /** Back to idle. */
+  markIdle(): void {
+    this.state = IDLE;
+    this.idleSince = Date.now();
+    this.buf = null;
+    this.paused = false;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class FastPool {
+  readonly options: FastPoolOptions;
+  readonly inner: Dispatcher;
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private readonly hostFallback: string;
+  private sweeper: NodeJS.Timeout | null = null;
+  private closing = false;
+  private onEmpty: (() => void) | null = null;
+
+  constructor(inner: Dispatcher, options: FastPoolOptions) {
+    this.inner = inner;
+    this.options = options;
+    this.hostFallback = options.address.includes(':') ? `[${options.address}]:${options.port}` : `${options.address}:${options.port}`;
+  }
+
+  dispatch(o: DispatchOptions, handler: Handler): boolean {
+    // Bodies, per-request timeouts (mirrors) and upgrades stay with undici.
+    if (o.body != null || o.upgrade != null || o.headersTimeout !== undefined || o.bodyTimeout !== undefined || this.closing) {
+      return this.inner.dispatch(o as unknown as Dispatcher.DispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
+    }
+    const head = requestHead(o, this.hostFallback);
+    const conn = this.idle.pop();
+    if (conn !== undefined) conn.start(handler, head, o.method);
+    else this.startOnNew(handler, head, o.method);
+    return true;
+  }
+
+  startOnNew(handler: Handler, head: string, method: string): void {
+    const conn = new UpstreamConnection(this);
+    this.all.add(conn);
+    conn.start(handler, head, method);
+  }
+
+  release(conn: UpstreamConnection): void {
+    if (this.closing) {
+      conn.destroy();
+      return;
+    }
+    conn.markIdle();
+    this.idle.push(conn);
+    if (this.sweeper === null) {
+      const every = Math.max(250, Math.min(1000, this.options.keepAliveTimeoutMs >> 1));
+      this.sweeper = setInterval(() => this.sweep(), every);
+      this.sweeper.unref();
+    }
+  }
+
+  forget(conn: UpstreamConnection): void {
+    this.all.delete(conn);
+    const i = this.idle.indexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
+    if (this.all.size === 0) {
+      if (this.sweeper !== null) {
+        clearInterval(this.sweeper);
+        this.sweeper = null;
+      }
+      const done = this.onEmpty;
+      this.onEmpty = null;
+      done?.();
+    }
+  }
+
+  /** Close connections idle longer than the keep-alive time (oldest are at the front). */
+  private sweep(): void {
+    const limit = Date.now() - this.options.keepAliveTimeoutMs;
+    while (this.idle.length > 0 && this.idle[0]!.idleSince <= limit) this.idle[0]!.destroy();
+  }
+
+  /** Graceful: idle connections close now, busy ones when their response is done. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of [...this.idle]) c.destroy();
+    const drained = this.all.size === 0 ? Promise.resolve() : new Promise<void>((r) => (this.onEmpty = r));
+    await Promise.all([drained, this.inner.close()]);
+  }
+
+  async destroy(): Promise<void> {
+    this.closing = true;
+    for (const c of [...this.all]) c.destroy();
+    // Handlers of requests in flight learn it from their socket's close event.
+    await this.inner.destroy();
+  }
+}

@@ -1,0 +1,163 @@
+// The raw-socket front end and raw upstream pool through a real data plane, with raw client
+// sockets: pipelining, heads split into single bytes, smuggling attempts refused before anything
+// reaches a backend, 431, the headers timeout (slowloris), hand-over to node:http at a request
+// boundary, chunked and HEAD responses, upstream keep-alive reuse and a stale upstream connection.
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fastTimeouts } from '../../../src/proxy/fast/index.ts';
+import { cluster, freePort, get, httpPort, ir, listener, match, newDataPlane, rule, startBackend, vhost, type Backend } from '../helpers.ts';
+
+const dp = newDataPlane();
+let port: number;
+let echo: Backend;
+let special: Backend;
+let upstreamConnections = 0;
+
+before(async () => {
+  fastTimeouts.headersMs = 300;
+  echo = await startBackend('echo');
+  echo.server.on('connection', () => upstreamConnections++);
+  special = await startBackend('special', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    if (req.url === '/s/chunked') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('hello ');
+      setTimeout(() => res.end('world'), 10);
+    } else if (req.url === '/s/head') {
+      res.writeHead(200, { 'content-length': '5' });
+      res.end(req.method === 'HEAD' ? undefined : 'hello');
+    } else {
+      res.writeHead(404, { 'content-length': '0' }).end();
+    }
+  });
+  // Idle upstream connections are closed by the backend quickly: the pool must notice or retry.
+  special.server.keepAliveTimeout = 50;
+  port = await freePort();
+  await dp.apply(
+    ir(
+      [httpPort(port, [listener('l', [vhost('*', [rule(match({ type: 'PathPrefix', value: '/s' }), 'special'), rule(match(), 'echo')])])])],
+      [cluster('echo', { port: echo.port }), cluster('special', { port: special.port })],
+    ),
+  );
+});
+
+after(async () => {
+  await dp.drain(1000);
+  await echo.close();
+  await special.close();
+});
+
+/** Write `parts` (one write each) and collect what comes back until `done(text)` or the socket closes. */
+function raw(parts: (string | Buffer)[], done: (text: string) => boolean, gapMs = 0): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    let text = '';
+    let closed = false;
+    let finished = false;
+    const sock: Socket = connect(port, '127.0.0.1', async () => {
+      for (const p of parts) {
+        if (sock.destroyed) break;
+        sock.write(p);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    });
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      sock.destroy();
+      resolve({ text, closed });
+    };
+    sock.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      if (done(text)) finish();
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      closed = true;
+      finish();
+    });
+  });
+}
+
+const statusLines = (t: string): string[] => t.match(/HTTP\/1\.1 \d{3}[^\r]*/g) ?? [];
+
+describe('fast front end', () => {
+  test('pipelined requests are answered in order on one connection', async () => {
+    const one = (p: string): string => `GET ${p} HTTP/1.1\r\nHost: example.com\r\n\r\n`;
+    const r = await raw([one('/a') + one('/b') + one('/c')], (t) => statusLines(t).length === 3 && t.includes('"/c"'));
+    assert.deepEqual(statusLines(r.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    assert.ok(r.text.indexOf('"url":"/a"') < r.text.indexOf('"url":"/b"') && r.text.indexOf('"url":"/b"') < r.text.indexOf('"url":"/c"'));
+    assert.equal(r.closed, false);
+  });
+
+  test('a head sent one byte at a time', async () => {
+    const head = 'GET /bytes HTTP/1.1\r\nHost: example.com\r\nX-Y: z\r\n\r\n';
+    const r = await raw(head.split(''), (t) => t.includes('"/bytes"'), 1);
+    assert.deepEqual(statusLines(r.text), ['HTTP/1.1 200 OK']);
+  });
+
+  for (const [what, head, status] of [
+    ['Content-Length with Transfer-Encoding', 'POST /smuggle1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['two Content-Length', 'POST /smuggle2 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a bare LF', 'GET /smuggle3 HTTP/1.1\nHost: x\r\n\r\n', 400],
+    ['obs-fold', 'GET /smuggle4 HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n', 400],
+    ['an unknown Transfer-Encoding', 'POST /smuggle5 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n', 501],
+  ] as [string, string, number][]) {
+    test(`refused before any backend sees it: ${what}`, async () => {
+      const seen = echo.seen.length;
+      const r = await raw([head], () => false);
+      assert.deepEqual(statusLines(r.text).map((l) => l.slice(9, 12)), [String(status)]);
+      assert.ok(r.closed);
+      assert.equal(echo.seen.length, seen);
+    });
+  }
+
+  test('a head larger than 16 KiB is 431', async () => {
+    const r = await raw([`GET / HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`], () => false);
+    assert.match(r.text, /^HTTP\/1\.1 431 /);
+    assert.ok(r.closed);
+  });
+
+  test('a head that never completes is answered 408 at the headers timeout', async () => {
+    const r = await raw(['GET / HTTP/1.1\r\nHost: x\r\n'], () => false);
+    assert.match(r.text, /^HTTP\/1\.1 408 /);
+    assert.ok(r.closed);
+  });
+
+  test('a request with a body hands the connection to node:http at the request boundary', async () => {
+    const get1 = 'GET /first HTTP/1.1\r\nHost: example.com\r\n\r\n';
+    const post = 'POST /second HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello';
+    const get3 = 'GET /third HTTP/1.1\r\nHost: example.com\r\n\r\n';
+    const r = await raw([get1 + post + get3], (t) => t.includes('"/third"'));
+    assert.deepEqual(statusLines(r.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    assert.match(r.text, /"url":"\/second".*"bodyBytes":5/);
+  });
+
+  test('a chunked upstream response arrives whole, re-framed', async () => {
+    const r = await raw(['GET /s/chunked HTTP/1.1\r\nHost: example.com\r\n\r\n'], (t) => t.endsWith('0\r\n\r\n'));
+    assert.match(r.text, /transfer-encoding: chunked/i);
+    const body = r.text.slice(r.text.indexOf('\r\n\r\n') + 4);
+    assert.equal(body, '6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n');
+  });
+
+  test('HEAD keeps Content-Length and sends no body', async () => {
+    const head = 'HEAD /s/head HTTP/1.1\r\nHost: example.com\r\n\r\n';
+    const r = await raw([head + head], (t) => statusLines(t).length === 2);
+    assert.equal((r.text.match(/content-length: 5\r\n/gi) ?? []).length, 2);
+    assert.ok(!r.text.includes('hello'));
+  });
+
+  test('upstream connections are kept alive and reused', async () => {
+    const before = upstreamConnections;
+    for (let i = 0; i < 5; i++) assert.equal((await get(port, `/reuse/${i}`)).status, 200);
+    assert.ok(upstreamConnections - before <= 1, `${upstreamConnections - before} upstream connections for 5 sequential requests`);
+  });
+
+  test('an upstream connection the backend closed while idle is not a failure', async () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await get(port, '/s/head')).status, 200);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+  });
+});
