@@ -60,6 +60,8 @@ export class PortSlot {
   }
 
   track(socket: Socket): void {
+    // Idempotent: a connection the fast front end hands to node:http is tracked once.
+    if ((socket as TrackedSocket)[kSlot] === this) return;
     (socket as TrackedSocket)[kSlot] = this;
     this.sockets.add(socket);
     this.connections.inc();

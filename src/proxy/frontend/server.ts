@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import type { PortSlot } from '../port-slot.ts';
 import { admitSecureConnection, createHttp1Server } from './http1.ts';
 import { Http2Engine } from './http2.ts';
+import { createFastHttp1, fastPathEnabled } from '../fast/index.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -31,8 +32,20 @@ export function createFrontendServer(slot: PortSlot): Server {
   const event = tls ? 'secureConnection' : 'connection';
   const http1 = server.listeners(event) as Listener[];
   server.removeAllListeners(event);
-  const toHttp1 = (socket: Socket): void => {
+  const nodeHttp1 = (socket: Socket): void => {
     for (const l of http1) l.call(server, socket);
+  };
+  // The raw-socket front end serves HTTP/1.1 first and hands a connection to node:http for what
+  // it does not serve itself (fast/http1-connection.ts).
+  const fast = fastPathEnabled() ? createFastHttp1(slot, nodeHttp1) : null;
+  const toHttp1 = (socket: Socket): void => {
+    if (fast === null) return nodeHttp1(socket);
+    if (tls) {
+      if (admitSecureConnection(slot, socket as TLSSocket)) fast.accept(socket);
+    } else {
+      slot.track(socket);
+      fast.accept(socket);
+    }
   };
   const cleartextHttp2 = (socket: Socket): void => {
     slot.track(socket);
@@ -61,12 +74,14 @@ export function createFrontendServer(slot: PortSlot): Server {
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = () => {
     closeIdle();
+    fast?.closeIdle();
     h2.closeGracefully();
     for (const s of sniffing) s.destroy();
   };
   const closeAll = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     closeAll();
+    fast?.destroyAll();
     h2.destroy();
     for (const s of sniffing) s.destroy();
   };

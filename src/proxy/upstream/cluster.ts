@@ -4,6 +4,8 @@
 // warm connections; pools nobody uses any more are closed gracefully.
 import { Pool, type Dispatcher } from 'undici';
 import type { Cluster } from '../../ir/types.ts';
+import { fastPathEnabled } from '../fast/index.ts';
+import { FastPool } from '../fast/upstream-pool.ts';
 import { SmoothWeightedRoundRobin } from './balancer.ts';
 import { H2Upstream } from './h2-client.ts';
 import { tlsKey, upstreamConnectOptions, type UpstreamConnectOptions } from './tls.ts';
@@ -47,6 +49,15 @@ export class ClusterRuntime {
   find(label: string): EndpointRuntime | undefined {
     return this.rr.has((e) => e.label === label);
   }
+}
+
+/**
+ * Plain-text HTTP/1.1 endpoints get the raw keep-alive pool (fast/upstream-pool.ts) in front of
+ * undici: it serves body-less requests itself and passes everything else to the undici Pool.
+ */
+function withFastPool(pool: Pool, address: string, port: number, cluster: Cluster, t: { keepAliveTimeout: number; connectTimeout: number }): Dispatcher {
+  if (cluster.tls || cluster.protocol !== 'http1' || !fastPathEnabled()) return pool;
+  return new FastPool(pool, { address, port, keepAliveTimeoutMs: t.keepAliveTimeout, connectTimeoutMs: t.connectTimeout }) as unknown as Dispatcher;
 }
 
 function hostPort(address: string, port: number): string {
@@ -99,10 +110,16 @@ export class PoolRegistry {
               connectTimeoutMs: common.connectTimeout,
               keepAliveTimeoutMs: common.keepAliveTimeout,
             }) as unknown as Dispatcher)
-          : new Pool(`${scheme}://${label}`, {
-              ...common,
-              ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
-            });
+          : withFastPool(
+              new Pool(`${scheme}://${label}`, {
+                ...common,
+                ...(cluster.tls ? { connect: upstreamConnectOptions(cluster.tls) } : {}),
+              }),
+              address,
+              port,
+              cluster,
+              common,
+            );
       ep = { address, port, label, pool };
       this.pools.set(key, ep);
     }
