@@ -6,7 +6,7 @@
 // among them (because it no longer parses or validates) keeps serving at its last good version.
 // Once the file is clean again, its objects are exactly what it says (so deletions within a file
 // take effect). Deleting a file removes its objects.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ErrorCodes } from '../../errors.ts';
 import { logger } from '../../log.ts';
 import type { Diagnostic } from '../../resources/diagnostic.ts';
@@ -36,8 +36,12 @@ export interface FileProviderOptions {
   watch?: boolean;
 }
 
-/** How long a file that turned empty is given to finish being written before it counts as empty. */
-const EMPTY_RECHECK_MS = 50;
+/**
+ * How long a file that turned empty must stay unwritten before it counts as empty. Generous: on a
+ * busy machine the writer can stall between truncating and writing; emptying a file on purpose is
+ * rare, and deleting it takes effect at once.
+ */
+const EMPTY_RECHECK_MS = 250;
 
 interface FileState {
   text: string;
@@ -55,7 +59,6 @@ export class FileProvider implements Provider {
   #onUpdate: ((u: SnapshotUpdate) => void) | undefined;
   #lastEmitted = '';
   #statuses: ObjectStatus[] = [];
-  readonly #emptySeen = new Set<string>();
 
   constructor(opts: FileProviderOptions) {
     this.#opts = {
@@ -168,20 +171,20 @@ export class FileProvider implements Provider {
 
   /**
    * Writing a file in place truncates it first: a read in between sees it empty, which would
-   * delete its objects for a moment. A file that had objects and is now empty is therefore read
-   * once more a little later, and only taken as empty if it still is.
+   * delete its objects for a moment. A file that had objects and reads empty is only taken as
+   * empty once nobody has written it for EMPTY_RECHECK_MS (its mtime says so); until then its
+   * objects keep serving and a re-read is scheduled.
    */
   #looksMidWrite(file: string, text: string, prev: FileState | undefined): boolean {
-    if (text.trim() !== '' || !prev || prev.objects.length === 0) {
-      this.#emptySeen.delete(file);
-      return false;
+    if (text.trim() !== '' || !prev || prev.objects.length === 0) return false;
+    let age: number;
+    try {
+      age = Date.now() - statSync(file).mtimeMs;
+    } catch {
+      return false; // gone: the next scan treats it as deleted
     }
-    if (this.#emptySeen.has(file)) {
-      this.#emptySeen.delete(file);
-      return false;
-    }
-    this.#emptySeen.add(file);
-    const t = setTimeout(() => this.#debouncer?.trigger(), EMPTY_RECHECK_MS);
+    if (age >= EMPTY_RECHECK_MS) return false;
+    const t = setTimeout(() => this.#debouncer?.trigger(), EMPTY_RECHECK_MS - Math.max(0, age) + 1);
     t.unref();
     return true;
   }
