@@ -1,7 +1,7 @@
 // Multi-document YAML (or JSON) text → plain objects, each with its source file, the line where it
 // starts, and the line of every field in it, so a diagnostic can point at the field's own line.
 // A document that does not parse becomes a diagnostic; the other documents of the file still load.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Tags } from 'yaml';
 import { ErrorCodes } from '../errors.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { childIndex, childKey, parentPath } from './field-path.ts';
@@ -32,13 +32,22 @@ export function lineOf(doc: Pick<ParsedDocument, 'line' | 'positions'>, field: s
   return doc.line;
 }
 
+/**
+ * Read scalars as kubectl does (its YAML reader is YAML 1.1: unquoted yes/no/on/off/y/n are
+ * booleans, 0755 is octal), so a manifest means the same here as when applied to a cluster —
+ * except that timestamps and `12:30`-style base-60 numbers stay strings, as they do for kubectl.
+ * A key given twice is an error.
+ */
+const KUBECTL_YAML = {
+  version: '1.1',
+  customTags: (tags: Tags) => tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+} as const;
+
 export function parseManifests(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  // Kubernetes manifests use plain strings for timestamps and the like: the YAML 1.2 core schema
-  // keeps them strings, and `uniqueKeys` rejects a key given twice, as kubectl does.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, ...KUBECTL_YAML });
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const line = (offset: number) => lineCounter.linePos(offset).line;

@@ -42,7 +42,7 @@ test('directories are read recursively, sorted, skipping dotfiles and other exte
 });
 
 test('namespaced kinds default to "default"; cluster-scoped kinds carry no namespace', async () => {
-  const text = cm('x') + '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  namespace: oops\n';
+  const text = cm('x') + '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns1\n  namespace: oops\n';
   await withDir({ 'm.yaml': text }, async (dir) => {
     const { objects } = await loadManifests([join(dir, 'm.yaml')]);
     assert.equal(objects[0]!.object.metadata.namespace, 'default');
@@ -98,7 +98,7 @@ test('Secret stringData is folded into data as base64', async () => {
 });
 
 test('buildSnapshot files objects by kind', async () => {
-  const text = cm('x') + '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n';
+  const text = cm('x') + '---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns1\n';
   await withDir({ 'm.yaml': text }, async (dir) => {
     const { objects } = await loadManifests([dir]);
     const snapshot = buildSnapshot(objects);

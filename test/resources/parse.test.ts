@@ -121,3 +121,9 @@ test('an alias bomb is refused, not expanded', () => {
   assert.equal(documents.length, 0);
   assert.equal(diagnostics[0]!.code, 'WICKET_ERR_PARSE');
 });
+
+test('scalars are read as kubectl reads them (YAML 1.1 booleans and octals; timestamps stay strings)', () => {
+  const { documents } = parseManifests('a: y\nb: on\nc: 12:30\nd: 2024-01-01T00:00:00Z\ne: 0755\nn: 1\nf: "yes"\n', 'k.yaml');
+  // What sigs.k8s.io/yaml (kubectl) makes of the same text.
+  assert.deepEqual(documents[0]!.object, { a: true, b: true, c: '12:30', d: '2024-01-01T00:00:00Z', e: 493, false: 1, f: 'yes' });
+});

@@ -41,6 +41,7 @@ export function checkValue(schema: Schema, value: unknown, path: string, out: Pr
   };
   switch (schema.type) {
     case 'string': {
+      if (typeof value === 'boolean') return problem(`must be a string (got boolean ${value}: quote it: kubectl and Wicket read unquoted y, n, yes, no, on, off as booleans (YAML 1.1))`);
       if (typeof value !== 'string') return problem(`must be a string (got ${describe(value)})`);
       if (schema.enum && !schema.enum.includes(value)) {
         problem(`unsupported value ${show(value)}: must be one of ${schema.enum.map(show).join(', ')}`);
