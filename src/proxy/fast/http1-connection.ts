@@ -13,7 +13,7 @@ import type { Downstream, DownstreamEvents } from '../downstream.ts';
 import { Exchange } from '../exchange.ts';
 import type { PortSlot } from '../port-slot.ts';
 import { makeHead, normaliseHost } from '../request-head.ts';
-import { NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
+import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -21,6 +21,8 @@ export const KEEP_ALIVE_MS = 65_000;
 export const HEADERS_TIMEOUT_MS = 60_000;
 /** Pipelined bytes buffered while a request is served before reading pauses. */
 const MAX_BUFFERED = 64 * 1024;
+/** Bodies up to this size are sent in one string with the response head. */
+const SMALL_BODY = 4096;
 
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -74,6 +76,8 @@ export class FastConnection {
   buf: Buffer | null = null;
   current: FastResponse | null = null;
   headerTimer: NodeJS.Timeout | null = null;
+  /** Read once: every socket.remoteAddress is a getpeername() system call. */
+  readonly remoteAddress: string;
   closing = false;
   gone = false;
   private scheduled = false;
@@ -82,6 +86,7 @@ export class FastConnection {
     this.socket = socket;
     this.slot = slot;
     this.fe = fe;
+    this.remoteAddress = socket.remoteAddress ?? '';
     (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
     socket.on('data', onSocketData);
@@ -137,7 +142,7 @@ export class FastConnection {
       compiled.scheme,
       r.target,
       r.rawHeaders,
-      sock.remoteAddress ?? '',
+      this.remoteAddress,
       slot.port,
       typeof sock.servername === 'string' ? sock.servername : null,
     );
@@ -308,6 +313,12 @@ export class FastResponse implements Downstream {
     const sock = this.conn.socket;
     if (this.empty || chunk.length === 0) {
       return this.flushHead();
+    }
+    if (this.pending !== null && !this.chunked && chunk.length <= SMALL_BODY) {
+      // Head and a small body as one string: one write, no writev bookkeeping.
+      const s = this.pending + latin1(chunk, 0, chunk.length);
+      this.pending = null;
+      return sock.write(s, 'latin1');
     }
     sock.cork();
     if (this.pending !== null) {

@@ -161,6 +161,11 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
         break;
       case 10:
         if (eqLower(buf, n0, 'connection')) {
+          if (v1 - v0 === 10 && eqLower(buf, v0, 'keep-alive')) break;
+          if (v1 - v0 === 5 && eqLower(buf, v0, 'close')) {
+            close = true;
+            break;
+          }
           if (hasToken(value, 'close')) close = true;
           if (fallback === null && hasToken(value, 'upgrade')) fallback = 'connection: upgrade';
         }

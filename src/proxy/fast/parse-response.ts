@@ -65,6 +65,18 @@ function contentLengthOf(v: string): number {
   return n;
 }
 
+/** Content-Length from its bytes: plain digits read directly, lists through contentLengthOf. */
+function digits(buf: Buffer, v0: number, v1: number): number {
+  if (v1 === v0 || v1 - v0 > 15) return contentLengthOf(latin1(buf, v0, v1));
+  let n = 0;
+  for (let i = v0; i < v1; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return contentLengthOf(latin1(buf, v0, v1));
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** Parse a response head at `start`: the head, 0 when incomplete, INVALID when malformed. */
 export function parseResponseHead(buf: Buffer, start: number): ResponseHead | number {
   const end = buf.indexOf('\r\n\r\n', start, 'latin1');
@@ -112,14 +124,19 @@ export function parseResponseHead(buf: Buffer, start: number): ResponseHead | nu
     rawHeaders.push(name, value);
     p += 2;
     if (nameLen === 14 && eqLower(buf, n0, 'content-length')) {
-      const n = contentLengthOf(value);
+      const n = digits(buf, v0, v1);
       if (n === -2 || (contentLength !== -1 && n !== contentLength)) return INVALID;
       contentLength = n;
     } else if (nameLen === 17 && eqLower(buf, n0, 'transfer-encoding')) {
       te = te === null ? value : `${te}, ${value}`;
     } else if (nameLen === 10 && eqLower(buf, n0, 'connection')) {
-      if (hasToken(value, 'close')) close = true;
-      if (hasToken(value, 'keep-alive')) keepAlive = true;
+      // The usual values without allocating; token lists the slow way.
+      if (v1 - v0 === 10 && eqLower(buf, v0, 'keep-alive')) keepAlive = true;
+      else if (v1 - v0 === 5 && eqLower(buf, v0, 'close')) close = true;
+      else {
+        if (hasToken(value, 'close')) close = true;
+        if (hasToken(value, 'keep-alive')) keepAlive = true;
+      }
     }
   }
   if (http10 && keepAlive && !close) close = false;
