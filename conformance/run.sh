@@ -67,6 +67,8 @@ trap 'log "terminated"; exit 143' TERM
 # Leftovers of a run that was killed before its teardown.
 stop_all_procs
 net_down
+# Component logs describe the latest run only (build logs stay until the next build).
+find "$LOGS" -maxdepth 1 -name '*.log' ! -name 'build-*' -delete
 
 t0=$SECONDS
 build_all
