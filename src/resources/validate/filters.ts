@@ -6,7 +6,6 @@ import {
   backendObjectReference,
   headerName,
   headerValue,
-
   localObjectReference,
   PATH_CHARS_PATTERN,
   portNumber,
