@@ -117,10 +117,11 @@ export class Http2Downstream implements Downstream {
   respond(status: number, headers: string[]): void {
     if (this.stream.destroyed || this.stream.closed) return;
     const h = flatToH2Response(status, headers);
-    // A response with grpc-status in its headers is trailers-only: the HEADERS frame ends the stream.
-    const endNow = this.head || status === 204 || status === 304 || h['grpc-status'] !== undefined;
     const ct = h['content-type'];
-    this.waitingTrailers = !endNow && (this.teTrailers || isGrpcContentType(typeof ct === 'string' ? ct : undefined));
+    const grpc = isGrpcContentType(typeof ct === 'string' ? ct : undefined);
+    // A gRPC response with grpc-status in its headers is trailers-only: the HEADERS frame ends the stream.
+    const endNow = this.head || status === 204 || status === 304 || (grpc && h['grpc-status'] !== undefined);
+    this.waitingTrailers = !endNow && (this.teTrailers || grpc);
     this.stream.respond(h, { endStream: endNow, waitForTrailers: this.waitingTrailers });
     if (this.waitingTrailers) this.stream.once('wantTrailers', onWantTrailers);
     if (endNow) this.finishLocal();

@@ -201,3 +201,9 @@ test('an h2 request with `expect: 100-continue` gets 100 and its body goes throu
   assert.equal(seen.bodyBytes, 10);
   assert.equal(seen.headers.expect, undefined);
 });
+
+test('a client asking for trailers gets a clean end when the backend sends none', async () => {
+  const r = await h2request(session, { ':path': '/t', ':authority': 'h2.example.com', 'x-pick': 'yes', te: 'trailers' });
+  assert.equal(r.headers[':status'], 200);
+  assert.equal(JSON.parse(r.body.toString()).backend, 'echo');
+});
