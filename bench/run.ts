@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { installTools } from './lib/install.ts';
+import { takeLock } from './lib/lock.ts';
 import { describeMachine, resultName } from './lib/machine.ts';
 import { closeAgent } from './lib/net.ts';
 import { markdownSummary } from './lib/markdown.ts';
@@ -74,11 +75,14 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durat
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const release = takeLock(join(REPO, 'bench', '.work', 'bench.lock'));
+  process.once('exit', release);
   const tools = installTools();
   // Every process the bench starts inherits this priority: on a machine shared with other work, a
   // negative value keeps the measured processes from being starved by it (root only).
   if (args.nice !== 0) setPriority(0, args.nice);
   const machine = describeMachine(tools, REPO);
+  // Only this run's own directories are cleared: the lock guarantees no other run is using them.
   const workRoot = join(REPO, 'bench', '.work', 'run');
   rmSync(workRoot, { recursive: true, force: true });
   mkdirSync(workRoot, { recursive: true });
@@ -143,9 +147,10 @@ async function main(): Promise<void> {
   if (tools.gnuplot) {
     const png = join(dir, `${name}.png`);
     try {
-      plot(tools.gnuplot, results, workRoot, png, `Wicket bench ${json.mode}, ${machine.nproc} × ${machine.cpuModel}, ${started.toISOString().slice(0, 10)}`);
-      if (!args.quick && args.scenarios.length === Object.keys(SCENARIOS).length) copyFileSync(png, join(dir, 'latest.png'));
-      console.log(`bench: plot written to ${png}`);
+      if (plot(tools.gnuplot, results, workRoot, png, `Wicket bench ${json.mode}, ${machine.nproc} × ${machine.cpuModel}, ${started.toISOString().slice(0, 10)}`)) {
+        if (!args.quick && args.scenarios.length === Object.keys(SCENARIOS).length) copyFileSync(png, join(dir, 'latest.png'));
+        console.log(`bench: plot written to ${png}`);
+      }
     } catch (e) {
       console.error(`bench: plot failed: ${(e as Error).message}`);
     }
@@ -162,7 +167,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 main()
   .catch((e) => {
-    console.error(`bench: ${(e as Error).stack ?? e}`);
+    console.error(`bench: ${(e as Error).message ?? e}`);
     process.exitCode = 1;
   })
   .finally(async () => {

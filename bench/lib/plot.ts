@@ -13,7 +13,8 @@ function find(all: ScenarioResult[], name: string): ScenarioResult | undefined {
   return all.find((s) => s.name === name && s.rows.length > 0);
 }
 
-export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pngFile: string, title: string): void {
+/** Returns false when no scenario with a panel was run (no PNG is written). */
+export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pngFile: string, title: string): boolean {
   const panels: string[] = [];
   const pinned = find(all, 'pinned') ?? find(all, 'throughput');
   if (pinned) {
@@ -57,7 +58,7 @@ export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pn
       `plot "${f}" using 2:xtic(1) title col, "" using 3 title col`,
     );
   }
-  if (panels.length === 0) return;
+  if (panels.length === 0) return false;
   const script = [
     `set terminal pngcairo size 1400,1000 font "sans,10"`,
     `set output "${pngFile}"`,
@@ -70,4 +71,5 @@ export function plot(gnuplot: string, all: ScenarioResult[], workDir: string, pn
   const sf = join(workDir, 'plot.gp');
   writeFileSync(sf, script + '\n');
   execFileSync(gnuplot, [sf], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  return true;
 }
