@@ -178,6 +178,8 @@ export class H2Upstream {
     const o = this.options;
     const tls = o.tls;
     const session = h2connect(`${tls ? 'https' : 'http'}://${this.authority}`, {
+      // A backend's server push has nowhere to go through a gateway.
+      settings: { enablePush: false },
       createConnection: () =>
         tls ? tlsConnect({ host: o.address, port: o.port, ...tls, ALPNProtocols: ['h2'] }) : netConnect({ host: o.address, port: o.port, noDelay: true }),
     });
