@@ -59,6 +59,8 @@ export function createDataPlane(options: DataPlaneOptions = {}): WicketDataPlane
 
 class DataPlaneImpl implements WicketDataPlane {
   private readonly slots = new Map<string, Served>();
+  /** UDP ports removed but still draining: their socket holds the address until they close. */
+  private readonly drainingUdp = new Map<string, L4Slot>();
   private readonly l4Metrics: L4Metrics;
   /** How long a removed port's connections may take to finish before they are cut. */
   private readonly closeDeadlineMs: number;
@@ -122,7 +124,13 @@ class DataPlaneImpl implements WicketDataPlane {
         (served.slot.kind !== p.kind || served.slot.address !== p.address || served.slot.port !== p.port);
       if (!wanted.has(name) || p === undefined || modeOf(p) !== served.mode || certAsk || kindChanged) {
         this.slots.delete(name);
-        closeServed(served, this.closeDeadlineMs).catch(() => {});
+        const closed = closeServed(served, this.closeDeadlineMs).catch(() => {});
+        if (served.mode === 'l4' && name.endsWith('/udp')) {
+          this.drainingUdp.set(name, served.slot);
+          void closed.then(() => {
+            if (this.drainingUdp.get(name) === served.slot) this.drainingUdp.delete(name);
+          });
+        }
       }
     }
 
@@ -144,7 +152,10 @@ class DataPlaneImpl implements WicketDataPlane {
         mode === 'l4'
           ? { mode, slot: new L4Slot(p, ir.clusters, this.l4Metrics, cp === null ? null : this.httpSlot(p, cp)) }
           : { mode, slot: this.httpSlot(p, cp!) };
-      const bound = served.mode === 'l4' ? served.slot.listen() : served.slot.listen(createFrontendServer(served.slot));
+      // A UDP port added back while its old socket drains: end that drain so the address is free.
+      const draining = this.drainingUdp.get(p.name);
+      const freed = draining === undefined ? Promise.resolve() : draining.close(0).catch(() => {});
+      const bound = freed.then(() => (served.mode === 'l4' ? served.slot.listen() : served.slot.listen(createFrontendServer(served.slot))));
       binds.push(
         bound.then((error) => {
           if (error === null) {

@@ -65,6 +65,7 @@ export class UdpProxy {
   private sweeper: NodeJS.Timeout | null = null;
   private closing = false;
   private drained: (() => void) | null = null;
+  private closed: Promise<void> | null = null;
 
   constructor(port: IRPort, clusters: Readonly<Record<string, Cluster>>, opts: UdpProxyOptions = {}) {
     this.metrics = opts.metrics ?? new L4Metrics();
@@ -191,9 +192,19 @@ export class UdpProxy {
 
   /**
    * Stops starting sessions; open ones go on until idle or until `deadlineMs` from now, then the
-   * socket closes.
+   * socket closes. A later call with deadline 0 cuts a drain in progress short: the draining socket
+   * still holds the address, so the data plane does that before binding the same port again.
    */
-  async close(deadlineMs = 30_000): Promise<void> {
+  close(deadlineMs = 30_000): Promise<void> {
+    if (this.closed !== null) {
+      if (deadlineMs <= 0) this.drained?.();
+      return this.closed;
+    }
+    this.closed = this.closeAfterDrain(deadlineMs);
+    return this.closed;
+  }
+
+  private async closeAfterDrain(deadlineMs: number): Promise<void> {
     this.closing = true;
     if (this.sessions.size > 0) {
       await new Promise<void>((resolve) => {
