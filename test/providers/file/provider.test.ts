@@ -3,7 +3,7 @@
 // file-mode metadata (first-read timestamp, generation bumps).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileProvider } from '../../../src/providers/file/index.ts';
@@ -218,4 +218,26 @@ test('a storm of writes converges on the last content', async (t) => {
   // Far fewer snapshots than writes: bursts were coalesced.
   assert.ok(updates.length < 200, `${updates.length} snapshots for 200 writes`);
   assert.ok(updates.every((u) => names(u).includes('a')), 'no snapshot lost the object mid-write: ' + JSON.stringify(updates.find((u) => !names(u).includes('a'))));
+});
+
+test('a Kubernetes ConfigMap volume: files are links through ..data, updated by swapping the link', async (t) => {
+  const { dir, provider, updates, waitFor, cleanup } = await setup();
+  t.after(cleanup);
+  // The kubelet's layout: ..<timestamp>/ holds the files, ..data links to it, and each visible
+  // file links to ..data/<file>. An update writes a new ..<timestamp>/ and renames a new link
+  // over ..data.
+  await mkdir(join(dir, '..v1'));
+  await writeFile(join(dir, '..v1', 'routes.yaml'), route('a', '/one'));
+  await symlink('..v1', join(dir, '..data'));
+  await symlink(join('..data', 'routes.yaml'), join(dir, 'routes.yaml'));
+  await provider.start((u) => updates.push(u));
+  assert.deepEqual(names(updates.at(-1)!), ['a'], 'read once, through the link (dot entries are not walked)');
+  assert.equal(pathOf(updates.at(-1)!, 'a'), '/one');
+
+  await mkdir(join(dir, '..v2'));
+  await writeFile(join(dir, '..v2', 'routes.yaml'), route('a', '/two'));
+  await symlink('..v2', join(dir, '..data_tmp'));
+  await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  await rm(join(dir, '..v1'), { recursive: true });
+  await waitFor((u) => pathOf(u, 'a') === '/two', 'the swapped content');
 });
