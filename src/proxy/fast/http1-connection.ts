@@ -14,6 +14,8 @@ import { Exchange } from '../exchange.ts';
 import type { PortSlot } from '../port-slot.ts';
 import { makeHead, normaliseHost } from '../request-head.ts';
 import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
+import { ChunkedDecoder } from './parse-response.ts';
+import { RequestBody } from './request-body.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -75,6 +77,12 @@ export class FastConnection {
   readonly fe: FastFrontEnd;
   buf: Buffer | null = null;
   current: FastResponse | null = null;
+  /** The request body still arriving, if any: every byte read goes to it until it is complete. */
+  body: RequestBody | null = null;
+  /** Body bytes still expected (Content-Length), or -1 when chunked. */
+  bodyRemaining = -1;
+  bodyDecoder: ChunkedDecoder | null = null;
+  private readonly resumeBody: () => void;
   headerTimer: NodeJS.Timeout | null = null;
   /** Read once: every socket.remoteAddress is a getpeername() system call. */
   readonly remoteAddress: string;
@@ -87,6 +95,9 @@ export class FastConnection {
     this.slot = slot;
     this.fe = fe;
     this.remoteAddress = socket.remoteAddress ?? '';
+    this.resumeBody = () => {
+      if (this.body !== null && this.socket.isPaused()) this.socket.resume();
+    };
     (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
     socket.on('data', onSocketData);
@@ -101,6 +112,7 @@ export class FastConnection {
 
   onData(chunk: Buffer): void {
     if (this.gone) return;
+    if (this.body !== null) return this.feedBody(chunk);
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.current !== null) {
       if (this.buf.length > MAX_BUFFERED) this.socket.pause();
@@ -150,19 +162,65 @@ export class FastConnection {
     if (head.sni !== null && head.sni !== head.host && compiled.router.listenerOf(normaliseHost(head.sni)) !== compiled.router.listenerOf(head.host)) {
       rule = compiled.misdirected;
     }
-    const res = new FastResponse(this, r.method === 'HEAD', r.close || slot.closing);
+    const hasBody = r.contentLength > 0 || r.chunked;
+    const res = new FastResponse(this, r.method === 'HEAD', r.close || slot.closing, hasBody);
     this.current = res;
+    if (hasBody) {
+      this.body = new RequestBody(this.resumeBody);
+      res.bodyStream = this.body;
+      this.bodyRemaining = r.chunked ? -1 : r.contentLength;
+      this.bodyDecoder = r.chunked ? new ChunkedDecoder() : null;
+      const rest = this.buf;
+      this.buf = null;
+      if (rest !== null) this.feedBody(rest);
+    }
     const x = new Exchange(head, res, rule, slot.env);
     res.events = x;
     slot.env.requestStarted();
     x.run();
   }
 
+  /** Body bytes in; bytes past the end of the body stay buffered as the next request's. */
+  private feedBody(chunk: Buffer): void {
+    const body = this.body!;
+    let used: number;
+    let pushed = true;
+    if (this.bodyDecoder === null) {
+      used = Math.min(this.bodyRemaining, chunk.length);
+      this.bodyRemaining -= used;
+      if (!body.abandoned && used > 0) pushed = body.push(used === chunk.length ? chunk : chunk.subarray(0, used));
+    } else {
+      const dec = this.bodyDecoder;
+      used = dec.feed(chunk, 0, (c) => {
+        if (!body.abandoned) pushed = body.push(c) && pushed;
+        return true;
+      });
+      if (used === -1) {
+        // Broken chunked framing: the request cannot be delimited, so the connection ends.
+        this.body = null;
+        body.destroy(new Error('invalid chunked request body'));
+        this.socket.destroy();
+        return;
+      }
+    }
+    const complete = this.bodyDecoder === null ? this.bodyRemaining === 0 : this.bodyDecoder.done;
+    if (complete) {
+      this.body = null;
+      this.bodyDecoder = null;
+      if (!body.abandoned) body.push(null);
+      if (used < chunk.length) this.buf = chunk.subarray(used);
+      if (this.current === null) this.next();
+      return;
+    }
+    if (!pushed) this.socket.pause();
+  }
+
   /** The response in flight finished: go on with the next request, or close. */
   responseDone(res: FastResponse): void {
     if (this.current !== res) return;
     this.current = null;
-    if (res.close || this.closing) {
+    if (res.close || this.closing || this.body !== null) {
+      // (A request body not read to its end leaves no request boundary to go on from.)
       this.socket.end();
       this.gone = true;
       return;
@@ -226,6 +284,9 @@ export class FastConnection {
       cur.finished = true;
       cur.events?.onClientAbort();
     }
+    const body = this.body;
+    this.body = null;
+    if (body !== null && !body.destroyed) body.destroy(new Error('client closed the connection during the request body'));
   }
 
   onIdleTimeout(): void {
@@ -257,7 +318,7 @@ function onHeadersTimeout(c: FastConnection): void {
 /** One response on a fast connection: the Downstream an Exchange answers through. */
 export class FastResponse implements Downstream {
   readonly conn: FastConnection;
-  readonly hasBody = false;
+  readonly hasBody: boolean;
   readonly noBody: boolean;
   events: DownstreamEvents | null = null;
   close: boolean;
@@ -269,19 +330,24 @@ export class FastResponse implements Downstream {
   /** The response carries no body whatever its headers say (HEAD, 1xx, 204, 304). */
   empty = false;
 
-  constructor(conn: FastConnection, head: boolean, close: boolean) {
+  constructor(conn: FastConnection, head: boolean, close: boolean, hasBody: boolean) {
     this.conn = conn;
+    this.hasBody = hasBody;
     this.noBody = head;
     this.close = close;
   }
 
   takeBody(): Readable {
-    throw new Error('fast path requests have no body');
+    if (this.bodyStream === null) throw new Error('request without a body');
+    return this.bodyStream;
   }
+
+  /** The request body stream (it may have fully arrived already). */
+  bodyStream: Readable | null = null;
 
   respond(status: number, headers: string[], reason?: string): void {
     if (this.finished || this.headersSent) return;
-    if (this.conn.slot.closing || this.conn.closing) this.close = true;
+    if (this.conn.slot.closing || this.conn.closing || this.conn.body !== null) this.close = true;
     let s = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'unknown'}\r\n`;
     let length = false;
     let date = false;
@@ -348,8 +414,9 @@ export class FastResponse implements Downstream {
     // The connection's drain listener calls events.onDrain() for the response in flight.
   }
 
-  end(body?: string): void {
+  end(body?: string, trailers?: readonly (string | Buffer)[] | null): void {
     if (this.finished) return;
+    if (trailers && trailers.length > 0 && this.chunked && !body) return this.endWithTrailers(trailers);
     const sock = this.conn.socket;
     if (body && !this.empty) {
       sock.cork();
@@ -375,6 +442,23 @@ export class FastResponse implements Downstream {
     } else {
       this.flushHead();
     }
+    this.finished = true;
+    this.conn.responseDone(this);
+  }
+
+  /** The last chunk with trailer fields (invalid ones are dropped: the response is already out). */
+  private endWithTrailers(trailers: readonly (string | Buffer)[]): void {
+    let t = '0\r\n';
+    for (let i = 0; i + 1 < trailers.length; i += 2) {
+      const n = String(trailers[i]);
+      const v = String(trailers[i + 1]);
+      if (n.length === 0 || INVALID_NAME.test(n) || INVALID_VALUE.test(v)) continue;
+      t += `${n}: ${v}\r\n`;
+    }
+    t += '\r\n';
+    const p = this.pending;
+    this.pending = null;
+    this.conn.socket.write(p === null ? t : p + t, 'latin1');
     this.finished = true;
     this.conn.responseDone(this);
   }

@@ -9,7 +9,7 @@
 //    a Transfer-Encoding other than exactly `chunked` is 501;
 //  - HTTP/1.1 needs exactly one Host;
 //  - a head larger than the limit is 431.
-// Requests the fast path does not serve itself (bodies, Upgrade, Expect, HTTP/1.0, CONNECT,
+// Requests the fast path does not serve itself (Upgrade, Expect, HTTP/1.0, CONNECT,
 // targets not in origin form) are returned with `fallback` set, already validated, so the node:http
 // server that takes the connection over never sees a head we would have refused.
 
@@ -28,6 +28,9 @@ export interface ParsedRequest {
   headEnd: number;
   /** Connection: close was asked for. */
   close: boolean;
+  /** Request body framing: Content-Length (-1 when absent) or chunked. */
+  contentLength: number;
+  chunked: boolean;
   /** Non-null: the fast path must hand this connection to node:http (the reason, for tests). */
   fallback: string | null;
 }
@@ -183,8 +186,7 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   if (te && contentLength !== -1) return 400;
   if (!http10 && hosts !== 1) return 400;
   if (http10 && hosts > 1) return 400;
-  if (te || contentLength > 0) fallback ??= 'request body';
   if (method === 'CONNECT') fallback ??= 'connect';
   if (target.charCodeAt(0) !== 47 /* / */) fallback ??= 'target form';
-  return { method, target, rawHeaders, headEnd: end + 4, close, fallback };
+  return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback };
 }

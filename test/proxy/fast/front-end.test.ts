@@ -125,13 +125,35 @@ describe('fast front end', () => {
     assert.ok(r.closed);
   });
 
-  test('a request with a body hands the connection to node:http at the request boundary', async () => {
+  test('a request the fast path does not serve hands the connection to node:http at the request boundary', async () => {
     const get1 = 'GET /first HTTP/1.1\r\nHost: example.com\r\n\r\n';
-    const post = 'POST /second HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello';
+    const odd = 'POST /second HTTP/1.1\r\nHost: example.com\r\nUpgrade: foo\r\nContent-Length: 5\r\n\r\nhello';
     const get3 = 'GET /third HTTP/1.1\r\nHost: example.com\r\n\r\n';
-    const r = await raw([get1 + post + get3], (t) => t.includes('"/third"'));
+    const r = await raw([get1 + odd + get3], (t) => t.includes('"/third"'));
     assert.deepEqual(statusLines(r.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
     assert.match(r.text, /"url":"\/second".*"bodyBytes":5/);
+    assert.equal(r.closed, false);
+  });
+
+  test('Content-Length and chunked request bodies stream upstream, pipelined requests after them', async () => {
+    const cl = 'POST /cl HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello';
+    const ch = 'POST /ch HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2;x=y\r\nlo\r\n0\r\nT: 1\r\n\r\n';
+    const g = 'GET /after HTTP/1.1\r\nHost: example.com\r\n\r\n';
+    const all = cl + ch + g;
+    // In one write, and split into pieces of 7 bytes.
+    for (const parts of [[all], all.match(/[\s\S]{1,7}/g)!]) {
+      const r = await raw(parts, (t) => t.includes('"/after"'), parts.length > 1 ? 1 : 0);
+      assert.deepEqual(statusLines(r.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+      assert.match(r.text, /"url":"\/cl".*"bodyBytes":5/);
+      assert.match(r.text, /"url":"\/ch".*"bodyBytes":5/);
+      assert.equal(r.closed, false);
+    }
+  });
+
+  test('a request body with broken chunked framing ends the connection', async () => {
+    const r = await raw(['POST /broken HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'], () => false);
+    assert.ok(r.closed);
+    assert.ok(!r.text.includes('HTTP/1.1 200'));
   });
 
   test('a chunked upstream response arrives whole, re-framed', async () => {
