@@ -47,9 +47,17 @@ fi
 [[ $EUID -eq 0 ]] || die "run as root: Pods need network namespaces and a bridge, Gateways ports below 1024"
 ensure_tools
 mkdir -p "$LOGS" "$RUN_DIR" "$CONF_DIR/reports"
-# One run at a time: a second one would clean up (kill) the first one's processes.
-exec 9>"$WORK/run.lock"
-flock -n 9 || die "another conformance run is in progress (lock $WORK/run.lock)"
+# One run at a time on the whole machine, whichever checkout it comes from: every run uses the
+# same bridge, Pod network namespaces and control-plane ports, and its start-up clean-up would
+# tear down another run's. CI waits for a run in progress to end; interactive runs say so at once.
+LOCK=/run/lock/wicket-conformance.lock
+mkdir -p "$(dirname "$LOCK")"
+exec 9>"$LOCK"
+if ((CI_MODE)); then
+  flock -w 1800 9 || die "another conformance run held $LOCK for 30 minutes"
+else
+  flock -n 9 || die "another conformance run is in progress (lock $LOCK)"
+fi
 
 teardown() {
   local rc=$?
