@@ -3,9 +3,9 @@
 // persistence. Attachment to parents is parent-refs.ts's job.
 import type { RouteMatch } from '../ir/types.ts';
 import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from '../resources/types.ts';
+import { parseDuration } from '../resources/validate/duration.ts';
 import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
-import { parseDuration } from './durations.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
@@ -116,7 +116,7 @@ function compileTimeouts(rule: HTTPRouteRule, out: CompiledRule, where: string):
     const text = t[field];
     if (text === undefined) continue;
     const ms = parseDuration(text);
-    if (ms === null) {
+    if (ms === undefined) {
       out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.timeouts.${field}: ${JSON.stringify(text)} is not a GEP-2257 duration` };
       return;
     }
@@ -135,7 +135,7 @@ function compileRetry(rule: HTTPRouteRule, out: CompiledRule, where: string): vo
   const r = rule.retry;
   if (!r) return;
   const backoffMs = r.backoff === undefined ? 0 : parseDuration(r.backoff);
-  if (backoffMs === null) {
+  if (backoffMs === undefined) {
     out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.retry.backoff: ${JSON.stringify(r.backoff)} is not a GEP-2257 duration` };
     return;
   }
@@ -149,7 +149,7 @@ export function compileSession(rule: { sessionPersistence?: HTTPRouteRule['sessi
   const sp: NonNullable<CompiledRule['sessionPersistence']> = { type, name: s.sessionName ?? (type === 'Cookie' ? 'wicket-session' : 'x-wicket-session') };
   if (s.absoluteTimeout !== undefined) {
     const ms = parseDuration(s.absoluteTimeout);
-    if (ms === null) {
+    if (ms === undefined) {
       out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.sessionPersistence.absoluteTimeout: not a GEP-2257 duration` };
       return;
     }

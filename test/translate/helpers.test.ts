@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inCidr, socketName } from '../../src/translate/addresses.ts';
-import { parseDuration } from '../../src/translate/durations.ts';
 import { grpcPath } from '../../src/translate/grpc-route.ts';
 import {
   compareHostnameSpecificity,
@@ -50,19 +49,6 @@ test('hostname validity', () => {
   assert.ok(!validHostname('10.0.0.1'));
   assert.ok(!validHostname('Foo_bar.com'));
   assert.ok(!validHostname(''));
-});
-
-test('GEP-2257 durations', () => {
-  assert.equal(parseDuration('500ms'), 500);
-  assert.equal(parseDuration('1h30m'), 5_400_000);
-  assert.equal(parseDuration('1m30s'), 90_000);
-  assert.equal(parseDuration('0s'), 0);
-  assert.equal(parseDuration('1.5s'), null);
-  assert.equal(parseDuration('1d'), null);
-  assert.equal(parseDuration('100000s'), null, 'at most 5 digits per part');
-  assert.equal(parseDuration('1s1s'), null, 'each unit once');
-  assert.equal(parseDuration(''), null);
-  assert.equal(parseDuration('-1s'), null);
 });
 
 test('path prefix length ignores a trailing slash', () => {
