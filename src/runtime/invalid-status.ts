@@ -4,29 +4,25 @@
 // condition on top of the status computed for the served version, so the user sees both.
 import { ErrorCodes } from '../errors.ts';
 import { formatDiagnostic, type Diagnostic } from '../resources/diagnostic.ts';
+import { isKnownKind, KINDS } from '../resources/kinds.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import { SNAPSHOT_FIELD } from '../resources/snapshot.ts';
 import type { Condition } from '../resources/types.ts';
 import type { ObjectStatus } from '../translate/api.ts';
 
-/** apiVersion used for an object whose manifest could not be read far enough to know it. */
-const DEFAULT_API_VERSION: Record<string, string> = {
-  GatewayClass: 'gateway.networking.k8s.io/v1',
-  Gateway: 'gateway.networking.k8s.io/v1',
-  ListenerSet: 'gateway.networking.k8s.io/v1',
-  HTTPRoute: 'gateway.networking.k8s.io/v1',
-  GRPCRoute: 'gateway.networking.k8s.io/v1',
-  TLSRoute: 'gateway.networking.k8s.io/v1',
-  TCPRoute: 'gateway.networking.k8s.io/v1alpha2',
-  UDPRoute: 'gateway.networking.k8s.io/v1alpha2',
-  ReferenceGrant: 'gateway.networking.k8s.io/v1',
-  BackendTLSPolicy: 'gateway.networking.k8s.io/v1',
-};
+/**
+ * apiVersion for an object whose manifest could not be read far enough to know it: the preferred
+ * (storage) version of its kind. Only Gateway API kinds get a /status entry.
+ */
+function defaultApiVersion(kind: string): string | undefined {
+  const preferred = isKnownKind(kind) ? KINDS[kind].apiVersions[0] : undefined;
+  return preferred?.startsWith('gateway.networking.k8s.io/') ? preferred : undefined;
+}
 
 export function mergeInvalidStatuses(statuses: ObjectStatus[], diagnostics: Diagnostic[], snapshot: Snapshot): ObjectStatus[] {
   const byObject = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) {
-    if (!d.kind || !d.name || !(d.kind in DEFAULT_API_VERSION)) continue;
+    if (!d.kind || !d.name || !defaultApiVersion(d.kind)) continue;
     // A second copy of an object is ignored while the first one serves: logged, not an Invalid object.
     if (d.code === ErrorCodes.DUPLICATE_OBJECT) continue;
     const key = `${d.kind}/${d.namespace ?? ''}/${d.name}`;
@@ -49,7 +45,7 @@ export function mergeInvalidStatuses(statuses: ObjectStatus[], diagnostics: Diag
     const served = findObject(snapshot, d.kind!, d.namespace, d.name!);
     const generation = served?.metadata.generation ?? 1;
     out.push({
-      apiVersion: served?.apiVersion ?? DEFAULT_API_VERSION[d.kind!]!,
+      apiVersion: served?.apiVersion ?? defaultApiVersion(d.kind!)!,
       kind: d.kind!,
       metadata: { name: d.name!, ...(d.namespace ? { namespace: d.namespace } : {}), generation },
       status: { conditions: [invalidCondition(diags, generation, served !== undefined)] },

@@ -152,6 +152,8 @@ test('invalid objects appear in status with Accepted=False reason Invalid', asyn
       { code: 'WICKET_ERR_INVALID_OBJECT', file: 'r.yaml', line: 3, kind: 'HTTPRoute', namespace: 'default', name: 'broken', field: 'spec.rules[0]', message: 'bad rule' },
       { code: 'WICKET_ERR_INVALID_OBJECT', file: 'g.yaml', line: 9, kind: 'Gateway', namespace: 'default', name: 'a', field: 'spec.listeners[1].port', message: 'out of range' },
       { code: 'WICKET_ERR_DUPLICATE_OBJECT', file: 'h.yaml', line: 1, kind: 'HTTPRoute', namespace: 'default', name: 'twice', message: 'defined twice' },
+      { code: 'WICKET_ERR_INVALID_OBJECT', file: 't.yaml', line: 1, kind: 'TCPRoute', namespace: 'default', name: 'tcp', field: 'spec', message: 'bad' },
+      { code: 'WICKET_ERR_INVALID_OBJECT', file: 's.yaml', line: 1, kind: 'Service', namespace: 'default', name: 'svc', field: 'spec', message: 'bad' },
     ],
   });
   await runtime.idle();
@@ -160,6 +162,10 @@ test('invalid objects appear in status with Accepted=False reason Invalid', asyn
   const rc = (route.status['conditions'] as { type: string; status: string; reason: string; message: string }[])[0]!;
   assert.deepEqual([rc.type, rc.status, rc.reason], ['Accepted', 'False', 'Invalid']);
   assert.match(rc.message, /r\.yaml:3: spec\.rules\[0\]: bad rule/);
+  // An unread object is shown under its kind's storage version (v1 for TCPRoute since v1.5); only
+  // Gateway API kinds get an entry.
+  assert.equal(runtime.statuses().find((s) => s.kind === 'TCPRoute')?.apiVersion, 'gateway.networking.k8s.io/v1');
+  assert.ok(!runtime.statuses().some((s) => s.kind === 'Service'));
   // The Gateway serving its last good version shows both: Invalid on top, listeners as computed.
   const gw = runtime.statuses().find((s) => s.kind === 'Gateway')!;
   const gc = (gw.status['conditions'] as { reason: string; message: string }[])[0]!;
