@@ -9,7 +9,7 @@ import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { compileSession, invalidRegexIn } from './http-route.ts';
-import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -28,17 +28,7 @@ export function grpcPath(m: GRPCRouteMatch['method']): RouteMatch['path'] {
 
 export function compileGRPCRoute(ctx: BackendContext, route: GRPCRoute, policiesUsed: Set<PolicyNode>): RouteNode {
   const ns = route.metadata.namespace ?? 'default';
-  const node: RouteNode = {
-    kind: 'GRPCRoute',
-    obj: route,
-    id: `GRPCRoute/${ns}/${route.metadata.name}`,
-    namespace: ns,
-    order: 0,
-    hostnames: strings(route.spec?.hostnames).map((h) => h.toLowerCase()),
-    rules: [],
-    resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
-    parents: [],
-  };
+  const node = newRouteNode(route, strings(route.spec?.hostnames));
   const problems: C.Cond[] = [];
   objects(route.spec?.rules).forEach((rule, i) => node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed)));
   summarizeRoute(node, problems);

@@ -8,22 +8,12 @@ import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
-import { invalidRuleFilters, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
 export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policiesUsed: Set<PolicyNode>): RouteNode {
   const ns = route.metadata.namespace ?? 'default';
-  const node: RouteNode = {
-    kind: 'HTTPRoute',
-    obj: route,
-    id: `HTTPRoute/${ns}/${route.metadata.name}`,
-    namespace: ns,
-    order: 0,
-    hostnames: strings(route.spec?.hostnames).map((h) => h.toLowerCase()),
-    rules: [],
-    resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
-    parents: [],
-  };
+  const node = newRouteNode(route, strings(route.spec?.hostnames));
   const problems: C.Cond[] = [];
   // The CRD defaults an absent rules list to one rule matching every path (with no backends: 500).
   (route.spec?.rules === undefined ? [{}] : objects(route.spec.rules)).forEach((rule, i) => {

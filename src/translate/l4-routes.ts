@@ -7,7 +7,7 @@ import type { BackendRef, TCPRoute, TLSRoute, UDPRoute } from '../resources/type
 import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
-import { resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
 export interface L4RouteNode extends RouteNode {
@@ -37,18 +37,8 @@ export function compileL4Route(
       },
     ],
   };
-  const node: L4RouteNode = {
-    kind,
-    obj: route,
-    id: `${kind}/${ns}/${route.metadata.name}`,
-    namespace: ns,
-    order: 0,
-    rules: [rule],
-    resolvedRefs: { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: '' },
-    parents: [],
-  };
+  const node: L4RouteNode = { ...newRouteNode(route, kind === 'TLSRoute' ? strings((route as TLSRoute).spec?.hostnames) : undefined), rules: [rule] };
   if (kind === 'TLSRoute') {
-    node.hostnames = strings((route as TLSRoute).spec?.hostnames).map((h) => h.toLowerCase());
     const terminated = resolveRuleBackends(ctx, kind, ns, refs, true);
     for (const p of terminated.policies) policiesUsed.add(p);
     node.terminatedBackends = weighted(terminated);

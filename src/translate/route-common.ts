@@ -1,10 +1,27 @@
-// What every route kind shares: resolving a rule's weighted backendRefs, and summing rule and
-// reference verdicts into the route's ResolvedRefs / PartiallyInvalid / Accepted conditions.
+// What every route kind shares: the route node before its rules are compiled, resolving a rule's
+// weighted backendRefs, and summing rule and reference verdicts into the route's ResolvedRefs /
+// PartiallyInvalid / Accepted conditions.
 import type { WeightedBackend } from '../ir/types.ts';
-import type { BackendRef, RouteKind } from '../resources/types.ts';
+import type { BackendRef, RouteKind, RouteObject } from '../resources/types.ts';
 import { resolveBackend, type BackendContext } from './backends.ts';
 import * as C from './conditions.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
+
+/** A route's node with no rules yet; `hostnames` (lower-cased) only for kinds that have them. */
+export function newRouteNode(route: RouteObject, hostnames?: readonly string[]): RouteNode {
+  const ns = route.metadata.namespace ?? 'default';
+  return {
+    kind: route.kind,
+    obj: route,
+    id: `${route.kind}/${ns}/${route.metadata.name}`,
+    namespace: ns,
+    order: 0,
+    ...(hostnames ? { hostnames: hostnames.map((h) => h.toLowerCase()) } : {}),
+    rules: [],
+    resolvedRefs: C.routeResolvedRefs(),
+    parents: [],
+  };
+}
 
 export interface RuleBackends {
   /** One per backendRef (weight-0 ones included, so backend filters can be zipped). */
