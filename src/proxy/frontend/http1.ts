@@ -3,6 +3,7 @@
 // (that router serves the whole request, even if a new configuration is applied meanwhile), and
 // hands both to an Exchange. Everything after that is transport-independent.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
@@ -163,12 +164,25 @@ function onSecureConnection(this: SlotServer, socket: TLSSocket): void {
 }
 
 /**
+ * A client certificate that failed verification (with rejectUnauthorized off) can leave OpenSSL
+ * errors on the thread's error queue (seen with CERT_SIGNATURE_FAILURE: a certificate from another
+ * CA with the same subject). The socket's next read then finds them and fails ("invalid padding"),
+ * cutting a connection AllowInsecureFallback admitted, or another one. Node offers no direct way to
+ * clear the queue; its CSPRNG call clears it on return (cheap: ~10 µs), so call that right after the
+ * handshake, before any further TLS read. test/proxy/tls-insecure-fallback.test.ts guards it.
+ */
+function clearStaleOpenSslErrors(): void {
+  randomBytes(1);
+}
+
+/**
  * HTTPS (HTTP/1.1 or HTTP/2): track the connection, and refuse it (false) when its listener
  * requires a valid client cert.
  */
 export function admitSecureConnection(slot: PortSlot, socket: TLSSocket): boolean {
   slot.track(socket);
   const tls = slot.compiled.tls;
+  if (!socket.authorized && socket.authorizationError) clearStaleOpenSslErrors();
   if (tls !== null && tls.requestClientCert && !socket.authorized) {
     const servername = typeof socket.servername === 'string' ? socket.servername : null;
     if (tls.validationFor(servername) === 'AllowValidOnly') {
