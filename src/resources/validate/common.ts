@@ -2,6 +2,7 @@
 // (names, groups, kinds, hostnames, durations, header names), references, and the rules that the
 // CRDs repeat on every route kind.
 import { childIndex, childKey } from '../field-path.ts';
+import { DURATION_PATTERN } from './duration.ts';
 import { int32, list, mapOf, obj, str, type Problem, type Rule, type Schema } from './schema.ts';
 
 // ---- string formats -------------------------------------------------------------------------
@@ -17,8 +18,6 @@ export const HOSTNAME_PATTERN = `^(\\*\\.)?${LABEL}(\\.${LABEL})*$`;
 export const PRECISE_HOSTNAME_PATTERN = `^${LABEL}(\\.${LABEL})*$`;
 /** `example.com/some-thing`: a domain-prefixed path (controller names, address types). */
 export const DOMAIN_PREFIXED_PATH = `${LABEL}(\\.${LABEL})*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`;
-/** GEP-2257 durations: 1 to 4 `<number><unit>` groups, units h, m, s, ms. */
-export const DURATION_PATTERN = '^([0-9]{1,5}(h|m|s|ms)){1,4}$';
 /** An HTTP header name token (RFC 7230). */
 export const HEADER_NAME_PATTERN = "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$";
 /** Visible characters, single spaces or tabs between them. */
