@@ -16,6 +16,7 @@ import { parseManifests, type ParsedDocument } from '../../src/resources/parse.t
 import type { Kind } from '../../src/resources/types.ts';
 import { maybeBuild, missingPrerequisite, startControlPlane, type ControlPlane } from '../kubernetes/control-plane.ts';
 import { conformanceModule, gatewayApiModule, substituteSuitePlaceholders } from './gateway-api-module.ts';
+import { prng } from './prng.ts';
 
 maybeBuild();
 const missing = missingPrerequisite();
@@ -85,17 +86,6 @@ async function compareVerdicts(docs: { label: string; doc: ParsedDocument }[]): 
 }
 
 // ---- a small seeded mutator -----------------------------------------------------------------
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const ODD_STRINGS = [
   ...['', 'UPPER.example.com', 'a b', '/x', 'x', '*', '*.example.com', '10.0.0.1', 'foo/bar', 'x'.repeat(254), '-a', 'a..b', '/a//b', '/a/..'],

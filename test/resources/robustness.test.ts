@@ -8,17 +8,7 @@ import { join } from 'node:path';
 import { admitDocuments, collectManifestFiles } from '../../src/resources/load.ts';
 import { parseManifests, type ParsedDocument } from '../../src/resources/parse.ts';
 import { conformanceModule, gatewayApiModule } from './gateway-api-module.ts';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { prng } from './prng.ts';
 
 const VALUES: unknown[] = [null, true, 0, -1, 1.5, 2 ** 40, '', 'x', '*', [], [null], [1, 'a'], {}, { a: null }, { type: 'Exact' }, [{}], [[]]];
 
