@@ -34,31 +34,17 @@ function guardedGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: T
   try {
     return buildGateway(lookup, obj, cls, options);
   } catch (err) {
-    return {
-      obj,
-      key: keyOf(obj),
-      cls,
-      addresses: [],
-      listeners: [],
-      listenerSets: [],
-      rejected: C.gatewayUnreadable((err as Error).message),
-      accepted: false,
-      conditions: [],
-    };
+    return { ...emptyGatewayNode(obj, cls), rejected: C.gatewayUnreadable((err as Error).message) };
   }
 }
 
+/** A Gateway's node before its addresses and listeners are read: not accepted, nothing attached. */
+function emptyGatewayNode(obj: Gateway, cls: ClassNode): GatewayNode {
+  return { obj, key: keyOf(obj), cls, addresses: [], listeners: [], listenerSets: [], accepted: false, conditions: [] };
+}
+
 function buildGateway(lookup: Lookup, obj: Gateway, cls: ClassNode, options: TranslateOptions): GatewayNode {
-  const node: GatewayNode = {
-    obj,
-    key: keyOf(obj),
-    cls,
-    addresses: [],
-    listeners: [],
-    listenerSets: [],
-    accepted: false,
-    conditions: [],
-  };
+  const node = emptyGatewayNode(obj, cls);
   const addr = gatewayAddresses(obj, options);
   node.addresses = addr.addresses;
   if (!cls.accepted) node.rejected = C.gatewayClassNotAccepted(cls.obj.metadata.name);
