@@ -34,7 +34,7 @@ const SCENARIOS: Record<string, { about: string; run: (ctx: Context) => Promise<
   micro: { about: 'translate, router compile, route match, header handling (in process)', run: runMicro },
 };
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --scenario NAME[,NAME…]] [-- --duration SECONDS] [-- --nice N]
+const USAGE = `usage: npm run bench [-- --quick] [-- --scenario NAME[,NAME…]] [-- --duration SECONDS] [-- --nice N] [-- --wicket-ref REF]
 scenarios:
 ${Object.entries(SCENARIOS)
   .map(([k, s]) => `  ${k.padEnd(12)} ${s.about}`)
