@@ -19,6 +19,7 @@ import { runBodies } from './scenarios/bodies.ts';
 import { runChurn } from './scenarios/churn.ts';
 import type { Context } from './scenarios/context.ts';
 import { runConvergence } from './scenarios/convergence.ts';
+import { runConvergenceK8s } from './scenarios/convergence-k8s.ts';
 import { runLadder } from './scenarios/ladder.ts';
 import { runMicro } from './scenarios/micro.ts';
 import { runThroughput } from './scenarios/throughput.ts';
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, { about: string; run: (ctx: Context) => Promise<
   pinned: { about: 'one route, 1 and 64 conn, proxy on core 0, backend + wrk on core 1', run: (c) => runThroughput(c, true) },
   ladder: { about: '10 … 10,000 HTTPRoutes: apply time, RSS, req/s, p99', run: runLadder },
   convergence: { about: 'manifest change → first 200 for routes added one at a time', run: runConvergence },
+  'convergence-k8s': { about: 'Kubernetes mode: API write → first 200 and → Accepted=True, routes added one at a time', run: runConvergenceK8s },
   churn: { about: 'routes added/removed and a full swap under load: failed requests', run: runChurn },
   bodies: { about: '1 MB and 100 MB bodies up and down: MB/s and RSS growth', run: runBodies },
   micro: { about: 'translate, router compile, route match, header handling (in process)', run: runMicro },
