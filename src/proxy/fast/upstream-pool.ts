@@ -72,6 +72,8 @@ const IDLE = 1;
 const BUSY = 2;
 const CLOSED = 3;
 
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 class UpstreamConnection {
   readonly pool: FastPool;
   readonly socket: Socket;
@@ -93,19 +95,38 @@ class UpstreamConnection {
   gotBytes = false;
   reused = false;
   idleSince = 0;
+  /** The bytes being handled live in READ_BUFFER and are overwritten by the next read. */
+  shared = false;
   readonly abortFn: (err?: Error) => void;
   readonly resumeFn: () => void;
 
   constructor(pool: FastPool) {
     this.pool = pool;
-    const s = connect({ host: pool.options.address, port: pool.options.port, noDelay: true });
+    // Reads land in one shared buffer (no allocation per read, no Readable machinery); whatever
+    // must outlive the callback is copied (see keep()).
+    const s = connect({
+      host: pool.options.address,
+      port: pool.options.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          this.shared = true;
+          try {
+            this.onData((buf as Buffer).subarray(0, n));
+          } finally {
+            this.shared = false;
+          }
+          return true;
+        },
+      },
+    });
     this.socket = s;
     s.setTimeout(pool.options.connectTimeoutMs);
     s.on('connect', () => this.onConnected());
     s.on('timeout', () => {
       if (this.state === CONNECTING) s.destroy(codedError('UND_ERR_CONNECT_TIMEOUT', 'connect timeout'));
     });
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('error', (err) => this.onClose(err));
     s.on('close', () => this.onClose(null));
     s.on('end', () => s.destroy());
@@ -174,7 +195,7 @@ class UpstreamConnection {
     while (this.response === null) {
       const r = parseResponseHead(buf, p);
       if (r === 0) {
-        this.buf = p === 0 ? buf : buf.subarray(p);
+        this.buf = this.keep(p === 0 ? buf : buf.subarray(p));
         return;
       }
       if (r === INVALID) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid response head from upstream'));
@@ -203,6 +224,14 @@ class UpstreamConnection {
     this.body(buf);
   }
 
+  /** A copy of bytes from the shared read buffer (they are handed on or kept past this read). */
+  private keep(b: Buffer): Buffer {
+    if (!this.shared || b.length === 0) return b;
+    const c = Buffer.allocUnsafe(b.length);
+    b.copy(c);
+    return c;
+  }
+
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
@@ -213,14 +242,14 @@ class UpstreamConnection {
   private body(buf: Buffer): void {
     const h = this.handler!;
     if (this.paused) {
-      if (buf.length > 0) this.buf = buf;
+      if (buf.length > 0) this.buf = this.keep(buf);
       return;
     }
     if (this.remaining >= 0) {
       if (buf.length > this.remaining) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'upstream sent more than its Content-Length'));
       if (buf.length > 0) {
         this.remaining -= buf.length;
-        const more = h.onData(buf);
+        const more = h.onData(this.keep(buf));
         if (this.handler !== h) return;
         if (!more && this.remaining > 0) this.pause();
       }
@@ -232,7 +261,7 @@ class UpstreamConnection {
       let p = 0;
       while (p < buf.length) {
         let more = true;
-        const q = dec.feed(buf, p, (c) => (more = h.onData(c)));
+        const q = dec.feed(buf, p, (c) => (more = h.onData(this.keep(c))));
         if (this.handler !== h) return;
         if (q === -1) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid chunked framing from upstream'));
         p = q;
@@ -242,7 +271,7 @@ class UpstreamConnection {
         }
         if (!more) {
           this.pause();
-          if (p < buf.length) this.buf = buf.subarray(p);
+          if (p < buf.length) this.buf = this.keep(buf.subarray(p));
           return;
         }
       }
@@ -250,7 +279,7 @@ class UpstreamConnection {
     }
     // Close-delimited body.
     if (buf.length > 0) {
-      const more = h.onData(buf);
+      const more = h.onData(this.keep(buf));
       if (this.handler !== h) return;
       if (!more) this.pause();
     }
