@@ -34,6 +34,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GatewayHTTPListenerIsolation',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',
+  'GatewayStaticAddresses',
   'GRPCRouteNamedRouteRule',
   'HTTPRouteBackendProtocolH2C',
   'HTTPRouteBackendProtocolWebSocket',
@@ -48,9 +49,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'ListenerSet',
   'TLSRouteModeMixed',
   'TLSRouteModeTerminate',
-  // Not claimed: GatewayStaticAddresses (passes, but only when the suite is given
-  // --usable-address/--unusable-address, which the harness does not pass yet),
-  // GatewayInfrastructure (checks labels on generated in-cluster Pods/Services/ServiceAccounts;
+  // Not claimed: GatewayInfrastructure (checks labels on generated in-cluster Pods/Services/ServiceAccounts;
   // Wicket runs out of cluster and generates none), HTTPRouteRetryBackendTimeout and
   // HTTPRouteRetryConnectionError (no conformance test in v1.6.3 to prove them).
 ].toSorted();
