@@ -3,7 +3,7 @@
 // reaches a backend, 431, the headers timeout (slowloris), hand-over to node:http at a request
 // boundary, chunked and HEAD responses, upstream keep-alive reuse and a stale upstream connection.
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fastTimeouts } from '../../../src/proxy/fast/index.ts';
@@ -14,6 +14,8 @@ let port: number;
 let echo: Backend;
 let special: Backend;
 let upstreamConnections = 0;
+const PATTERN = Buffer.alloc(8 * 1024 * 1024);
+for (let i = 0; i < PATTERN.length; i++) PATTERN[i] = (i * 7 + (i >> 13)) % 251;
 
 before(async () => {
   fastTimeouts.headersMs = 300;
@@ -25,6 +27,21 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('hello ');
       setTimeout(() => res.end('world'), 10);
+    } else if (req.url!.startsWith('/s/pattern')) {
+      // 8 MiB of a byte pattern, in odd-sized writes, framed by Content-Length or chunked.
+      const chunked = req.url!.endsWith('chunked');
+      res.writeHead(200, chunked ? {} : { 'content-length': String(PATTERN.length) });
+      let at = 0;
+      const pump = (): void => {
+        while (at < PATTERN.length) {
+          const end = Math.min(PATTERN.length, at + 40_000 + (at % 9_973));
+          const ok = res.write(PATTERN.subarray(at, end));
+          at = end;
+          if (!ok) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
     } else if (req.url === '/s/head') {
       res.writeHead(200, { 'content-length': '5' });
       res.end(req.method === 'HEAD' ? undefined : 'hello');
@@ -169,6 +186,28 @@ describe('fast front end', () => {
     assert.equal((r.text.match(/content-length: 5\r\n/gi) ?? []).length, 2);
     assert.ok(!r.text.includes('hello'));
   });
+
+  for (const framing of ['length', 'chunked']) {
+    test(`a large response read slowly arrives byte for byte (${framing})`, async () => {
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: `/s/pattern-${framing}`, headers: { host: 'example.com' }, agent: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => {
+            parts.push(c);
+            // A slow reader: the proxy must hold the upstream back, not lose or reuse bytes.
+            res.pause();
+            setTimeout(() => res.resume(), 1);
+          });
+          res.on('end', () => resolve(Buffer.concat(parts)));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(got.length, PATTERN.length);
+      assert.ok(got.equals(PATTERN), 'body differs from what the backend sent');
+    });
+  }
 
   test('upstream connections are kept alive and reused', async () => {
     const before = upstreamConnections;
