@@ -9,6 +9,7 @@ import type { Snapshot } from '../resources/snapshot.ts';
 import { SNAPSHOT_FIELD } from '../resources/snapshot.ts';
 import type { Condition } from '../resources/types.ts';
 import type { ObjectStatus } from '../translate/api.ts';
+import { compareStatuses } from '../translate/status.ts';
 
 /**
  * apiVersion for an object whose manifest could not be read far enough to know it: the preferred
@@ -51,7 +52,7 @@ export function mergeInvalidStatuses(statuses: ObjectStatus[], diagnostics: Diag
       status: { conditions: [invalidCondition(diags, generation, served !== undefined)] },
     });
   }
-  return out.sort(byKindNamespaceName);
+  return out.sort(compareStatuses);
 }
 
 function invalidCondition(diags: Diagnostic[], generation: number, servingLastGood: boolean): Condition {
@@ -71,11 +72,4 @@ function findObject(s: Snapshot, kind: string, namespace: string | undefined, na
   return (s[field] as { apiVersion: string; metadata: { name: string; namespace?: string; generation?: number } }[]).find(
     (o) => o.metadata.name === name && (o.metadata.namespace ?? '') === (namespace ?? ''),
   );
-}
-
-function byKindNamespaceName(a: ObjectStatus, b: ObjectStatus): number {
-  const ka = [a.kind, a.metadata.namespace ?? '', a.metadata.name];
-  const kb = [b.kind, b.metadata.namespace ?? '', b.metadata.name];
-  for (let i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
-  return 0;
 }

@@ -5,7 +5,7 @@ import type { ObjectStatus } from './api.ts';
 import * as C from './conditions.ts';
 import { SUPPORTED_FEATURES } from './features.ts';
 import type { Graph, ListenerNode } from './graph.ts';
-import { compareStrings, generationOf } from './meta.ts';
+import { compareByName, compareStrings, generationOf } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
   const g = generationOf({ metadata: meta });
@@ -86,10 +86,10 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
       }));
     out.push(entry(p.obj, { ancestors }));
   }
-  return out.sort(
-    (a, b) =>
-      compareStrings(a.kind, b.kind) ||
-      compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-      compareStrings(a.metadata.name, b.metadata.name),
-  );
+  return out.sort(compareStatuses);
+}
+
+/** Kind, then namespace, then name: the order of `statuses` (and of /status). */
+export function compareStatuses(a: ObjectStatus, b: ObjectStatus): number {
+  return compareStrings(a.kind, b.kind) || compareByName(a, b);
 }
