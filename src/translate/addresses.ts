@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Gateway } from '../resources/types.ts';
 import type { TranslateOptions } from './api.ts';
 import * as C from './conditions.ts';
+import { parseIP } from './ip.ts';
 import { keyOf } from './meta.ts';
 import { objects } from './sanitize.ts';
 
@@ -51,22 +52,7 @@ export function inCidr(ip: string, cidr: string): boolean {
   const bits = bitsText === undefined ? width : Number(bitsText);
   if (!Number.isInteger(bits) || bits < 0 || bits > width) return false;
   const shift = BigInt(width - bits);
-  return toBigInt(ip, fam) >> shift === toBigInt(base, fam) >> shift;
-}
-
-function toBigInt(ip: string, fam: number): bigint {
-  if (fam === 4) return ip.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
-  let text = ip;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const n = toBigInt(v4[1]!, 4);
-    text = text.slice(0, -v4[1]!.length) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+  return parseIP(ip)!.value >> shift === parseIP(base)!.value >> shift;
 }
 
 /** `address:port/suffix`, with IPv6 addresses in brackets (`[::1]:80/http`). */

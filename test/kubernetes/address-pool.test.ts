@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressPool, addressInputs, formatIP, ourAddressInputs, parseIP } from '../../src/runtime/address-pool.ts';
+import { AddressPool, addressInputs, ourAddressInputs } from '../../src/runtime/address-pool.ts';
+import { formatIP, parseIP } from '../../src/translate/ip.ts';
 import { isWicketError } from '../../src/errors.ts';
 import type { Gateway } from '../../src/resources/types.ts';
 
