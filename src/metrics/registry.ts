@@ -93,6 +93,14 @@ abstract class Family<C> implements Metric {
 
   abstract expose(out: string[]): void;
 
+  /** One sample line per label set, for families whose children hold a single `value`. */
+  protected exposeValues(this: Family<{ value: number }>, out: string[]): void {
+    this.header(out);
+    for (const { values, child } of this.children.values()) {
+      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
+    }
+  }
+
   protected header(out: string[]): void {
     out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`);
   }
@@ -114,10 +122,7 @@ export class Counter extends Family<CounterChild> {
     this.labels().inc(n);
   }
   expose(out: string[]): void {
-    this.header(out);
-    for (const { values, child } of this.children.values()) {
-      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
-    }
+    this.exposeValues(out);
   }
 }
 
@@ -149,10 +154,7 @@ export class Gauge extends Family<GaugeChild> {
     this.labels().dec(n);
   }
   expose(out: string[]): void {
-    this.header(out);
-    for (const { values, child } of this.children.values()) {
-      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
-    }
+    this.exposeValues(out);
   }
 }
 
