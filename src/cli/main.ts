@@ -58,7 +58,8 @@ async function makeProvider(cmd: ParsedCommand): Promise<Provider> {
     const { FileProvider } = await import('../providers/file/provider.ts');
     return new FileProvider({ paths: cmd.files });
   }
-  const { createKubernetesProvider } = await import('./components.ts');
+  // Loaded on demand: it pulls in the Kubernetes client, which file mode, validate and --help never need.
+  const { createKubernetesProvider } = await import('../providers/kubernetes/index.ts');
   return createKubernetesProvider({ kubeconfig: cmd.flags.kubeconfig, controllerName: cmd.flags.controllerName });
 }
 
