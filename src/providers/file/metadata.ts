@@ -17,6 +17,13 @@ export function objectKey(o: { kind: string; metadata: { namespace?: string; nam
 
 export class MetadataTracker {
   readonly #seen = new Map<string, Tracked>();
+  /**
+   * The stamped copy last returned for each parsed object instance. The provider hands back the
+   * same instances for files that did not change, so a reload stamps (and hashes the spec of) only
+   * the objects it actually re-parsed, and unchanged objects keep their identity in the snapshot
+   * (which lets the translator reuse its per-object work).
+   */
+  #stamped = new WeakMap<AnyObject, { key: string; out: AnyObject; tracked: Tracked; generation: number }>();
   readonly #now: () => Date;
 
   constructor(now: () => Date = () => new Date()) {
@@ -35,6 +42,9 @@ export class MetadataTracker {
     const out = objects.map((o) => {
       const key = objectKey(o);
       present.add(key);
+      const cached = this.#stamped.get(o);
+      // Same instance, still tracked as the same object at the same generation: nothing to redo.
+      if (cached && cached.key === key && this.#seen.get(key) === cached.tracked && cached.tracked.generation === cached.generation) return cached.out;
       const specKey = stableStringify(specOf(o));
       let t = this.#seen.get(key);
       if (!t) {
@@ -49,7 +59,9 @@ export class MetadataTracker {
         creationTimestamp: o.metadata.creationTimestamp ?? t.firstSeen,
         generation: o.metadata.generation ?? t.generation,
       };
-      return { ...o, metadata } as AnyObject;
+      const stamped = { ...o, metadata } as AnyObject;
+      this.#stamped.set(o, { key, out: stamped, tracked: t, generation: t.generation });
+      return stamped;
     });
     for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
     return out;

@@ -6,7 +6,7 @@
 // among them (because it no longer parses or validates) keeps serving at its last good version.
 // Once the file is clean again, its objects are exactly what it says (so deletions within a file
 // take effect). Deleting a file removes its objects.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { ErrorCodes } from '../../errors.ts';
 import { logger } from '../../log.ts';
 import type { Diagnostic } from '../../resources/diagnostic.ts';
@@ -45,6 +45,8 @@ const EMPTY_RECHECK_MS = 250;
 
 interface FileState {
   text: string;
+  /** stat() when `text` was read: an unchanged, settled stat means the file need not be read again. */
+  stat?: string;
   /** Objects this file serves: the last good version of each. */
   objects: AnyObject[];
   diagnostics: Diagnostic[];
@@ -57,7 +59,9 @@ export class FileProvider implements Provider {
   #watcher: DirectoryWatcher | undefined;
   #debouncer: Debouncer | undefined;
   #onUpdate: ((u: SnapshotUpdate) => void) | undefined;
-  #lastEmitted = '';
+  /** What the last update held: its objects (compared by identity) and its diagnostics (as JSON). */
+  #lastObjects: AnyObject[] | undefined;
+  #lastDiagnostics = '';
   #statuses: ObjectStatus[] = [];
 
   constructor(opts: FileProviderOptions) {
@@ -115,6 +119,14 @@ export class FileProvider implements Provider {
 
     const seen = new Set<string>();
     for (const file of scan.files) {
+      const prev = this.#files.get(file);
+      const stat = statKey(file);
+      if (stat === null) continue; // removed between the scan and the read: treated as deleted
+      // Only files whose stat changed are read again: a reload after one file changed reads that file.
+      if (prev && prev.stat !== undefined && prev.stat === stat) {
+        seen.add(file);
+        continue;
+      }
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -122,10 +134,13 @@ export class FileProvider implements Provider {
         continue; // removed between the scan and the read: treated as deleted
       }
       seen.add(file);
-      const prev = this.#files.get(file);
-      if (prev && prev.text === text) continue;
+      const settled = settledStat(stat);
+      if (prev && prev.text === text) {
+        prev.stat = settled;
+        continue;
+      }
       if (this.#looksMidWrite(file, text, prev)) continue;
-      this.#files.set(file, this.#parseFile(file, text, prev));
+      this.#files.set(file, { ...this.#parseFile(file, text, prev), stat: settled });
     }
     for (const file of [...this.#files.keys()]) if (!seen.has(file)) this.#files.delete(file);
 
@@ -154,13 +169,17 @@ export class FileProvider implements Provider {
       }
     }
 
-    const snapshot = fileSnapshot(this.#metadata.stamp(objects));
+    const stamped = this.#metadata.stamp(objects);
+    const snapshot = fileSnapshot(stamped);
     if (this.#watcher?.update(this.#opts.paths, scan.directories)) this.#debouncer?.trigger();
 
     const update: SnapshotUpdate = { snapshot, diagnostics };
-    const serialised = JSON.stringify(update);
-    if (serialised === this.#lastEmitted) return;
-    this.#lastEmitted = serialised;
+    // Unchanged objects keep their identity across reloads (files not re-parsed, stamps cached), so
+    // "nothing changed" is an identity check rather than a serialisation of the whole snapshot.
+    const diagnosticsJson = JSON.stringify(diagnostics);
+    if (this.#lastObjects && sameItems(this.#lastObjects, stamped) && diagnosticsJson === this.#lastDiagnostics) return;
+    this.#lastObjects = stamped;
+    this.#lastDiagnostics = diagnosticsJson;
     logger.debug('manifests read', { files: scan.files.length, problems: diagnostics.length, ms: round(performance.now() - started) });
     try {
       this.#onUpdate?.(update);
@@ -214,6 +233,36 @@ function fileSnapshot(objects: AnyObject[]): Snapshot {
   const s = emptySnapshot();
   for (const o of objects) (s[SNAPSHOT_FIELD[o.kind]] as AnyObject[]).push(o);
   return s;
+}
+
+/**
+ * A file's identity and version as far as stat() tells (inode, size, mtime and ctime in ns), or
+ * null when it cannot be stat'ed.
+ */
+function statKey(file: string): string | null {
+  let st: BigIntStats;
+  try {
+    st = statSync(file, { bigint: true });
+  } catch {
+    return null;
+  }
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/**
+ * The stat key worth remembering: a file written within the last second could be written again
+ * with the same size and timestamp (coarse file system clocks), so its stat is not trusted and it
+ * is read again next time (the "racily clean" rule).
+ */
+function settledStat(key: string): string | undefined {
+  const ctimeNs = BigInt(key.slice(key.lastIndexOf(':') + 1));
+  return BigInt(Date.now()) * 1_000_000n - ctimeNs > 1_000_000_000n ? key : undefined;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function round(ms: number): number {
