@@ -26,8 +26,6 @@ import { buildStatuses } from './status.ts';
 
 export type { TranslateOptions, TranslateResult } from './api.ts';
 
-export const DEFAULT_CONTROLLER_NAME = 'wicket.dev/gateway-controller';
-
 export function translate(input: Snapshot, options: TranslateOptions): TranslateResult {
   const snapshot = sanitizeSnapshot(input);
   const lookup = buildLookup(snapshot);

@@ -12,10 +12,6 @@ export function keyOf(obj: HasMeta): string {
   return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
 }
 
-export function nsOf(obj: HasMeta): string {
-  return obj.metadata.namespace ?? 'default';
-}
-
 /** metadata.generation, defaulting to 1 as the API server would for a new object. */
 export function generationOf(obj: HasMeta): number {
   return obj.metadata.generation ?? 1;
@@ -28,13 +24,6 @@ function timestampOf(obj: HasMeta): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** Oldest first, then namespace/name alphabetically. */
-export function compareByAge(a: HasMeta, b: HasMeta): number {
-  const d = timestampOf(a) - timestampOf(b);
-  if (d !== 0) return d < 0 ? -1 : 1;
-  return compareStrings(keyOf(a), keyOf(b));
-}
-
 /** Namespace, then name (the order statuses are reported in). */
 export function compareByName(a: HasMeta, b: HasMeta): number {
   return compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compareStrings(a.metadata.name, b.metadata.name);
@@ -45,13 +34,9 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sorts by age without re-parsing timestamps on every comparison (for large lists). */
+/** Oldest first, then namespace/name; timestamps parsed once per item, not per comparison. */
 export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
   const keyed = items.map((item) => ({ item, t: timestampOf(item), k: keyOf(item) }));
   keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareStrings(a.k, b.k)));
   return keyed.map((x) => x.item);
-}
-
-export function sortedCopy<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
-  return [...items].sort(cmp);
 }

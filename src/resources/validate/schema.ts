@@ -105,27 +105,7 @@ export function list(items: Schema, opts: Opts<Omit<ArraySchema, 'items'>> = {})
   return { type: 'array', items, ...opts };
 }
 
-/** The same node with more rules. */
-export function withRules<S extends Schema>(schema: S, ...rules: Rule[]): S {
-  return { ...schema, rules: [...(schema.rules ?? []), ...rules] };
-}
-
 /** A rule from a predicate: when `ok(value)` is false, one problem at `path` (+ `field`). */
 export function rule(ok: (value: any) => boolean, message: string, field?: string): Rule {
   return (value, path) => (ok(value) ? [] : [{ field: field ? (path === '' ? field : `${path}.${field}`) : path, message }]);
-}
-
-/**
- * The schema node at a path given as segments: a property name, `[]` for list items, `{}` for
- * map values. Used by the parity test.
- */
-export function schemaAt(schema: Schema, segments: readonly string[]): Schema | undefined {
-  let node: Schema | undefined = schema;
-  for (const seg of segments) {
-    if (node === undefined) return undefined;
-    if (seg === '[]') node = node.type === 'array' ? node.items : undefined;
-    else if (seg === '{}') node = node.type === 'object' ? node.additionalProperties : undefined;
-    else node = node.type === 'object' ? node.properties?.[seg] : undefined;
-  }
-  return node;
 }
