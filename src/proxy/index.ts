@@ -6,7 +6,7 @@ import type { IR, IRPort } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { defaultRegistry, type Registry } from '../metrics/registry.ts';
 import type { ApplyResult, DataPlane } from './api.ts';
-import { compileIR, type CompiledIR, type RouterKind } from './compile.ts';
+import { CompileCache, compileIR, type CompiledIR, type RouterKind } from './compile.ts';
 import { createFrontendServer } from './frontend/server.ts';
 import { proxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { L4Metrics } from './l4/index.ts';
@@ -66,6 +66,8 @@ class DataPlaneImpl implements WicketDataPlane {
   private readonly closeDeadlineMs: number;
   private readonly pools: PoolRegistry;
   private readonly tlsCache = new SecureContextCache();
+  /** Rules and clusters of the last compile, reused when unchanged (see CompileContext.cache). */
+  private readonly compileCache = new CompileCache();
   private readonly metrics: ProxyMetrics;
   private readonly env: SlotEnv;
   private readonly routerKind: RouterKind;
@@ -101,7 +103,7 @@ class DataPlaneImpl implements WicketDataPlane {
     this.pools.beginGeneration();
     let compiled: CompiledIR;
     try {
-      compiled = compileIR(ir, { pools: this.pools, tlsCache: this.tlsCache, metrics: this.metrics, routerKind: this.routerKind });
+      compiled = compileIR(ir, { pools: this.pools, tlsCache: this.tlsCache, metrics: this.metrics, routerKind: this.routerKind, cache: this.compileCache });
     } catch (err) {
       this.metrics.applies.labels('error').inc();
       throw err;
