@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { KubeClient } from '../../src/providers/kubernetes/kube-client.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 export const BIN_DIR = join(REPO, 'conformance/.work/bin');
@@ -55,16 +56,7 @@ export function crdDir(): string | undefined {
   return undefined;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
+export { freePort };
 
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
