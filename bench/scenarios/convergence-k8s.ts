@@ -9,7 +9,7 @@
 // server rejects loopback addresses in EndpointSlices. Wicket only: the peers have no Gateway API
 // controller of their own to compare with.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HTTPRoute } from '../../src/resources/types.ts';
 import { missingPrerequisite, startControlPlane, type ControlPlane } from '../../test/kubernetes/control-plane.ts';
@@ -167,6 +167,8 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
         /* gone */
       }
     }
+    // Its certificates and etcd data; cp.stop() removes them too, but not on an abrupt exit.
+    if (cpPids.length && cp) rmSync(cp.dir, { recursive: true, force: true });
   };
   const watch = new AcceptedWatch();
   const samples: Sample[] = [];
