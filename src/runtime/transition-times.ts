@@ -13,6 +13,12 @@ interface Seen {
 
 export class TransitionTimes {
   #seen = new Map<string, Seen>();
+  /**
+   * Per object, the status it had last time (as JSON), the copy returned for it and its conditions'
+   * entries: an object whose status did not change gets that copy back without walking it, so a
+   * change to one route does not redo the bookkeeping of every object.
+   */
+  #last = new Map<string, { json: string; out: ObjectStatus; seen: [string, Seen][] }>();
   readonly #now: () => Date;
 
   constructor(now: () => Date = () => new Date()) {
@@ -23,17 +29,31 @@ export class TransitionTimes {
   fill(statuses: ObjectStatus[]): ObjectStatus[] {
     const now = this.#now().toISOString();
     const next = new Map<string, Seen>();
+    const last = new Map<string, { json: string; out: ObjectStatus; seen: [string, Seen][] }>();
     const out = statuses.map((s) => {
       const base = `${s.apiVersion}|${s.kind}|${s.metadata.namespace ?? ''}|${s.metadata.name}`;
-      return { ...s, status: walk(s.status, base, (key, cond) => {
+      const json = JSON.stringify(s);
+      const before = this.#last.get(base);
+      if (before !== undefined && before.json === json && !last.has(base)) {
+        for (const [k, v] of before.seen) next.set(k, v);
+        last.set(base, before);
+        return before.out;
+      }
+      const seen: [string, Seen][] = [];
+      const filled = { ...s, status: walk(s.status, base, (key, cond) => {
         const prev = this.#seen.get(key);
         const status = String(cond['status']);
         const time = prev && prev.status === status ? prev.time : now;
-        next.set(key, { status, time });
+        const entry = { status, time };
+        next.set(key, entry);
+        seen.push([key, entry]);
         return { ...cond, lastTransitionTime: time };
       }) as Record<string, unknown> };
+      if (!last.has(base)) last.set(base, { json, out: filled, seen });
+      return filled;
     });
     this.#seen = next;
+    this.#last = last;
     return out;
   }
 }
