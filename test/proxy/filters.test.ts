@@ -203,7 +203,9 @@ describe('RequestMirror with a body', () => {
     const r = await get(port, '/mirror-stall/big', { method: 'POST', body });
     assert.equal(r.status, 200);
     assert.equal(json(r).bodyBytes, body.length);
-    assert.ok(stall.seen.some((s) => s.url === '/mirror-stall/big'), 'the mirror request was sent');
+    // Whether the stalled mirror saw the request at all depends on how fast its connection came
+    // up compared with the 8 MiB upload (a mirror more than 1 MiB behind is dropped, by design);
+    // that copies are sent is asserted by the tests above.
   });
 });
 
