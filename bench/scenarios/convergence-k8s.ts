@@ -18,7 +18,7 @@ import { freePort, get, sleep, waitFor200 } from '../lib/net.ts';
 import { descendants, start, stop, type Owned } from '../lib/proc.ts';
 import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
 import { percentile, round } from '../lib/stats.ts';
-import { wicketRoot } from '../lib/wicket-tree.ts';
+import { wicketEntry, wicketRoot } from '../lib/wicket-tree.ts';
 import { makeBase, makeRoute, NS, requestFor } from '../peers/routes.ts';
 import { scenarioDir, type Context } from './context.ts';
 
@@ -199,7 +199,7 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
 
     const adminPort = await freePort();
     const t0 = performance.now();
-    const args = ['src/cli/main.ts', 'run', '--kubeconfig', cp.kubeconfig, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
+    const args = [wicketEntry(), 'run', '--kubeconfig', cp.kubeconfig, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
     const w = start('wicket-k8s', process.execPath, args, { cwd: wicketRoot(), logFile: join(dir, 'wicket.log') });
     wicket = w;
     let exit: string | null = null;

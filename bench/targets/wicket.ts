@@ -3,7 +3,7 @@
 // name, then rename, so the watcher never reads half a file) and removals.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { writeAtomic } from '../lib/files.ts';
-import { wicketRoot } from '../lib/wicket-tree.ts';
+import { wicketEntry, wicketRoot } from '../lib/wicket-tree.ts';
 import { join } from 'node:path';
 import type { HTTPRoute } from '../../src/resources/types.ts';
 import { freePort, get, waitFor200 } from '../lib/net.ts';
@@ -36,7 +36,7 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
   const generateMs = performance.now() - t0g;
   const t0 = performance.now();
   // Access logs off, as for the peers (they run with access_log off / no log target).
-  const args = ['src/cli/main.ts', 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
+  const args = [wicketEntry(), 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
   const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: wicketRoot(), logFile: join(dir, 'wicket.log') });
   let exit: string | null = null;
   void p.exited.then((c) => (exit = `\`wicket run\` exited (${c}) before serving: ${p.tail().split('\n').slice(-3).join(' | ') || 'no output'}`));
