@@ -8,39 +8,7 @@
 // connections is rejected. So invalid backends stay in the rotation and a pick may say "reject".
 
 import type { Cluster, Endpoint, L4Route } from '../../ir/types.ts';
-
-export class SmoothWeighted<T> {
-  private readonly items: readonly T[];
-  private readonly weights: Int32Array | Float64Array;
-  private readonly current: Float64Array;
-  private readonly total: number;
-
-  /** Items with weight <= 0 (or not a finite number) are never picked. */
-  constructor(items: readonly { value: T; weight: number }[]) {
-    const kept = items.filter((i) => Number.isFinite(i.weight) && i.weight > 0);
-    this.items = kept.map((i) => i.value);
-    this.weights = Float64Array.from(kept.map((i) => i.weight));
-    this.current = new Float64Array(kept.length);
-    this.total = kept.reduce((s, i) => s + i.weight, 0);
-  }
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  next(): T | undefined {
-    const n = this.items.length;
-    if (n === 0) return undefined;
-    if (n === 1) return this.items[0];
-    let best = 0;
-    for (let i = 0; i < n; i++) {
-      this.current[i]! += this.weights[i]!;
-      if (this.current[i]! > this.current[best]!) best = i;
-    }
-    this.current[best]! -= this.total;
-    return this.items[best];
-  }
-}
+import { SmoothWeightedRoundRobin } from '../upstream/balancer.ts';
 
 export type RejectReason = 'no-route' | 'no-backends' | 'invalid-backend' | 'no-endpoints';
 
@@ -53,13 +21,13 @@ interface BackendSlot {
   cluster: Cluster | null;
   /** Name for metrics: the cluster name, or the name the route gave for a missing cluster. */
   name: string;
-  endpoints: SmoothWeighted<Endpoint>;
+  endpoints: SmoothWeightedRoundRobin<Endpoint>;
 }
 
 /** A route's backends compiled for picking; one per IR generation (the rotation state lives here). */
 export class RouteBalancer {
   readonly route: string;
-  private readonly backends: SmoothWeighted<BackendSlot>;
+  private readonly backends: SmoothWeightedRoundRobin<BackendSlot>;
 
   constructor(route: L4Route, clusters: Readonly<Record<string, Cluster>>) {
     this.route = route.route;
@@ -69,18 +37,18 @@ export class RouteBalancer {
       let slot: BackendSlot;
       const cluster = b.cluster === null ? undefined : clusters[b.cluster];
       if (cluster === undefined) {
-        slot = { cluster: null, name: b.cluster ?? '', endpoints: new SmoothWeighted([]) };
+        slot = { cluster: null, name: b.cluster ?? '', endpoints: new SmoothWeightedRoundRobin([]) };
       } else {
         slot = byCluster.get(cluster.name) ?? {
           cluster,
           name: cluster.name,
-          endpoints: new SmoothWeighted(cluster.endpoints.map((e) => ({ value: e, weight: e.weight }))),
+          endpoints: new SmoothWeightedRoundRobin(cluster.endpoints.map((e) => ({ item: e, weight: e.weight }))),
         };
         byCluster.set(cluster.name, slot);
       }
-      return { value: slot, weight: b.weight };
+      return { item: slot, weight: b.weight };
     });
-    this.backends = new SmoothWeighted(slots);
+    this.backends = new SmoothWeightedRoundRobin(slots);
   }
 
   pick(): Pick {

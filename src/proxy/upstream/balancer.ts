@@ -8,8 +8,9 @@ export class SmoothWeightedRoundRobin<T> {
   private readonly current: number[];
   private readonly total: number;
 
+  /** Items whose weight is not a positive finite number are never picked. */
   constructor(items: { item: T; weight: number }[]) {
-    const kept = items.filter((i) => i.weight > 0);
+    const kept = items.filter((i) => Number.isFinite(i.weight) && i.weight > 0);
     this.items = kept.map((i) => i.item);
     this.weights = kept.map((i) => i.weight);
     this.current = kept.map(() => 0);

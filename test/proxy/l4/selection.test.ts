@@ -1,7 +1,8 @@
 // The pure parts of layer-4 routing: SNI precedence and weighted choice.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RouteBalancer, SmoothWeighted } from '../../../src/proxy/l4/balancer.ts';
+import { RouteBalancer } from '../../../src/proxy/l4/balancer.ts';
+import { SmoothWeightedRoundRobin } from '../../../src/proxy/upstream/balancer.ts';
 import { HostnameTable } from '../../../src/proxy/l4/hostname-table.ts';
 import { selectCertificate } from '../../../src/proxy/l4/tls-terminate.ts';
 import { backends, cluster, l4Route } from './helpers.ts';
@@ -58,12 +59,12 @@ describe('HostnameTable (SNI precedence)', () => {
   });
 });
 
-describe('SmoothWeighted', () => {
+describe('SmoothWeightedRoundRobin (shared by HTTP endpoints and layer-4 routes)', () => {
   it('gives each item exactly its weight over every full cycle, interleaved', () => {
-    const sw = new SmoothWeighted([
-      { value: 'a', weight: 5 },
-      { value: 'b', weight: 1 },
-      { value: 'c', weight: 1 },
+    const sw = new SmoothWeightedRoundRobin([
+      { item: 'a', weight: 5 },
+      { item: 'b', weight: 1 },
+      { item: 'c', weight: 1 },
     ]);
     const seq = Array.from({ length: 7 }, () => sw.next());
     assert.deepEqual(seq, ['a', 'a', 'b', 'a', 'c', 'a', 'a']);
@@ -76,13 +77,13 @@ describe('SmoothWeighted', () => {
   });
 
   it('never picks zero or negative weights; empty picks nothing', () => {
-    const sw = new SmoothWeighted([
-      { value: 'a', weight: 0 },
-      { value: 'b', weight: 2 },
-      { value: 'c', weight: -1 },
+    const sw = new SmoothWeightedRoundRobin([
+      { item: 'a', weight: 0 },
+      { item: 'b', weight: 2 },
+      { item: 'c', weight: -1 },
     ]);
     for (let i = 0; i < 10; i++) assert.equal(sw.next(), 'b');
-    assert.equal(new SmoothWeighted([]).next(), undefined);
+    assert.equal(new SmoothWeightedRoundRobin([]).next(), undefined);
   });
 });
 
