@@ -112,6 +112,16 @@ export class Http1Downstream implements Downstream {
 function onRequest(this: SlotServer, req: IncomingMessage, res: ServerResponse): void {
   const slot = this[kSlot];
   const compiled = slot.compiled; // the router this request will finish on
+  const { head, rule } = routeRequest(slot, compiled, req);
+  const down = new Http1Downstream(req, res, slot);
+  const x = new Exchange(head, down, rule, slot.env);
+  down.events = x;
+  slot.env.requestStarted();
+  x.run();
+}
+
+/** The request head of a node:http request, and the rule that serves it on this port's router. */
+function routeRequest(slot: PortSlot, compiled: PortSlot['compiled'], req: IncomingMessage) {
   const sock = req.socket as Socket & Partial<TLSSocket>;
   const head = makeHead(
     req.method ?? 'GET',
@@ -124,11 +134,7 @@ function onRequest(this: SlotServer, req: IncomingMessage, res: ServerResponse):
   );
   let rule = compiled.router.match(head) ?? compiled.notFound;
   if (head.sni !== null && head.sni !== head.host && misdirected(compiled, head.sni, head.host)) rule = compiled.misdirected;
-  const down = new Http1Downstream(req, res, slot);
-  const x = new Exchange(head, down, rule, slot.env);
-  down.events = x;
-  slot.env.requestStarted();
-  x.run();
+  return { head, rule };
 }
 
 /** SNI and Host must pick the same listener on an HTTPS port, else the request is misdirected. */
@@ -140,18 +146,7 @@ function misdirected(compiled: PortSlot['compiled'], sni: string, host: string):
 function onUpgrade(this: SlotServer, req: IncomingMessage, socket: Duplex, early: Buffer): void {
   const slot = this[kSlot];
   const compiled = slot.compiled;
-  const sock = req.socket as Socket & Partial<TLSSocket>;
-  const head = makeHead(
-    req.method ?? 'GET',
-    compiled.scheme,
-    req.url ?? '/',
-    req.rawHeaders,
-    sock.remoteAddress ?? '',
-    slot.port,
-    typeof sock.servername === 'string' ? sock.servername : null,
-  );
-  let rule = compiled.router.match(head) ?? compiled.notFound;
-  if (head.sni !== null && head.sni !== head.host && misdirected(compiled, head.sni, head.host)) rule = compiled.misdirected;
+  const { head, rule } = routeRequest(slot, compiled, req);
   proxyUpgrade(head, req, socket, early, rule);
 }
 
