@@ -2,13 +2,13 @@
 // TCPRoute. The routing table is one immutable value swapped by update(): a connection picks its
 // backend from the table in force when it arrives and keeps its upstream for its whole life.
 
-import net from 'node:net';
+import type net from 'node:net';
 import type { Cluster, IRPort } from '../../ir/types.ts';
-import { RouteBalancer } from './balancer.ts';
 import { ConnectionSet } from './connection-set.ts';
 import { forward, rejectConnection } from './forward.ts';
 import { L4Metrics } from './metrics.ts';
-import { listenTcp } from './listen.ts';
+import { singleRouteTable, type SingleRouteTable } from './single-route.ts';
+import { TcpPortListener } from './tcp-listener.ts';
 
 export interface L4ServerOptions {
   /** Where counters go; a private in-memory registry when absent. */
@@ -17,57 +17,36 @@ export interface L4ServerOptions {
   connectTimeoutMs?: number;
 }
 
-interface TcpTable {
-  port: string;
-  listener: string;
-  route: string;
-  balancer: RouteBalancer | null;
-}
-
-function compile(port: IRPort, clusters: Readonly<Record<string, Cluster>>): TcpTable {
-  // A TCP socket cannot tell listeners apart: the first (highest precedence) one serves it.
-  const listener = port.listeners[0];
-  const route = listener?.l4Route;
-  return {
-    port: port.name,
-    listener: listener?.name ?? '',
-    route: route?.route ?? '',
-    balancer: route ? new RouteBalancer(route, clusters) : null,
-  };
-}
-
 export class TcpProxy {
   readonly metrics: L4Metrics;
   private readonly opts: L4ServerOptions;
   private readonly connections = new ConnectionSet();
-  private table: TcpTable;
+  private readonly listener = new TcpPortListener();
+  private table: SingleRouteTable;
   private portSpec: IRPort;
-  private server: net.Server | null = null;
   private closing = false;
 
   constructor(port: IRPort, clusters: Readonly<Record<string, Cluster>>, opts: L4ServerOptions = {}) {
     this.opts = opts;
     this.metrics = opts.metrics ?? new L4Metrics();
     this.portSpec = port;
-    this.table = compile(port, clusters);
+    this.table = singleRouteTable(port, clusters);
   }
 
   /** Binds the port's address and port (port 0 = any free port) and accepts connections. */
-  async listen(): Promise<net.AddressInfo> {
-    this.server = await listenTcp(this.portSpec, (sock) => this.handleConnection(sock));
-    return this.server.address() as net.AddressInfo;
+  listen(): Promise<net.AddressInfo> {
+    return this.listener.listen(this.portSpec, (sock) => this.handleConnection(sock));
   }
 
   /** The bound address while listening (null before listen() and after close()). */
   address(): net.AddressInfo | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a : null;
+    return this.listener.address();
   }
 
   /** Swaps in a new routing table; open connections keep their upstream. */
   update(port: IRPort, clusters: Readonly<Record<string, Cluster>>): void {
     this.portSpec = port;
-    this.table = compile(port, clusters);
+    this.table = singleRouteTable(port, clusters);
   }
 
   /** Serves one accepted connection (for callers that own the listening socket). */
@@ -96,9 +75,7 @@ export class TcpProxy {
   /** Stops accepting; open connections may finish until `deadlineMs` from now, then are cut. */
   async close(deadlineMs = 30_000): Promise<void> {
     this.closing = true;
-    const server = this.server;
-    this.server = null;
-    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const stopped = this.listener.close();
     await this.connections.drain(deadlineMs);
     await stopped;
   }

@@ -22,7 +22,7 @@ import { ClientHelloReader, type ClientHello } from './client-hello.ts';
 import { ConnectionSet } from './connection-set.ts';
 import { forward, rejectConnection, type ForwardTarget } from './forward.ts';
 import { HostnameTable } from './hostname-table.ts';
-import { listenTcp } from './listen.ts';
+import { TcpPortListener } from './tcp-listener.ts';
 import { L4Metrics, type ConnLabels } from './metrics.ts';
 import { enabled, logger } from '../../log.ts';
 import type { L4ServerOptions } from './tcp-proxy.ts';
@@ -74,7 +74,7 @@ export class TlsDispatcher {
   private readonly terminators: TerminatorCache;
   private table: TlsTable;
   private portSpec: IRPort;
-  private server: net.Server | null = null;
+  private readonly listener = new TcpPortListener();
   private closing = false;
 
   constructor(port: IRPort, clusters: Readonly<Record<string, Cluster>>, opts: TlsDispatchOptions = {}) {
@@ -89,15 +89,13 @@ export class TlsDispatcher {
     this.table = this.compile(port, clusters);
   }
 
-  async listen(): Promise<net.AddressInfo> {
-    this.server = await listenTcp(this.portSpec, (sock) => this.handleConnection(sock));
-    return this.server.address() as net.AddressInfo;
+  listen(): Promise<net.AddressInfo> {
+    return this.listener.listen(this.portSpec, (sock) => this.handleConnection(sock));
   }
 
   /** The bound address while listening (null before listen() and after close()). */
   address(): net.AddressInfo | null {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a : null;
+    return this.listener.address();
   }
 
   /** Swaps in a new table; open connections keep their listener, route and upstream. */
@@ -220,11 +218,9 @@ export class TlsDispatcher {
   /** Stops accepting; open connections may finish until `deadlineMs` from now, then are cut. */
   async close(deadlineMs = 30_000): Promise<void> {
     this.closing = true;
-    const server = this.server;
-    this.server = null;
     // Not waiting for the server's own close: it also counts the HTTPS connections handed to the
     // HTTP engine, which drains them itself.
-    server?.close();
+    void this.listener.close();
     await this.connections.drain(deadlineMs);
   }
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Cluster, Endpoint, IRPort } from '../../ir/types.ts';
 import { ErrorCodes, WicketError } from '../../errors.ts';
 import { enabled, logger } from '../../log.ts';
-import { RouteBalancer } from './balancer.ts';
+import { singleRouteTable, type SingleRouteTable } from './single-route.ts';
 import { L4Metrics, type ConnLabels, type ConnMetrics, type L4RejectReason } from './metrics.ts';
 
 export const DEFAULT_UDP_IDLE_TIMEOUT_MS = 60_000;
@@ -25,13 +25,6 @@ export interface UdpProxyOptions {
   maxSessions?: number;
 }
 
-interface UdpTable {
-  port: string;
-  listener: string;
-  route: string;
-  balancer: RouteBalancer | null;
-}
-
 interface Session {
   key: string;
   clientAddress: string;
@@ -43,23 +36,12 @@ interface Session {
   metrics: ConnMetrics;
 }
 
-function compile(port: IRPort, clusters: Readonly<Record<string, Cluster>>): UdpTable {
-  const listener = port.listeners[0];
-  const route = listener?.l4Route;
-  return {
-    port: port.name,
-    listener: listener?.name ?? '',
-    route: route?.route ?? '',
-    balancer: route ? new RouteBalancer(route, clusters) : null,
-  };
-}
-
 export class UdpProxy {
   readonly metrics: L4Metrics;
   private readonly idleTimeoutMs: number;
   private readonly maxSessions: number;
   private readonly sessions = new Map<string, Session>();
-  private table: UdpTable;
+  private table: SingleRouteTable;
   private portSpec: IRPort;
   private socket: dgram.Socket | null = null;
   private sweeper: NodeJS.Timeout | null = null;
@@ -72,7 +54,7 @@ export class UdpProxy {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS;
     this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_UDP_SESSIONS;
     this.portSpec = port;
-    this.table = compile(port, clusters);
+    this.table = singleRouteTable(port, clusters);
   }
 
   /** Binds the port's address and port (0 = any free port). */
@@ -106,7 +88,7 @@ export class UdpProxy {
   /** Swaps in a new table: new sessions use it, open sessions keep their endpoint. */
   update(port: IRPort, clusters: Readonly<Record<string, Cluster>>): void {
     this.portSpec = port;
-    this.table = compile(port, clusters);
+    this.table = singleRouteTable(port, clusters);
   }
 
   get openSessions(): number {

@@ -1,0 +1,33 @@
+// The listening socket of a TCP-based layer-4 port (TCP and TLS): bound by listenTcp(), its
+// address while bound, and its close. One object per proxy, so the TCP proxy and the TLS
+// dispatcher share the bind/close handling instead of each keeping a server field.
+
+import type net from 'node:net';
+import type { IRPort } from '../../ir/types.ts';
+import { listenTcp } from './listen.ts';
+
+export class TcpPortListener {
+  private server: net.Server | null = null;
+
+  /** Binds the port's address and port (port 0 = any free port); connections go to `onConnection`. */
+  async listen(port: IRPort, onConnection: (sock: net.Socket) => void): Promise<net.AddressInfo> {
+    this.server = await listenTcp(port, onConnection);
+    return this.server.address() as net.AddressInfo;
+  }
+
+  /** The bound address while listening (null before listen() and after close()). */
+  address(): net.AddressInfo | null {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a : null;
+  }
+
+  /**
+   * Stops accepting. The promise settles when the server reports closed, which waits for every
+   * connection it accepted — callers that hand connections elsewhere need not await it.
+   */
+  close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+  }
+}
