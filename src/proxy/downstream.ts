@@ -1,6 +1,7 @@
 // What the core needs from a front end to answer one request. The HTTP/1.1 front end implements
 // it over node:http; an HTTP/2 stream or a raw-socket parser can implement it the same way.
 import type { Readable } from 'node:stream';
+import type { ResponseHead } from './fast/parse-response.ts';
 
 export interface Downstream {
   /** True when the request carries a body (Content-Length > 0 or Transfer-Encoding). */
@@ -20,6 +21,12 @@ export interface Downstream {
   readonly headersSent: boolean;
   /** Ask the front end to close the connection once this response is done. */
   closeAfter(): void;
+  /**
+   * Optional (the raw-socket front end): send an upstream response head parsed by the fast pool as
+   * bytes, hop-by-hop fields left out, instead of `respond()` with strings. Called only when nothing
+   * reads or changes the response headers, and only for heads without Connection-named fields.
+   */
+  relayHead?(head: ResponseHead): void;
 }
 
 /** Implemented by the core; the front end calls it for events on the client side. */

@@ -4,8 +4,9 @@
 // and retries, streams the response with backpressure, and reports metrics and the access log.
 import { PassThrough, type Readable } from 'node:stream';
 import { ErrorCodes, WicketError } from '../errors.ts';
-import { logger } from '../log.ts';
+import { enabled, logger } from '../log.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
+import type { ResponseHead } from './fast/parse-response.ts';
 import { grpcErrorResponse, grpcStatusIn, isGrpcRequest } from './grpc/status.ts';
 import type { FilterPlan, LocalResponse, Outgoing } from './filters/types.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
@@ -226,7 +227,7 @@ export class Exchange implements DownstreamEvents {
     this.abortFn = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[], resume: () => void, statusText: string): boolean {
     if (this.state === State.Done) return false;
     if (statusCode < 200) return true; // 1xx: the front end handles 100-continue itself
     const retry = this.rule.retry;
@@ -251,6 +252,32 @@ export class Exchange implements DownstreamEvents {
       this.abortAttempt(new WicketError(ErrorCodes.UPSTREAM_RESET, `invalid response header: ${(err as Error).message}`));
       return false;
     }
+    return true;
+  }
+
+  /**
+   * The fast pool's parsed head: relayed as bytes when no filter, gRPC status, session cookie or
+   * retry needs the headers as strings and the front end can (FastResponse); otherwise onHeaders().
+   */
+  onRawHeaders(head: ResponseHead, resume: () => void): boolean {
+    const status = head.status;
+    const retry = this.rule.retry;
+    if (
+      this.down.relayHead === undefined ||
+      head.connectionTokens ||
+      head.untidy ||
+      this.plan.responseSteps.length > 0 ||
+      this.rule.grpc ||
+      this.rule.session !== null ||
+      (retry !== null && retry.codes.has(status))
+    ) {
+      return this.onHeaders(status, head.rawHeaders, resume, head.reason);
+    }
+    if (this.state === State.Done) return false;
+    this.resumeFn = resume;
+    this.status = status;
+    this.state = State.Streaming;
+    this.down.relayHead(head);
     return true;
   }
 
@@ -369,7 +396,8 @@ export class Exchange implements DownstreamEvents {
     (this.backend !== null ? this.backend.counters : rule.counters).count(this.status);
     rule.duration.observe(seconds);
     this.env.requestDone();
-    if (this.env.accessLog) accessLog(this, seconds);
+    // The fields object is built only when an access line will really be written.
+    if (this.env.accessLog && enabled('info')) accessLog(this, seconds);
   }
 }
 

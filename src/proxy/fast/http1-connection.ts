@@ -14,7 +14,8 @@ import { Exchange } from '../exchange.ts';
 import type { PortSlot } from '../port-slot.ts';
 import { makeHead, normaliseHost } from '../request-head.ts';
 import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
-import { ChunkedDecoder } from './parse-response.ts';
+import { coarseNow, IdleSweep } from './idle-sweep.ts';
+import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
 import { RequestBody } from './request-body.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
@@ -31,21 +32,28 @@ const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 let dateMs = 0;
 let dateLine = '';
+let dateBytes = Buffer.alloc(0);
 /** `date: …\r\n`, recomputed at most once a second. */
 function dateHeader(): string {
   const now = Date.now();
   if (now - dateMs >= 1000) {
     dateMs = now - (now % 1000);
     dateLine = `date: ${new Date(dateMs).toUTCString()}\r\n`;
+    dateBytes = Buffer.from(dateLine, 'latin1');
   }
   return dateLine;
 }
+
+const HTTP11 = Buffer.from('HTTP/1.1 ', 'latin1');
+const CHUNKED_LINE = Buffer.from('transfer-encoding: chunked\r\n', 'latin1');
+const CLOSE_LINE = Buffer.from('connection: close\r\n', 'latin1');
 
 export interface FastFrontEnd {
   timeouts: { keepAliveMs: number; headersMs: number };
   /** Hand a connection to node:http (bytes already put back). */
   fallback(socket: Socket): void;
-  connections: Set<FastConnection>;
+  /** The open connections, and their keep-alive and head timeouts. */
+  sweep: IdleSweep<FastConnection>;
 }
 
 function onSocketData(this: Socket & { [kConn]: FastConnection }, chunk: Buffer): void {
@@ -61,9 +69,6 @@ function onSocketEnd(this: Socket & { [kConn]: FastConnection }): void {
 }
 function onSocketError(this: Socket): void {
   this.destroy();
-}
-function onSocketTimeout(this: Socket & { [kConn]: FastConnection }): void {
-  this[kConn].onIdleTimeout();
 }
 function onSocketDrain(this: Socket & { [kConn]: FastConnection }): void {
   this[kConn].current?.events?.onDrain();
@@ -83,7 +88,9 @@ export class FastConnection {
   bodyRemaining = -1;
   bodyDecoder: ChunkedDecoder | null = null;
   private readonly resumeBody: () => void;
-  headerTimer: NodeJS.Timeout | null = null;
+  /** Coarse times for the sweep (idle-sweep.ts): idle since, and an incomplete head since (or 0). */
+  idleSince = 0;
+  headSince = 0;
   /** Read once: every socket.remoteAddress is a getpeername() system call. */
   readonly remoteAddress: string;
   closing = false;
@@ -104,10 +111,9 @@ export class FastConnection {
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
-    socket.on('timeout', onSocketTimeout);
     socket.on('drain', onSocketDrain);
-    socket.setTimeout(fe.timeouts.keepAliveMs);
-    fe.connections.add(this);
+    fe.sweep.add(this);
+    this.idleSince = coarseNow();
   }
 
   onData(chunk: Buffer): void {
@@ -129,13 +135,10 @@ export class FastConnection {
     if (buf === null) return;
     const r = parseRequest(buf, 0);
     if (r === NEED_MORE) {
-      if (this.headerTimer === null) this.headerTimer = setTimeout(onHeadersTimeout, this.fe.timeouts.headersMs, this);
+      if (this.headSince === 0) this.headSince = coarseNow();
       return;
     }
-    if (this.headerTimer !== null) {
-      clearTimeout(this.headerTimer);
-      this.headerTimer = null;
-    }
+    this.headSince = 0;
     if (typeof r === 'number') return this.refuse(r);
     if (r.fallback !== null || this.closing) {
       if (r.fallback === null) return this.refuseClosing();
@@ -219,6 +222,7 @@ export class FastConnection {
   responseDone(res: FastResponse): void {
     if (this.current !== res) return;
     this.current = null;
+    this.idleSince = coarseNow();
     if (res.close || this.closing || this.body !== null) {
       // (A request body not read to its end leaves no request boundary to go on from.)
       this.socket.end();
@@ -262,18 +266,13 @@ export class FastConnection {
   private detach(): void {
     const s = this.socket;
     this.gone = true;
-    this.fe.connections.delete(this);
+    this.fe.sweep.delete(this);
+    this.headSince = 0;
     s.off('data', onSocketData);
     s.off('close', onSocketClose);
     s.off('end', onSocketEnd);
     s.off('error', onSocketError);
-    s.off('timeout', onSocketTimeout);
     s.off('drain', onSocketDrain);
-    s.setTimeout(0);
-    if (this.headerTimer !== null) {
-      clearTimeout(this.headerTimer);
-      this.headerTimer = null;
-    }
   }
 
   onClose(): void {
@@ -289,13 +288,17 @@ export class FastConnection {
     if (body !== null && !body.destroyed) body.destroy(new Error('client closed the connection during the request body'));
   }
 
+  /** No request in flight and nothing buffered (a request in flight has its own route timeouts). */
+  isIdle(): boolean {
+    return this.current === null && this.buf === null && this.body === null;
+  }
+
   onIdleTimeout(): void {
-    // Only idle connections time out; a request in flight has its own (route) timeouts.
-    if (this.current === null && this.buf === null) this.socket.destroy();
+    if (this.isIdle()) this.socket.destroy();
   }
 
   onHeadersTimeout(): void {
-    this.headerTimer = null;
+    this.headSince = 0;
     if (this.current !== null || this.gone) return;
     this.refuse(408);
   }
@@ -311,10 +314,6 @@ function nextTick(c: FastConnection): void {
   c.next();
 }
 
-function onHeadersTimeout(c: FastConnection): void {
-  c.onHeadersTimeout();
-}
-
 /** One response on a fast connection: the Downstream an Exchange answers through. */
 export class FastResponse implements Downstream {
   readonly conn: FastConnection;
@@ -325,7 +324,9 @@ export class FastResponse implements Downstream {
   finished = false;
   headersSent = false;
   /** The head, not written yet: it goes out with the first body bytes. */
-  pending: string | null = null;
+  pending: string | Buffer | null = null;
+  /** Bytes of a Buffer `pending` in use (room past them is kept for a small body). */
+  pendingLen = 0;
   chunked = false;
   /** The response carries no body whatever its headers say (HEAD, 1xx, 204, 304). */
   empty = false;
@@ -380,17 +381,22 @@ export class FastResponse implements Downstream {
     if (this.empty || chunk.length === 0) {
       return this.flushHead();
     }
-    if (this.pending !== null && !this.chunked && chunk.length <= SMALL_BODY) {
+    const p = this.pending;
+    if (p !== null && typeof p !== 'string' && !this.chunked && this.pendingLen + chunk.length <= p.length) {
+      // A relayed head with room for this (small) body: one buffer, one write.
+      p.set(chunk, this.pendingLen);
+      const n = this.pendingLen + chunk.length;
+      this.pending = null;
+      return sock.write(n === p.length ? p : p.subarray(0, n));
+    }
+    if (typeof p === 'string' && !this.chunked && chunk.length <= SMALL_BODY) {
       // Head and a small body as one string: one write, no writev bookkeeping.
-      const s = this.pending + latin1(chunk, 0, chunk.length);
+      const s = p + latin1(chunk, 0, chunk.length);
       this.pending = null;
       return sock.write(s, 'latin1');
     }
     sock.cork();
-    if (this.pending !== null) {
-      sock.write(this.pending, 'latin1');
-      this.pending = null;
-    }
+    this.writePending();
     let ok: boolean;
     if (this.chunked) {
       sock.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
@@ -405,9 +411,69 @@ export class FastResponse implements Downstream {
 
   private flushHead(): boolean {
     if (this.pending === null) return true;
+    return this.writePending();
+  }
+
+  /** Write the head not sent yet, if any. */
+  private writePending(): boolean {
     const p = this.pending;
+    if (p === null) return true;
     this.pending = null;
-    return this.conn.socket.write(p, 'latin1');
+    if (typeof p === 'string') return this.conn.socket.write(p, 'latin1');
+    return this.conn.socket.write(this.pendingLen === p.length ? p : p.subarray(0, this.pendingLen));
+  }
+
+  /**
+   * An upstream head from the fast pool, as bytes: its status line and every header line but the
+   * hop-by-hop ones copied as received (already checked by the strict parser), plus what
+   * respond() adds (date, chunked framing, connection: close). No string per header.
+   */
+  relayHead(h: ResponseHead): void {
+    if (this.finished || this.headersSent) return;
+    if (this.conn.slot.closing || this.conn.closing || this.conn.body !== null) this.close = true;
+    const status = h.status;
+    this.empty = this.noBody || status === 204 || status === 304 || status < 200;
+    this.chunked = !h.hasContentLength && !this.empty;
+    const src = h.buf;
+    // The status line from the code on ("200 OK\r\n"), or with the standard reason when none came.
+    const reasonless = h.reasonEnd === h.reasonStart;
+    const statusLine = reasonless ? `${status} ${STATUS_CODES[status] || 'unknown'}\r\n` : '';
+    const statusLen = reasonless ? statusLine.length : h.reasonEnd + 2 - h.statusAt;
+    const kept = h.kept;
+    let size = HTTP11.length + statusLen + 2;
+    const nKept = h.keptLength;
+    for (let i = 0; i < nKept; i += 2) size += kept[i + 1]! - kept[i]!;
+    if (!h.hasDate) {
+      dateHeader();
+      size += dateBytes.length;
+    }
+    if (this.chunked) size += CHUNKED_LINE.length;
+    if (this.close) size += CLOSE_LINE.length;
+    // Room for a small body known in advance, so head and body leave in one write.
+    const room = !this.empty && !this.chunked && h.contentLength > 0 && h.contentLength <= SMALL_BODY ? h.contentLength : 0;
+    const out = Buffer.allocUnsafe(size + room);
+    out.set(HTTP11, 0);
+    let at = HTTP11.length;
+    if (reasonless) at += out.write(statusLine, at, 'latin1');
+    else at += src.copy(out, at, h.statusAt, h.reasonEnd + 2);
+    for (let i = 0; i < nKept; i += 2) at += src.copy(out, at, kept[i]!, kept[i + 1]!);
+    if (!h.hasDate) {
+      out.set(dateBytes, at);
+      at += dateBytes.length;
+    }
+    if (this.chunked) {
+      out.set(CHUNKED_LINE, at);
+      at += CHUNKED_LINE.length;
+    }
+    if (this.close) {
+      out.set(CLOSE_LINE, at);
+      at += CLOSE_LINE.length;
+    }
+    out[at++] = 13;
+    out[at++] = 10;
+    this.pending = room > 0 ? out : out.subarray(0, at);
+    this.pendingLen = at;
+    this.headersSent = true;
   }
 
   waitDrain(): void {
@@ -420,10 +486,7 @@ export class FastResponse implements Downstream {
     const sock = this.conn.socket;
     if (body && !this.empty) {
       sock.cork();
-      if (this.pending !== null) {
-        sock.write(this.pending, 'latin1');
-        this.pending = null;
-      }
+      this.writePending();
       if (this.chunked) {
         sock.write(`${Buffer.byteLength(body).toString(16)}\r\n`, 'latin1');
         sock.write(body);
@@ -433,11 +496,14 @@ export class FastResponse implements Downstream {
       }
       sock.uncork();
     } else if (this.chunked) {
-      if (this.pending !== null) {
+      if (typeof this.pending === 'string') {
         sock.write(`${this.pending}0\r\n\r\n`, 'latin1');
         this.pending = null;
       } else {
+        sock.cork();
+        this.writePending();
         sock.write('0\r\n\r\n', 'latin1');
+        sock.uncork();
       }
     } else {
       this.flushHead();
@@ -457,8 +523,16 @@ export class FastResponse implements Downstream {
     }
     t += '\r\n';
     const p = this.pending;
-    this.pending = null;
-    this.conn.socket.write(p === null ? t : p + t, 'latin1');
+    if (typeof p === 'string' || p === null) {
+      this.pending = null;
+      this.conn.socket.write(p === null ? t : p + t, 'latin1');
+    } else {
+      const sock = this.conn.socket;
+      sock.cork();
+      this.writePending();
+      sock.write(t, 'latin1');
+      sock.uncork();
+    }
     this.finished = true;
     this.conn.responseDone(this);
   }

@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { PortSlot } from '../port-slot.ts';
 import { FastConnection, HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, type FastFrontEnd } from './http1-connection.ts';
+import { IdleSweep } from './idle-sweep.ts';
 
 export function fastPathEnabled(): boolean {
   return process.env.WICKET_FAST_PATH !== '0';
@@ -25,20 +26,20 @@ export function createFastHttp1(slot: PortSlot, fallback: (socket: Socket) => vo
   const fe: FastFrontEnd = {
     timeouts: fastTimeouts,
     fallback,
-    connections: new Set(),
+    sweep: new IdleSweep<FastConnection>(fastTimeouts),
   };
   return {
     accept(socket: Socket): void {
       new FastConnection(socket, slot, fe);
     },
     closeIdle(): void {
-      for (const c of [...fe.connections]) c.closeIdle();
+      for (const c of [...fe.sweep.connections]) c.closeIdle();
     },
     destroyAll(): void {
-      for (const c of [...fe.connections]) c.socket.destroy();
+      for (const c of [...fe.sweep.connections]) c.socket.destroy();
     },
     get size(): number {
-      return fe.connections.size;
+      return fe.sweep.connections.size;
     },
   };
 }

@@ -5,21 +5,91 @@
 // reused (RFC 9112 §6.3), so a confused upstream can never shift the framing of the next response.
 import { latin1 } from './parse-request.ts';
 
-export interface ResponseHead {
-  status: number;
-  reason: string;
-  /** Names and values as received, flat. */
-  rawHeaders: string[];
-  headEnd: number;
+/**
+ * A parsed response head. Header names and values are kept as offsets into the bytes parsed and
+ * become strings only when asked for (`rawHeaders`, `reason`), so a response relayed as bytes
+ * (see FastResponse.relayHead) costs no string per header. The getters read `buf`: ask before the
+ * bytes are reused (the fast pool's reads land in one shared buffer).
+ */
+export class ResponseHead {
+  status = 0;
+  headEnd = 0;
   /** -1 when absent. */
-  contentLength: number;
-  chunked: boolean;
+  contentLength = -1;
+  chunked = false;
   /** The connection cannot carry another request after this response. */
-  close: boolean;
+  close = false;
+  buf: Buffer = EMPTY;
+  /** Offset of the status code (the status line from there on is relayed as is). */
+  statusAt = 0;
+  reasonStart = 0;
+  reasonEnd = 0;
+  /**
+   * Per field: name start, name end, value start, value end (value trimmed); `fieldsLength`
+   * entries are in use (the arrays are reused, never shrunk).
+   */
+  readonly fields: number[] = [];
+  fieldsLength = 0;
+  /** Byte ranges [from, to) of whole header lines that a proxy passes on (hop-by-hop ones left out), adjacent ones merged; `keptLength` entries. */
+  readonly kept: number[] = [];
+  keptLength = 0;
+  /** Some Connection header names other fields (to drop too): relaying needs the string path. */
+  connectionTokens = false;
+  /**
+   * A kept line is not written `Name: value` with exactly one space and nothing trailing: relayed
+   * as is it would differ from the string path's output, so it takes that path.
+   */
+  untidy = false;
+  hasDate = false;
+  /** A Content-Length line is among the kept ones (even when Transfer-Encoding frames the body). */
+  hasContentLength = false;
+  private raw: string[] | null = null;
+
+  /** Ready for a new parse (a connection reuses one head object for all its responses). */
+  reset(buf: Buffer, statusAt: number): void {
+    this.buf = buf;
+    this.statusAt = statusAt;
+    this.status = 0;
+    this.headEnd = 0;
+    this.contentLength = -1;
+    this.chunked = false;
+    this.close = false;
+    this.reasonStart = 0;
+    this.reasonEnd = 0;
+    this.fieldsLength = 0;
+    this.keptLength = 0;
+    this.connectionTokens = false;
+    this.untidy = false;
+    this.hasDate = false;
+    this.hasContentLength = false;
+    this.raw = null;
+  }
+
+  get reason(): string {
+    return this.reasonEnd > this.reasonStart ? latin1(this.buf, this.reasonStart, this.reasonEnd) : '';
+  }
+
+  /** Names and values as received, flat. */
+  get rawHeaders(): string[] {
+    let raw = this.raw;
+    if (raw === null) {
+      const f = this.fields;
+      const n = this.fieldsLength;
+      raw = new Array<string>(n >> 1);
+      for (let i = 0; i < n; i += 4) {
+        raw[i >> 1] = latin1(this.buf, f[i]!, f[i + 1]!);
+        raw[(i >> 1) + 1] = latin1(this.buf, f[i + 2]!, f[i + 3]!);
+      }
+      this.raw = raw;
+    }
+    return raw;
+  }
 }
 
 /** Largest response head accepted. */
 export const MAX_RESPONSE_HEAD = 64 * 1024;
+
+const EMPTY = Buffer.alloc(0);
 
 /** An invalid response head. */
 export const INVALID = -1;
@@ -77,8 +147,11 @@ function digits(buf: Buffer, v0: number, v1: number): number {
   return n;
 }
 
-/** Parse a response head at `start`: the head, 0 when incomplete, INVALID when malformed. */
-export function parseResponseHead(buf: Buffer, start: number): ResponseHead | number {
+/**
+ * Parse a response head at `start`: the head, 0 when incomplete, INVALID when malformed. With
+ * `into`, that object is reset and filled instead of a new one (its earlier contents are gone).
+ */
+export function parseResponseHead(buf: Buffer, start: number, into?: ResponseHead): ResponseHead | number {
   const end = buf.indexOf('\r\n\r\n', start, 'latin1');
   if (end === -1) return buf.length - start > MAX_RESPONSE_HEAD ? INVALID : 0;
   if (end + 4 - start > MAX_RESPONSE_HEAD) return INVALID;
@@ -91,18 +164,20 @@ export function parseResponseHead(buf: Buffer, start: number): ResponseHead | nu
   const d1 = buf[p + 10]! - 0x30;
   const d2 = buf[p + 11]! - 0x30;
   if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return INVALID;
-  const status = d0 * 100 + d1 * 10 + d2;
+  const head = into ?? new ResponseHead();
+  head.reset(buf, p + 9);
+  head.status = d0 * 100 + d1 * 10 + d2;
   p += 12;
-  let reason = '';
   if (buf[p] === 0x20) {
-    const r0 = ++p;
+    head.reasonStart = ++p;
     while (VCHAR[buf[p]!] === 1) p++;
-    reason = latin1(buf, r0, p);
+    head.reasonEnd = p;
   }
   if (buf[p] !== 0x0d || buf[p + 1] !== 0x0a) return INVALID;
   p += 2;
 
-  const rawHeaders: string[] = [];
+  const fields = head.fields;
+  const kept = head.kept;
   let contentLength = -1;
   let te: string | null = null;
   let close = http10;
@@ -119,23 +194,52 @@ export function parseResponseHead(buf: Buffer, start: number): ResponseHead | nu
     if (buf[p] !== 0x0d || buf[p + 1] !== 0x0a) return INVALID;
     let v1 = p;
     while (v1 > v0 && (buf[v1 - 1] === 0x20 || buf[v1 - 1] === 0x09)) v1--;
-    const name = latin1(buf, n0, n0 + nameLen);
-    const value = latin1(buf, v0, v1);
-    rawHeaders.push(name, value);
+    const f = head.fieldsLength;
+    fields[f] = n0;
+    fields[f + 1] = n0 + nameLen;
+    fields[f + 2] = v0;
+    fields[f + 3] = v1;
+    head.fieldsLength = f + 4;
     p += 2;
+    let hop = false;
     if (nameLen === 14 && eqLower(buf, n0, 'content-length')) {
       const n = digits(buf, v0, v1);
       if (n === -2 || (contentLength !== -1 && n !== contentLength)) return INVALID;
       contentLength = n;
+      head.hasContentLength = true;
     } else if (nameLen === 17 && eqLower(buf, n0, 'transfer-encoding')) {
+      const value = latin1(buf, v0, v1);
       te = te === null ? value : `${te}, ${value}`;
+      hop = true;
     } else if (nameLen === 10 && eqLower(buf, n0, 'connection')) {
+      hop = true;
       // The usual values without allocating; token lists the slow way.
       if (v1 - v0 === 10 && eqLower(buf, v0, 'keep-alive')) keepAlive = true;
       else if (v1 - v0 === 5 && eqLower(buf, v0, 'close')) close = true;
       else {
+        const value = latin1(buf, v0, v1);
         if (hasToken(value, 'close')) close = true;
         if (hasToken(value, 'keep-alive')) keepAlive = true;
+        head.connectionTokens = true;
+      }
+    } else if (nameLen === 4 && eqLower(buf, n0, 'date')) {
+      head.hasDate = true;
+    } else {
+      // The other hop-by-hop fields (RFC 9110 §7.6.1; headers.ts drops the same on the string path).
+      hop =
+        (nameLen === 10 && eqLower(buf, n0, 'keep-alive')) ||
+        (nameLen === 16 && eqLower(buf, n0, 'proxy-connection')) ||
+        (nameLen === 2 && eqLower(buf, n0, 'te')) ||
+        (nameLen === 7 && eqLower(buf, n0, 'upgrade'));
+    }
+    if (!hop) {
+      if (v0 !== n0 + nameLen + 2 || buf[v0 - 1] !== 0x20 || v1 !== p - 2) head.untidy = true;
+      const k = head.keptLength;
+      if (k > 0 && kept[k - 1] === n0) kept[k - 1] = p;
+      else {
+        kept[k] = n0;
+        kept[k + 1] = p;
+        head.keptLength = k + 2;
       }
     }
   }
@@ -147,7 +251,11 @@ export function parseResponseHead(buf: Buffer, start: number): ResponseHead | nu
     if (contentLength !== -1 || !chunked) close = true;
     contentLength = -1;
   }
-  return { status, reason, rawHeaders, headEnd: end + 4, contentLength, chunked, close };
+  head.headEnd = end + 4;
+  head.contentLength = contentLength;
+  head.chunked = chunked;
+  head.close = close;
+  return head;
 }
 
 // --- chunked body decoding -------------------------------------------------------------------

@@ -6,7 +6,7 @@
 // write, one response-head parse; the connection object is reused, idle ones kept LIFO.
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { ChunkedDecoder, INVALID, parseResponseHead, type ResponseHead } from './parse-response.ts';
+import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
 
 /** What Exchange and the mirror give dispatch(). */
 export interface DispatchOptions {
@@ -24,6 +24,8 @@ export interface DispatchOptions {
 export interface Handler {
   onConnect(abort: (err?: Error) => void): void;
   onHeaders(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  /** Preferred when present: the parsed head itself (its getters valid during the call only). */
+  onRawHeaders?(head: ResponseHead, resume: () => void): boolean;
   onData(chunk: Buffer): boolean;
   onComplete(trailers: string[] | null): void;
   onError(err: Error): void;
@@ -86,6 +88,8 @@ class UpstreamConnection {
   /** Bytes received and not yet consumed. */
   buf: Buffer | null = null;
   response: ResponseHead | null = null;
+  /** The head object every response on this connection is parsed into (`response` when set). */
+  private readonly scratch = new ResponseHead();
   /** Body bytes still expected (Content-Length framing), -1 otherwise. */
   remaining = -1;
   chunked: ChunkedDecoder | null = null;
@@ -193,7 +197,7 @@ class UpstreamConnection {
     this.buf = null;
     let p = 0;
     while (this.response === null) {
-      const r = parseResponseHead(buf, p);
+      const r = parseResponseHead(buf, p, this.scratch);
       if (r === 0) {
         this.buf = this.keep(p === 0 ? buf : buf.subarray(p));
         return;
@@ -212,7 +216,7 @@ class UpstreamConnection {
       else if (head.contentLength >= 0) this.remaining = head.contentLength;
       else this.untilClose = true;
       const h: Handler = this.handler!;
-      const more = h.onHeaders(head.status, head.rawHeaders, this.resumeFn, head.reason);
+      const more = h.onRawHeaders !== undefined ? h.onRawHeaders(head, this.resumeFn) : h.onHeaders(head.status, head.rawHeaders, this.resumeFn, head.reason);
       if (this.handler !== h) return; // aborted from onHeaders
       if (!more) this.pause();
     }

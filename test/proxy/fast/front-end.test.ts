@@ -4,7 +4,7 @@
 // boundary, chunked and HEAD responses, upstream keep-alive reuse and a stale upstream connection.
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fastTimeouts } from '../../../src/proxy/fast/index.ts';
 import { cluster, freePort, get, httpPort, ir, listener, match, newDataPlane, rule, startBackend, vhost, type Backend } from '../helpers.ts';
@@ -14,6 +14,16 @@ let port: number;
 let echo: Backend;
 let special: Backend;
 let upstreamConnections = 0;
+/** A backend written on a raw socket, to send response heads node:http would not (no reason phrase, odd hop-by-hop fields). */
+let rawBackend: Server;
+let rawPort = 0;
+const RAW_RESPONSES: Record<string, string> = {
+  '/raw/hop':
+    'HTTP/1.1 203\r\nX-A: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\nContent-Length: 2\r\nConnection: keep-alive\r\nX-B: b\r\n\r\nok',
+  '/raw/untidy': 'HTTP/1.1 200 OK\r\nX-B:  spaced \r\nX-C:c\r\nContent-Length: 2\r\n\r\nok',
+  '/raw/named': 'HTTP/1.1 200 Fine\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-Kept: 2\r\nContent-Length: 2\r\n\r\nok',
+  '/raw/dated': 'HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n',
+};
 const PATTERN = Buffer.alloc(8 * 1024 * 1024);
 for (let i = 0; i < PATTERN.length; i++) PATTERN[i] = (i * 7 + (i >> 13)) % 251;
 
@@ -50,11 +60,25 @@ before(async () => {
   });
   // Idle upstream connections are closed by the backend quickly: the pool must notice or retry.
   special.server.keepAliveTimeout = 50;
+  rawBackend = createServer((s) => {
+    let got = '';
+    s.on('data', (c: Buffer) => {
+      got += c.toString('latin1');
+      for (let end = got.indexOf('\r\n\r\n'); end !== -1; end = got.indexOf('\r\n\r\n')) {
+        const path = got.slice(got.indexOf(' ') + 1, got.indexOf(' ', got.indexOf(' ') + 1));
+        got = got.slice(end + 4);
+        s.write(RAW_RESPONSES[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => rawBackend.listen(0, '127.0.0.1', r));
+  rawPort = (rawBackend.address() as { port: number }).port;
   port = await freePort();
   await dp.apply(
     ir(
-      [httpPort(port, [listener('l', [vhost('*', [rule(match({ type: 'PathPrefix', value: '/s' }), 'special'), rule(match(), 'echo')])])])],
-      [cluster('echo', { port: echo.port }), cluster('special', { port: special.port })],
+      [httpPort(port, [listener('l', [vhost('*', [rule(match({ type: 'PathPrefix', value: '/s' }), 'special'), rule(match({ type: 'PathPrefix', value: '/raw' }), 'raw'), rule(match(), 'echo')])])])],
+      [cluster('echo', { port: echo.port }), cluster('special', { port: special.port }), cluster('raw', { port: rawPort })],
     ),
   );
 });
@@ -63,6 +87,8 @@ after(async () => {
   await dp.drain(1000);
   await echo.close();
   await special.close();
+  rawBackend.closeAllConnections?.();
+  await new Promise((r) => rawBackend.close(r));
 });
 
 /** Write `parts` (one write each) and collect what comes back until `done(text)` or the socket closes. */
@@ -215,6 +241,37 @@ describe('fast front end', () => {
       assert.ok(got.equals(PATTERN), 'body differs from what the backend sent');
     });
   }
+
+  test('a response head relayed as bytes: hop-by-hop fields dropped, a missing reason and date filled in', async () => {
+    const r = await raw(['GET /raw/hop HTTP/1.1\r\nHost: example.com\r\n\r\n'], (t) => t.endsWith('\r\n\r\nok'));
+    const [head, body] = r.text.split('\r\n\r\n');
+    const lines = head!.split('\r\n');
+    assert.equal(lines[0], 'HTTP/1.1 203 Non-Authoritative Information');
+    const names = lines.slice(1).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    assert.deepEqual(names, ['x-a', 'content-length', 'x-b', 'date']);
+    assert.ok(lines.includes('X-A: 1') && lines.includes('Content-Length: 2') && lines.includes('X-B: b'), head);
+    assert.match(lines[4]!, /^date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    assert.equal(body, 'ok');
+    assert.equal(r.closed, false);
+  });
+
+  test('a relayed head keeps the upstream Date, and says connection: close when the client asked to close', async () => {
+    const r = await raw(['GET /raw/dated HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n'], () => false);
+    assert.equal(r.text, 'HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\nconnection: close\r\n\r\n');
+    assert.ok(r.closed);
+  });
+
+  test('a head with extra whitespace around values is sent as the string path writes it', async () => {
+    const r = await raw(['GET /raw/untidy HTTP/1.1\r\nHost: example.com\r\n\r\n'], (t) => t.endsWith('\r\n\r\nok'));
+    assert.match(r.text, /\r\nX-B: spaced\r\nX-C: c\r\n/);
+  });
+
+  test('fields a Connection header names are dropped too (the string path)', async () => {
+    const r = await raw(['GET /raw/named HTTP/1.1\r\nHost: example.com\r\n\r\n'], (t) => t.endsWith('\r\n\r\nok'));
+    assert.match(r.text, /^HTTP\/1\.1 200 Fine\r\n/);
+    assert.match(r.text, /\r\nX-Kept: 2\r\n/);
+    assert.doesNotMatch(r.text, /x-hop|connection/i);
+  });
 
   test('upstream connections are kept alive and reused', async () => {
     const before = upstreamConnections;
