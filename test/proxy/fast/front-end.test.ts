@@ -17,6 +17,7 @@ let upstreamConnections = 0;
 /** A backend written on a raw socket, to send response heads node:http would not (no reason phrase, odd hop-by-hop fields). */
 let rawBackend: Server;
 let rawPort = 0;
+const rawSockets = new Set<Socket>();
 const RAW_RESPONSES: Record<string, string> = {
   '/raw/hop':
     'HTTP/1.1 203\r\nX-A: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: h2c\r\nContent-Length: 2\r\nConnection: keep-alive\r\nX-B: b\r\n\r\nok',
@@ -61,6 +62,8 @@ before(async () => {
   // Idle upstream connections are closed by the backend quickly: the pool must notice or retry.
   special.server.keepAliveTimeout = 50;
   rawBackend = createServer((s) => {
+    rawSockets.add(s);
+    s.on('close', () => rawSockets.delete(s));
     let got = '';
     s.on('data', (c: Buffer) => {
       got += c.toString('latin1');
@@ -87,7 +90,7 @@ after(async () => {
   await dp.drain(1000);
   await echo.close();
   await special.close();
-  rawBackend.closeAllConnections?.();
+  for (const s of rawSockets) s.destroy();
   await new Promise((r) => rawBackend.close(r));
 });
 
