@@ -13,6 +13,8 @@ export interface CommonFlags {
   kubeconfig?: string;
   /** Longest a shutdown waits for requests in flight, in milliseconds. */
   drainTimeoutMs: number;
+  /** Data-plane worker processes sharing the listening sockets: 1 = in process, 'auto' = one per core. */
+  workers: number | 'auto';
 }
 
 export interface ParsedCommand {
@@ -30,6 +32,7 @@ const OPTIONS = {
   'address-pool': { type: 'string' },
   'log-level': { type: 'string' },
   'drain-timeout': { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -56,6 +59,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const drainTimeoutMs = parseDuration(drain);
   if (drainTimeoutMs === undefined) throw usage(`--drain-timeout ${drain}: expected a duration such as 15s or 500ms`);
 
+  const workersFlag = values.workers ?? '1';
+  const workers = workersFlag === 'auto' ? 'auto' : /^[1-9]\d{0,2}$/.test(workersFlag) && Number(workersFlag) <= 256 ? Number(workersFlag) : undefined;
+  if (workers === undefined) throw usage(`--workers ${workersFlag}: expected a number of processes from 1 to 256, or auto`);
+
   const files = values.filename ?? [];
   if (command === 'validate' && files.length === 0) throw usage('validate needs at least one -f PATH');
   if (command === 'run' && files.length > 0 && values.kubeconfig) throw usage('run takes either -f PATH (file mode) or --kubeconfig (kubernetes mode), not both');
@@ -71,6 +78,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       logLevel: logLevel as Level,
       kubeconfig: values.kubeconfig,
       drainTimeoutMs,
+      workers,
     },
   };
 }
@@ -105,6 +113,8 @@ Flags:
   --address-pool CIDR        give each Gateway its own address from this IPv4 block (e.g. 127.1.0.0/16)
   --log-level LEVEL          debug, info, warn or error (default info); logs are JSON lines on stderr
   --drain-timeout DURATION   on SIGTERM/SIGINT, how long requests in flight may take to finish (default 15s)
+  --workers N|auto           data-plane processes sharing the listening sockets (SO_REUSEPORT); auto = one
+                             per core (default 1: the proxy runs in the wicket process itself)
 
 Exit status: 0 success, 1 invalid manifests (validate) or a fatal error, 2 bad usage.
 `;

@@ -7,7 +7,7 @@ import { defaultRegistry } from '../metrics/registry.ts';
 import type { Provider } from '../providers/api.ts';
 import { AddressPool } from '../runtime/address-pool.ts';
 import { Runtime } from '../runtime/runtime.ts';
-import { createDataPlane } from '../proxy/index.ts';
+import { createServingDataPlane } from '../proxy/workers/index.ts';
 import { translate } from '../translate/index.ts';
 import type { CommonFlags } from './args.ts';
 
@@ -21,7 +21,8 @@ export interface ServeHooks {
 export async function serve(provider: Provider, flags: CommonFlags, hooks: ServeHooks = {}): Promise<number> {
   setLogLevel(flags.logLevel);
   const addressPool = flags.addressPool ? new AddressPool(flags.addressPool) : undefined;
-  const dataPlane = createDataPlane({ registry: defaultRegistry });
+  // One in-process data plane, or `--workers N` processes; the admin's /metrics merges theirs.
+  const { dataPlane, adminRegistry } = createServingDataPlane({ workers: flags.workers, logLevel: flags.logLevel, registry: defaultRegistry });
   const runtime = new Runtime({
     provider,
     dataPlane,
@@ -37,7 +38,7 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
 
   let admin;
   try {
-    admin = await startAdminServer(flags.adminAddress, runtime, defaultRegistry);
+    admin = await startAdminServer(flags.adminAddress, runtime, adminRegistry);
   } catch (err) {
     await dataPlane.drain(0);
     if (isWicketError(err)) throw err;
