@@ -5,13 +5,17 @@
 //   pinned:     the proxy on core 0 with one worker/thread; backend and wrk on core 1: the fair
 //               per-core figure. "direct" there is wrk (core 1) to a backend on core 0, the
 //               cost of serving HTTP on one core with nothing in between.
+// Wicket runs as many data-plane processes as the peers have workers (`--workers auto` unpinned,
+// one pinned). Unpinned, a second Wicket with `--workers 1` joins the same rounds, so the gain of
+// the workers is measured against the single process under the same load ("… Wicket --workers 1"
+// rows: the peers' columns repeat the main rows' figures so its ratios can be read off).
 import { runWrk, type WrkResult } from '../lib/wrk.ts';
 import { median } from '../lib/stats.ts';
 import { freePort } from '../lib/net.ts';
 import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
 import { makeRouteSet, requestFor } from '../peers/routes.ts';
 import { directTarget, startBackend } from '../targets/backend.ts';
-import { Unavailable, type Target, type TargetKind } from '../targets/types.ts';
+import { Unavailable, type Target } from '../targets/types.ts';
 import { markUnavailable, PROXIES, scenarioDir, startProxy, type Context } from './context.ts';
 
 const CONNS = [1, 64];
@@ -36,6 +40,7 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
   // direct, …), each point the median of its rounds: on a shared machine, a burst of someone
   // else's work then lands on all targets alike instead of on whichever ran at that moment.
   const targets: Target[] = [directTarget(directBackend.port, directBackend.pid)];
+  let single: Target | null = null;
   const rounds = ctx.quick ? 2 : 4;
   const roundS = Math.max(1, Math.round(ctx.durationS / rounds));
   try {
@@ -46,10 +51,17 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
       if (t instanceof Unavailable) markUnavailable(rows, kind, t.reason);
       else targets.push(t);
     }
+    if (!pinned) {
+      const listenPort = await freePort();
+      const set = makeRouteSet(1, { listenPort, backend: { address: '127.0.0.1', port: backend.port } });
+      const t = await startProxy(ctx, 'wicket', { workRoot: dir, set, workers: 1, probe: req, startTimeoutMs: 30_000 });
+      if (!(t instanceof Unavailable)) single = t;
+    }
+    const singleRows = new Map<number, { rps: Row; p50: Row; p99: Row }>();
     for (const c of CONNS) {
-      const got = new Map<TargetKind, WrkResult[]>();
+      const got = new Map<Target, WrkResult[]>();
       for (let round = 0; round < rounds; round++) {
-        for (const t of targets) {
+        for (const t of single === null ? targets : [...targets, single]) {
           if (t.died()) continue;
           const w = await runWrk({
             wrk: ctx.tools.wrk,
@@ -61,21 +73,39 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
             cpus: cores.client,
             workDir: dir,
           });
-          got.set(t.kind, [...(got.get(t.kind) ?? []), w]);
+          got.set(t, [...(got.get(t) ?? []), w]);
         }
       }
       const r = byConns.get(c)!;
-      for (const [kind, ws] of got) {
+      for (const [t, ws] of got) {
+        if (t === single) continue;
+        const kind = t.kind;
         r.rps.values[kind] = median(ws.map((w) => w.rps));
         r.p50.values[kind] = median(ws.map((w) => w.p50Ms));
         r.p99.values[kind] = median(ws.map((w) => w.p99Ms));
         const failed = ws.reduce((a, w) => a + w.failed, 0);
         ctx.log(`  ${kind} c=${c}: ${r.rps.values[kind]} req/s p50 ${r.p50.values[kind]} ms p99 ${r.p99.values[kind]} ms (median of ${ws.length} × ${roundS} s: ${ws.map((w) => w.rps.toFixed(0)).join(', ')} req/s)${failed ? ` FAILED ${failed}` : ''}`);
       }
+      const ws1 = single === null ? undefined : got.get(single);
+      if (ws1 !== undefined) {
+        const one = { rps: { ...r.rps, metric: `${r.rps.metric}, Wicket --workers 1` }, p50: { ...r.p50, metric: `${r.p50.metric}, Wicket --workers 1` }, p99: { ...r.p99, metric: `${r.p99.metric}, Wicket --workers 1` } };
+        for (const x of [one.rps, one.p50, one.p99]) x.values = { ...x.values };
+        one.rps.values.wicket = median(ws1.map((w) => w.rps));
+        one.p50.values.wicket = median(ws1.map((w) => w.p50Ms));
+        one.p99.values.wicket = median(ws1.map((w) => w.p99Ms));
+        singleRows.set(c, one);
+        const failed = ws1.reduce((a, w) => a + w.failed, 0);
+        ctx.log(`  wicket --workers 1 c=${c}: ${one.rps.values.wicket} req/s p50 ${one.p50.values.wicket} ms p99 ${one.p99.values.wicket} ms (median of ${ws1.length} × ${roundS} s: ${ws1.map((w) => w.rps.toFixed(0)).join(', ')} req/s)${failed ? ` FAILED ${failed}` : ''}`);
+      }
     }
     for (const t of targets) if (t.died()) markUnavailable(rows, t.kind, `died during the run: ${t.died()}`);
+    for (const c of CONNS) {
+      const one = singleRows.get(c);
+      if (one !== undefined && single?.died() == null) rows.push(one.rps, one.p50, one.p99);
+    }
   } finally {
     for (const t of targets) await t.stop();
+    await single?.stop();
     await backend.stop();
     if (directBackend !== backend) await directBackend.stop();
   }
