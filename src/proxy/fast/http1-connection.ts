@@ -44,6 +44,13 @@ function dateHeader(): string {
   return dateLine;
 }
 
+/** src[from, to) into out at `at`; returns the offset after. Short runs in a loop: Buffer#copy's checks cost more. */
+function copyBytes(src: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  if (to - from > 256) return at + src.copy(out, at, from, to);
+  for (let i = from; i < to; i++) out[at++] = src[i]!;
+  return at;
+}
+
 const HTTP11 = Buffer.from('HTTP/1.1 ', 'latin1');
 const CHUNKED_LINE = Buffer.from('transfer-encoding: chunked\r\n', 'latin1');
 const CLOSE_LINE = Buffer.from('connection: close\r\n', 'latin1');
@@ -75,6 +82,18 @@ function onSocketDrain(this: Socket & { [kConn]: FastConnection }): void {
 }
 
 const kConn = Symbol('wicket.fast.conn');
+
+/**
+ * After every 'data' event a Readable schedules a nextTick (maybeReadMore) to call _read() in case
+ * its buffer is below the high-water mark; a TCP socket in flowing mode reads on its own, so for
+ * a plain socket that tick (and its allocation) is pure cost, once per request. Marking the state
+ * as already "reading more" skips it; resume() and read() still restart a stopped handle. Undone
+ * when the connection goes to node:http.
+ */
+function skipReadMore(socket: Socket, on: boolean): void {
+  const state = (socket as Socket & { _readableState?: { readingMore?: boolean } })._readableState;
+  if (state !== undefined && typeof state.readingMore === 'boolean') state.readingMore = on;
+}
 
 export class FastConnection {
   readonly socket: Socket;
@@ -112,6 +131,7 @@ export class FastConnection {
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
+    if (!(socket as Partial<TLSSocket>).encrypted) skipReadMore(socket, true);
     fe.sweep.add(this);
     this.idleSince = coarseNow();
   }
@@ -268,6 +288,7 @@ export class FastConnection {
     this.gone = true;
     this.fe.sweep.delete(this);
     this.headSince = 0;
+    skipReadMore(s, false);
     s.off('data', onSocketData);
     s.off('close', onSocketClose);
     s.off('end', onSocketEnd);
@@ -455,8 +476,8 @@ export class FastResponse implements Downstream {
     out.set(HTTP11, 0);
     let at = HTTP11.length;
     if (reasonless) at += out.write(statusLine, at, 'latin1');
-    else at += src.copy(out, at, h.statusAt, h.reasonEnd + 2);
-    for (let i = 0; i < nKept; i += 2) at += src.copy(out, at, kept[i]!, kept[i + 1]!);
+    else at = copyBytes(src, h.statusAt, h.reasonEnd + 2, out, at);
+    for (let i = 0; i < nKept; i += 2) at = copyBytes(src, kept[i]!, kept[i + 1]!, out, at);
     if (!h.hasDate) {
       out.set(dateBytes, at);
       at += dateBytes.length;

@@ -32,6 +32,11 @@ export class Conditions {
   private readonly headers: ValueTest[];
   private readonly query: ValueTest[];
   private readonly method: string | null;
+  /**
+   * No method, header or query condition: true for any request, known without loading the arrays
+   * (at thousands of rules they are cold in cache: two misses per candidate rule saved).
+   */
+  private readonly always: boolean;
 
   constructor(match: RouteMatch, where: string) {
     // Only the first entry for a name counts; later entries with an equivalent name are ignored
@@ -52,9 +57,11 @@ export class Conditions {
       this.query.push(valueTest(q.name, q.type, q.value, `${where}: query parameter ${q.name}`));
     }
     this.method = match.method ?? null;
+    this.always = this.method === null && this.headers.length === 0 && this.query.length === 0;
   }
 
   test(head: RequestHead): boolean {
+    if (this.always) return true;
     if (this.method !== null && head.method !== this.method) return false;
     const hs = this.headers;
     for (let i = 0; i < hs.length; i++) {
