@@ -56,6 +56,12 @@ const route = (namespace: string, name: string, parents: any[], backend = 'web')
   create({ apiVersion: GW, kind: 'HTTPRoute', metadata: { name, namespace }, spec: { parentRefs: parents, rules: [{ backendRefs: [{ name: backend, port: 80 }] }] } });
 const cond = (type: string, status: 'True' | 'False', reason: string, message = '') => ({ type, status, reason, message });
 
+/** publishStatus returns at once (writes never hold up the runtime); tests wait for the writes. */
+async function publish(p: KubernetesProvider, statuses: ObjectStatus[]): Promise<void> {
+  await p.publishStatus(statuses);
+  await p.statusWritten();
+}
+
 /** A started provider and every snapshot it emitted. */
 class Harness {
   readonly updates: SnapshotUpdate[] = [];
@@ -167,7 +173,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     const h = await new Harness().start();
     try {
       await h.waitFor('gateway cached', (s) => has(s.gateways, 'status', 'gw'));
-      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1)]);
+      await publish(h.provider, [gatewayStatus('status', 'gw', 1)]);
       const g1 = await get('Gateway', 'status', 'gw');
       const accepted1 = g1.status.conditions.find((c: any) => c.type === 'Accepted');
       assert.equal(accepted1.observedGeneration, 1);
@@ -177,7 +183,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
 
       // The same status again: nothing written (resourceVersion unchanged).
       await until('status seen by the cache', 10_000, async () => (h.provider.reflectors.get('Gateway')!.get('gw', 'status')?.status ? true : undefined));
-      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1)]);
+      await publish(h.provider, [gatewayStatus('status', 'gw', 1)]);
       assert.equal((await get('Gateway', 'status', 'gw')).metadata.resourceVersion, g1.metadata.resourceVersion);
       assert.equal(h.provider.statusWriter.counters.written, 1);
 
@@ -185,7 +191,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       // condition keeps its lastTransitionTime.
       await patch('Gateway', 'status', 'gw', { spec: { listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] } });
       await h.waitFor('generation 2 cached', (s) => s.gateways.some((g) => g.metadata.name === 'gw' && g.metadata.generation === 2));
-      await h.provider.publishStatus([gatewayStatus('status', 'gw', 2)]);
+      await publish(h.provider, [gatewayStatus('status', 'gw', 2)]);
       const g2 = await get('Gateway', 'status', 'gw');
       const accepted2 = g2.status.conditions.find((c: any) => c.type === 'Accepted');
       assert.equal(accepted2.observedGeneration, 2);
@@ -193,7 +199,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
 
       // A stale status (computed for generation 1) is not written over a newer object.
       const written = h.provider.statusWriter.counters.written;
-      await h.provider.publishStatus([gatewayStatus('status', 'gw', 1, 'stale')]);
+      await publish(h.provider, [gatewayStatus('status', 'gw', 1, 'stale')]);
       assert.equal(h.provider.statusWriter.counters.written, written);
 
       // The Programmed transition produced an Event about the Gateway.
@@ -206,7 +212,34 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
 
       // Deleted while being written: ignored.
       await del('Gateway', 'status', 'gw');
-      await h.provider.publishStatus([gatewayStatus('status', 'gw', 2, 'after delete')]);
+      await publish(h.provider, [gatewayStatus('status', 'gw', 2, 'after delete')]);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('status: the same computed status is written again when someone else changed it on the server', async () => {
+    await ns('overwrite');
+    await gatewayClass('overwrite-class');
+    await gateway('overwrite', 'gw', 'overwrite-class');
+    const h = await new Harness().start();
+    try {
+      await h.waitFor('gateway cached', (s) => has(s.gateways, 'overwrite', 'gw'));
+      // The runtime hands back the very same ObjectStatus while an object's status is unchanged.
+      const st = gatewayStatus('overwrite', 'gw', 1, 'ours');
+      await publish(h.provider, [st]);
+      const cached = () => h.provider.reflectors.get('Gateway')!.get('gw', 'overwrite');
+      await until('our status cached', 10_000, async () => (cached()?.status?.conditions?.[0]?.message === 'ours' ? true : undefined));
+      await publish(h.provider, [st]);
+      assert.equal(h.provider.statusWriter.counters.written, 1, 'unchanged: not written again');
+
+      // Someone else overwrites the status; the same computed status must be put back.
+      const g = await get('Gateway', 'overwrite', 'gw');
+      await api('PUT', pathOf('Gateway', 'overwrite', 'gw') + '/status', { ...g, status: { conditions: [{ ...cond('Accepted', 'False', 'Pending', 'theirs'), lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+      await until('their status cached', 10_000, async () => (cached()?.status?.conditions?.[0]?.message === 'theirs' ? true : undefined));
+      await publish(h.provider, [st]);
+      assert.equal((await get('Gateway', 'overwrite', 'gw')).status.conditions[0].message, 'ours');
+      assert.equal(h.provider.statusWriter.counters.written, 2);
     } finally {
       await h.stop();
     }
@@ -271,7 +304,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
         apiVersion: GW, kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'foreign', generation: 1 },
         status: { parents: [{ parentRef: { name: 'gw' }, controllerName: OURS, conditions: [cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'True', 'ResolvedRefs')] }] },
       };
-      await h.provider.publishStatus([ours]);
+      await publish(h.provider, [ours]);
       const r1 = await get('HTTPRoute', 'foreign', 'r');
       assert.deepEqual(r1.status.parents.map((p: any) => p.controllerName).sort(), [OURS, 'other.example/controller'].sort());
       assert.deepEqual(r1.status.parents.find((p: any) => p.controllerName !== OURS), theirs);
@@ -279,7 +312,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       // The route no longer names our Gateway: the translator reports nothing for it, and our
       // entry goes while theirs stays.
       await until('our entry cached', 10_000, async () => (h.provider.reflectors.get('HTTPRoute')!.get('r', 'foreign')?.status?.parents?.length === 2 ? true : undefined));
-      await h.provider.publishStatus([]);
+      await publish(h.provider, []);
       const r2 = await get('HTTPRoute', 'foreign', 'r');
       assert.deepEqual(r2.status.parents, [theirs]);
     } finally {
@@ -303,9 +336,9 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       const leaseObj = await api('GET', '/apis/coordination.k8s.io/v1/namespaces/leader/leases/wicket');
       assert.equal(leaseObj.spec.holderIdentity, leader === a ? 'replica-a' : 'replica-b');
 
-      await follower.provider.publishStatus([gatewayStatus('leader', 'gw', 1, 'from follower')]);
+      await publish(follower.provider, [gatewayStatus('leader', 'gw', 1, 'from follower')]);
       assert.equal(follower.provider.statusWriter.counters.written, 0, 'the follower writes nothing');
-      await leader.provider.publishStatus([gatewayStatus('leader', 'gw', 1, 'from leader')]);
+      await publish(leader.provider, [gatewayStatus('leader', 'gw', 1, 'from leader')]);
       assert.equal((await get('Gateway', 'leader', 'gw')).status.conditions[0].message, 'from leader');
 
       // The leader stops and releases the Lease; the follower takes over and writes its full status.
@@ -404,7 +437,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     try {
       await h.waitFor('synced as the restricted user', (s) => has(s.gateways, 'rbac', 'gw'));
       await until('leader as the restricted user', 15_000, async () => (h.provider.isLeader ? true : undefined));
-      await h.provider.publishStatus([gatewayStatus('rbac', 'gw', 1)]);
+      await publish(h.provider, [gatewayStatus('rbac', 'gw', 1)]);
       assert.equal(h.provider.statusWriter.counters.written, 1);
       assert.equal(h.provider.statusWriter.counters.failed, 0);
       await until('event written as the restricted user', 10_000, async () => (h.provider.events!.written > 0 ? true : undefined));

@@ -11,7 +11,8 @@ import { KINDS } from './kinds.ts';
 import type { WatchedKind } from './kinds.ts';
 import { LeaderElector } from './leader-election.ts';
 import { Reflector } from './reflector.ts';
-import { assembleSnapshot, snapshotFingerprint } from './snapshot-assembly.ts';
+import type { Snapshot } from '../../resources/snapshot.ts';
+import { assembleSnapshot, inputPrint, sameInputs } from './snapshot-assembly.ts';
 import type { KindCaches } from './snapshot-assembly.ts';
 import { StatusWriter } from './status-writer.ts';
 
@@ -19,7 +20,10 @@ export interface KubernetesProviderOptions {
   kubeconfig?: string;
   controllerName: string;
   leaderElection?: { namespace: string; name: string; identity: string };
-  /** Quiet time after the last event before a snapshot is built (ms; default 10, at most 100 per burst). */
+  /**
+   * A change is emitted at once; further changes within this many ms are coalesced into one
+   * snapshot at the end of the window (ms; default 10).
+   */
   debounceMs?: number;
   /** How often kinds whose CRD is missing are looked for again (ms, default 10 s). */
   absentRetryMs?: number;
@@ -29,6 +33,8 @@ export interface KubernetesProviderOptions {
    * so a status someone else overwrote is put back even when no input changed.
    */
   resyncMs?: number;
+  /** Status writes in flight at once (default: the StatusWriter's). */
+  statusConcurrency?: number;
   /** Emit Kubernetes Events for status transitions (default true). */
   events?: boolean;
   /** Use this client instead of loading `kubeconfig`. */
@@ -42,6 +48,11 @@ export interface KubernetesProvider extends Provider {
   readonly reflectors: ReadonlyMap<WatchedKind, Reflector>;
   readonly statusWriter: StatusWriter;
   readonly events: EventRecorder | undefined;
+  /**
+   * Resolves once every status given to publishStatus (which returns at once) has been written,
+   * or found unchanged, or skipped for not leading.
+   */
+  statusWritten(): Promise<void>;
 }
 
 /** The default Lease name for a controller name: wicket.dev/gateway-controller → wicket-dev-gateway-controller. */
@@ -64,28 +75,26 @@ function leaderElectionSettings(options: KubernetesProviderOptions): KubernetesP
 export function createKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
   const client = options.client ?? KubeClient.load(options.kubeconfig);
   const debounceMs = options.debounceMs ?? 10;
-  const maxWaitMs = Math.max(debounceMs, 100);
   const leaderElection = leaderElectionSettings(options);
   const identity = leaderElection?.identity ?? `${hostname()}-${process.pid}`;
   const reflectors = new Map<WatchedKind, Reflector>();
   let onUpdate: ((u: SnapshotUpdate) => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let lastPrint: string | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let lastSnapshot: Snapshot | undefined;
   let stopped = false;
   // A snapshot went out whose statuses have not come back yet: a resync now would write older ones.
   let emittedSincePublish = false;
   let resyncTimer: NodeJS.Timeout | undefined;
 
   const emit = () => {
-    timer = undefined;
     if (stopped || !onUpdate) return;
     for (const r of reflectors.values()) if (!r.synced) return; // never a partial snapshot
     const caches: KindCaches = {};
     for (const [kind, r] of reflectors) caches[kind] = r.items();
     const snapshot = assembleSnapshot(caches, options.controllerName);
-    const print = snapshotFingerprint(snapshot);
-    if (print === lastPrint) return;
-    lastPrint = print;
+    if (lastSnapshot && sameInputs(snapshot, lastSnapshot)) return;
+    lastSnapshot = snapshot;
     emittedSincePublish = true;
     try {
       onUpdate({ snapshot, diagnostics: [] });
@@ -93,19 +102,33 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       logger.error('snapshot consumer failed', { err: err as Error });
     }
   };
-  // Trailing-edge debounce: a burst of events (a relist, kubectl apply of many objects) becomes one
-  // snapshot debounceMs after the last event, but never later than maxWaitMs after the first.
-  let burstStart = 0;
+  // Leading edge, then at most one snapshot per debounceMs: the first change after a quiet spell is
+  // emitted at once (after the events already read from the same chunk, setImmediate), and the
+  // changes that follow within debounceMs are coalesced into one snapshot at the window's end. A
+  // burst (a relist, kubectl apply of many objects) thus costs one snapshot per window, and a
+  // lone change costs no waiting at all.
+  let dirty = false;
+  const flush = () => {
+    immediate = undefined;
+    timer = undefined;
+    if (stopped || !dirty) return;
+    dirty = false;
+    emit();
+    timer = setTimeout(flush, debounceMs);
+  };
   const schedule = () => {
     if (stopped) return;
-    const now = Date.now();
-    if (!timer) burstStart = now;
-    else clearTimeout(timer);
-    timer = setTimeout(emit, Math.max(0, Math.min(debounceMs, burstStart + maxWaitMs - now)));
+    dirty = true;
+    if (!timer && !immediate) immediate = setImmediate(flush);
   };
 
   for (const info of KINDS) {
-    reflectors.set(info.kind, new Reflector(client, info, { onChange: schedule, absentRetryMs: options.absentRetryMs }));
+    reflectors.set(info.kind, new Reflector(client, info, {
+      onChange: schedule,
+      // Our own status writes come back as updates: they need no new snapshot.
+      sameInputs: (a, b) => inputPrint(a) === inputPrint(b),
+      absentRetryMs: options.absentRetryMs,
+    }));
   }
 
   const source = {
@@ -126,6 +149,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     controllerName: options.controllerName,
     source,
     canWrite: () => !stopped && (elector ? elector.isLeader : true),
+    concurrency: options.statusConcurrency,
     onEvent: (obj, apiVersion, ev) => {
       void events?.record(
         { apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
@@ -164,15 +188,26 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
     publishStatus(statuses: ObjectStatus[]) {
       emittedSincePublish = false;
-      return writer.publish(statuses);
+      // Not awaited: the runtime handles the next snapshot while these are written (a newer set
+      // queued meanwhile replaces this one), so status writes never delay serving a change.
+      void writer.publish(statuses);
+      return Promise.resolve();
+    },
+    statusWritten() {
+      return writer.idle();
     },
     async stop() {
       stopped = true;
+      onUpdate = undefined;
       if (timer) clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
       timer = undefined;
+      immediate = undefined;
       if (resyncTimer) clearInterval(resyncTimer);
       resyncTimer = undefined;
       await Promise.all([...reflectors.values()].map((r) => r.stop()));
+      // Writes in flight finish (nothing new starts once stopped) before the connections close.
+      await writer.idle();
       await elector?.stop();
       // Our own client's pooled keep-alive connections would hold the process open for seconds.
       if (!options.client) await client.close();

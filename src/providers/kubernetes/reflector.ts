@@ -14,6 +14,11 @@ export type ReflectorState = 'unsynced' | 'synced' | 'absent';
 export interface ReflectorOptions {
   /** Called after every change to the cache (and after the first sync). */
   onChange: () => void;
+  /**
+   * True when an update changes nothing the snapshot's consumers read (our own status writes
+   * echoed back): the cache takes the new object, but onChange is not called. Default: never.
+   */
+  sameInputs?: (before: any, after: any) => boolean;
   /** How often to look again for a kind whose CRD is missing (ms). */
   absentRetryMs?: number;
   /** Upper bound of the exponential back-off after errors (ms). */
@@ -35,7 +40,7 @@ export class Reflector {
   /** Number of completed lists (tests watch it to see a relist happen). */
   lists = 0;
   readonly #client: KubeClient;
-  readonly #opts: Required<ReflectorOptions>;
+  readonly #opts: Required<Omit<ReflectorOptions, 'sameInputs'>> & Pick<ReflectorOptions, 'sameInputs'>;
   #store = new Map<string, any>();
   #resourceVersion = '';
   #stopped = false;
@@ -52,7 +57,7 @@ export class Reflector {
   constructor(client: KubeClient, info: KindInfo, opts: ReflectorOptions) {
     this.#client = client;
     this.info = info;
-    this.#opts = { onChange: opts.onChange, absentRetryMs: opts.absentRetryMs ?? 10_000, maxBackoffMs: opts.maxBackoffMs ?? 5_000 };
+    this.#opts = { onChange: opts.onChange, sameInputs: opts.sameInputs, absentRetryMs: opts.absentRetryMs ?? 10_000, maxBackoffMs: opts.maxBackoffMs ?? 5_000 };
   }
 
   get synced(): boolean {
@@ -223,8 +228,11 @@ export class Reflector {
         if (obj.metadata.resourceVersion) this.#resourceVersion = obj.metadata.resourceVersion;
         this.#failures = 0;
         if (type === 'ADDED' || type === 'MODIFIED') {
-          this.#store.set(keyOf(obj), this.#normalise(obj, version));
-          this.#opts.onChange();
+          const key = keyOf(obj);
+          const before = this.#store.get(key);
+          const after = this.#normalise(obj, version);
+          this.#store.set(key, after);
+          if (before === undefined || !this.#opts.sameInputs?.(before, after)) this.#opts.onChange();
         } else if (type === 'DELETED') {
           if (this.#store.delete(keyOf(obj))) this.#opts.onChange();
         }

@@ -120,11 +120,14 @@ export function assembleSnapshot(caches: KindCaches, controllerName: string): Sn
 // given object's fingerprint never goes stale.
 const objectPrints = new WeakMap<object, string>();
 
-function objectPrint(obj: any): string {
+/**
+ * An object's translation inputs as a string: everything but status and bookkeeping metadata.
+ * Status is ours (or another controller's) to write and is not an input to translation;
+ * resourceVersion and managedFields move with every write, including our own status writes.
+ */
+export function inputPrint(obj: any): string {
   let p = objectPrints.get(obj);
   if (p === undefined) {
-    // Status is ours (or another controller's) to write and is not an input to translation;
-    // resourceVersion and managedFields move with every write, including our own status writes.
     const { status: _status, metadata, ...rest } = obj;
     const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
     p = JSON.stringify({ ...rest, metadata: meta });
@@ -138,7 +141,22 @@ export function snapshotFingerprint(s: Snapshot): string {
   const parts: string[] = [];
   for (const info of KINDS) {
     parts.push(`#${info.kind}`);
-    for (const o of s[info.field] as unknown as object[]) parts.push(objectPrint(o));
+    for (const o of s[info.field] as unknown as object[]) parts.push(inputPrint(o));
   }
   return parts.join('\n');
+}
+
+/**
+ * The same test as comparing fingerprints, without building them: object by object, by identity
+ * first (the caches keep an object until it changes), by inputPrint only where identities differ.
+ * At 5,000 routes this is a pointer walk instead of joining and comparing megabytes of JSON.
+ */
+export function sameInputs(a: Snapshot, b: Snapshot): boolean {
+  for (const info of KINDS) {
+    const x = a[info.field] as unknown as object[];
+    const y = b[info.field] as unknown as object[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && inputPrint(x[i]) !== inputPrint(y[i])) return false;
+  }
+  return true;
 }
