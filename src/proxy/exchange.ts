@@ -204,6 +204,8 @@ export class Exchange implements DownstreamEvents {
           headers: out.headers,
           body: this.replayable ?? this.body,
           servername: this.cluster!.servername ?? undefined,
+          // Nothing but the strict parser's output and our forwarding headers (see RequestHead.checked).
+          checked: this.head.checked && this.plan.requestSteps.length === 0,
         } as Parameters<typeof ep.pool.dispatch>[0],
         this,
       );

@@ -27,6 +27,12 @@ export interface RequestHead {
   localPort: number;
   /** TLS server name the client sent, if any. */
   sni: string | null;
+  /**
+   * The head passed the raw-socket front end's strict parser: method and names are tokens, values
+   * HTAB/SP/VCHAR/obs-text, the target visible ASCII. An upstream head built from it (and from
+   * the forwarding headers) needs no second check unless a filter changed it.
+   */
+  checked: boolean;
 }
 
 /** Lower case, without a port and without a trailing dot: the form hostnames are matched in. */
@@ -93,6 +99,7 @@ export function makeHead(
     remoteAddress,
     localPort,
     sni,
+    checked: false,
   };
 }
 

@@ -87,12 +87,18 @@ const kConn = Symbol('wicket.fast.conn');
  * After every 'data' event a Readable schedules a nextTick (maybeReadMore) to call _read() in case
  * its buffer is below the high-water mark; a TCP socket in flowing mode reads on its own, so for
  * a plain socket that tick (and its allocation) is pure cost, once per request. Marking the state
- * as already "reading more" skips it; resume() and read() still restart a stopped handle. Undone
- * when the connection goes to node:http.
+ * as already "reading more" from the data handler (addChunk checks it right after emitting)
+ * skips it; resume() and read() still restart a stopped handle. Not done for TLS sockets, nor
+ * once the connection went to node:http.
  */
-function skipReadMore(socket: Socket, on: boolean): void {
-  const state = (socket as Socket & { _readableState?: { readingMore?: boolean } })._readableState;
-  if (state !== undefined && typeof state.readingMore === 'boolean') state.readingMore = on;
+interface ReadState {
+  readingMore: boolean;
+}
+
+function readStateOf(socket: Socket): ReadState | null {
+  if ((socket as Partial<TLSSocket>).encrypted) return null;
+  const state = (socket as Socket & { _readableState?: Partial<ReadState> })._readableState;
+  return state !== undefined && typeof state.readingMore === 'boolean' ? (state as ReadState) : null;
 }
 
 export class FastConnection {
@@ -115,6 +121,8 @@ export class FastConnection {
   closing = false;
   gone = false;
   private scheduled = false;
+  /** The socket's Readable state, to skip its read-more tick (plain sockets only; see readStateOf). */
+  private readState: ReadState | null = null;
 
   constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
     this.socket = socket;
@@ -131,12 +139,13 @@ export class FastConnection {
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
-    if (!(socket as Partial<TLSSocket>).encrypted) skipReadMore(socket, true);
+    this.readState = readStateOf(socket);
     fe.sweep.add(this);
     this.idleSince = coarseNow();
   }
 
   onData(chunk: Buffer): void {
+    if (this.readState !== null) this.readState.readingMore = true;
     if (this.gone) return;
     if (this.body !== null) return this.feedBody(chunk);
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
@@ -181,6 +190,7 @@ export class FastConnection {
       slot.port,
       typeof sock.servername === 'string' ? sock.servername : null,
     );
+    head.checked = true;
     let rule = compiled.router.match(head) ?? compiled.notFound;
     if (head.sni !== null && head.sni !== head.host && compiled.router.listenerOf(normaliseHost(head.sni)) !== compiled.router.listenerOf(head.host)) {
       rule = compiled.misdirected;
@@ -288,7 +298,10 @@ export class FastConnection {
     this.gone = true;
     this.fe.sweep.delete(this);
     this.headSince = 0;
-    skipReadMore(s, false);
+    if (this.readState !== null) {
+      this.readState.readingMore = false;
+      this.readState = null;
+    }
     s.off('data', onSocketData);
     s.off('close', onSocketClose);
     s.off('end', onSocketEnd);

@@ -18,6 +18,8 @@ export interface DispatchOptions {
   headersTimeout?: number;
   bodyTimeout?: number;
   upgrade?: unknown;
+  /** Method, path and headers are known valid (RequestHead.checked, no filter changed them). */
+  checked?: boolean;
 }
 
 /** The undici dispatch-handler methods the core implements. */
@@ -51,16 +53,19 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /** The request line and header block, or throws like undici on a value it could not send. */
 function requestHead(o: DispatchOptions, hostFallback: string): string {
-  if (!TOKEN.test(o.method)) throw codedError('UND_ERR_INVALID_ARG', 'invalid method');
-  if (INVALID_PATH.test(o.path)) throw codedError('UND_ERR_INVALID_ARG', 'invalid request path');
+  const check = o.checked !== true;
+  if (check && !TOKEN.test(o.method)) throw codedError('UND_ERR_INVALID_ARG', 'invalid method');
+  if (check && INVALID_PATH.test(o.path)) throw codedError('UND_ERR_INVALID_ARG', 'invalid request path');
   let s = `${o.method} ${o.path} HTTP/1.1\r\n`;
   const h = o.headers;
   let host = false;
   for (let i = 0; i < h.length; i += 2) {
     const n = h[i]!;
     const v = h[i + 1]!;
-    if (!TOKEN.test(n)) throw codedError('UND_ERR_INVALID_ARG', `invalid header name ${JSON.stringify(n)}`);
-    if (INVALID_VALUE.test(v)) throw codedError('UND_ERR_INVALID_ARG', `invalid ${n} header value`);
+    if (check) {
+      if (!TOKEN.test(n)) throw codedError('UND_ERR_INVALID_ARG', `invalid header name ${JSON.stringify(n)}`);
+      if (INVALID_VALUE.test(v)) throw codedError('UND_ERR_INVALID_ARG', `invalid ${n} header value`);
+    }
     if (n.length === 4 && n.toLowerCase() === 'host') host = true;
     s += `${n}: ${v}\r\n`;
   }
