@@ -155,7 +155,10 @@ class WorkerPool implements WorkerDataPlane {
 
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true;
-    await this.queue;
+    // An apply can wait on a worker being restarted; the shutdown does not wait past its deadline.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue, new Promise((r) => (timer = setTimeout(r, Math.max(0, deadlineMs))))]);
+    clearTimeout(timer);
     await Promise.all(this.workers.map((w) => w.drain(deadlineMs)));
     this.bound.clear();
   }

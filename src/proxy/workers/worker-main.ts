@@ -64,6 +64,12 @@ process.on('message', (m: ToWorker) => {
   }
 });
 
+// A terminal's Ctrl-C (SIGINT) and a service manager's SIGTERM reach the whole process group. The
+// primary turns them into a drain of every worker; a worker dying on the signal itself would cut
+// its requests in flight instead.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
 process.on('disconnect', () => {
   if (stopping) return;
   logger.warn('primary process gone: worker stops');

@@ -108,6 +108,7 @@ export class WorkerProcess {
     this.isReady = false;
     this.startedAt = performance.now();
     const child = fork(this.o.entry, [JSON.stringify(this.o.settings)], {
+      execArgv: workerExecArgv(process.execArgv),
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -180,4 +181,22 @@ export class WorkerProcess {
       if (!this.stopped) this.spawn();
     }, delay);
   }
+}
+
+/**
+ * The primary's Node flags minus those that would clash or misfire in N copies: an inspector port
+ * can be bound once, and test-runner flags belong to the process running the tests.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (/^--(inspect|debug|test)/.test(a)) {
+      // `--inspect-port 9229` style: the value is the next argument.
+      if (!a.includes('=') && i + 1 < execArgv.length && /^\d/.test(execArgv[i + 1]!)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }

@@ -2,11 +2,13 @@
 // /metrics merging their counters with the primary's, access logs naming the worker, and SIGTERM
 // draining every worker (the request in flight completes, the processes are gone, exit 0).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCommandLine } from '../../../src/cli/args.ts';
-import { eventually, freePort, gatewayYaml, get, routeYaml, serviceYaml, sleep, startBackend, tempDir, WicketProcess } from '../../e2e/harness.ts';
+import { workerExecArgv } from '../../../src/proxy/workers/worker-process.ts';
+import { eventually, freePort, gatewayYaml, get, MAIN, REPO, routeYaml, serviceYaml, sleep, startBackend, tempDir, WicketProcess } from '../../e2e/harness.ts';
 
 test('--workers takes a count from 1 to 256 or auto, and defaults to 1', () => {
   assert.equal(parseCommandLine(['run']).flags.workers, 1);
@@ -89,4 +91,37 @@ test('a primary killed outright takes its workers with it', async (t) => {
   assert.equal(pids.length, 2);
   await w.kill();
   await eventually(async () => assert.deepEqual(pids.filter(alive), []), 'workers gone after the primary died');
+});
+
+test('Ctrl-C reaches the whole process group: the workers leave the drain to the primary', async (t) => {
+  const dir = await tempDir(t);
+  const backend = await startBackend('b');
+  t.after(() => backend.close());
+  const port = await freePort();
+  await writeFile(join(dir, 'all.yaml'), [gatewayYaml({ listeners: [{ name: 'http', port }] }), serviceYaml(backend), routeYaml({ name: 'r', rules: [{ path: '/', backend: 'b' }] })].join('---\n'));
+  // A process group of its own, as a shell gives a foreground job.
+  const child = spawn(process.execPath, [MAIN, 'run', '-f', dir, '--default-address', '127.0.0.1', '--workers', '2', '--admin-address', '127.0.0.1:0'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const w = new WicketProcess(child);
+  t.after(() => w.kill());
+  w.adminAddress = String((await w.waitForLog((l) => l.msg === 'admin listening', 'admin listening'))['address']);
+  await eventually(async () => assert.equal((await get(port, '/', 'any.example')).status, 200), 'serving');
+
+  const inflight = get(port, '/slow?ms=1000', 'any.example');
+  for (let i = 0; i < 200 && !backend.seen.some((r) => r.path === '/slow'); i++) await sleep(10);
+  process.kill(-child.pid!, 'SIGINT');
+  const res = await inflight;
+  assert.equal(res.status, 200, 'the request in flight finished although its worker got SIGINT too');
+  assert.equal(await w.exited, 0);
+  assert.ok(!w.logs.some((l) => l.msg.startsWith('data-plane worker exited')), 'no worker died and was restarted during the drain');
+});
+
+test('workers get the primary\'s Node flags except inspector and test-runner ones', () => {
+  assert.deepEqual(
+    workerExecArgv(['--max-semi-space-size=4', '--inspect=9229', '--inspect-port', '9230', '--test-reporter=spec', '--cpu-prof', '--enable-source-maps']),
+    ['--max-semi-space-size=4', '--cpu-prof', '--enable-source-maps'],
+  );
 });
