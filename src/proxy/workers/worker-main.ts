@@ -59,7 +59,7 @@ process.on('message', (m: ToWorker) => {
     void stop(m.deadlineMs).then(() => {
       pushMetrics();
       send({ type: 'drained', id: m.id });
-      process.disconnect();
+      if (process.connected) process.disconnect();
     });
   }
 });

@@ -40,6 +40,7 @@ export class WorkerProcess {
   private readonly applies = new Map<number, Waiter>();
   private readonly drains = new Map<number, () => void>();
   private stopped = false;
+  private draining: Promise<void> | undefined;
   private startedAt = 0;
   private fastDeaths = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -67,7 +68,12 @@ export class WorkerProcess {
   }
 
   /** Drains the process and lets it exit; no restart after this. Kills it if the deadline passes by far. */
-  async drain(deadlineMs: number): Promise<void> {
+  drain(deadlineMs: number): Promise<void> {
+    this.draining ??= this.drainNow(deadlineMs);
+    return this.draining;
+  }
+
+  private async drainNow(deadlineMs: number): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     const child = this.child;

@@ -5,6 +5,7 @@
 // requests in flight before the port closes.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { request as httpsRequest } from 'node:https';
 import net from 'node:net';
 import { after, test } from 'node:test';
 import type { IR } from '../../../src/ir/types.ts';
@@ -12,6 +13,7 @@ import { setLogLevel } from '../../../src/log.ts';
 import { createWorkerDataPlane, type WorkerDataPlane } from '../../../src/proxy/workers/index.ts';
 import { cluster, get, httpPort, ir, json, listener, match, rule, startBackend, vhost, type Backend } from '../helpers.ts';
 import * as l4 from '../l4/helpers.ts';
+import { TestCA } from '../certs.ts';
 
 const WORKERS = 2;
 setLogLevel('error');
@@ -140,6 +142,44 @@ test('TCP and UDP ports on port 0 are one port each, served by every worker', as
   }
 });
 
+test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it', async () => {
+  const ca = new TestCA();
+  after(() => ca.dispose());
+  const leaf = ca.leaf(['secure.example']);
+  const a = backends[0]!;
+  const base = oneRoute(a);
+  const tlsPort = {
+    name: '127.0.0.1:0/tls',
+    address: '127.0.0.1',
+    port: 0,
+    kind: 'tls' as const,
+    listeners: [
+      {
+        ...listener('https', [vhost('*', [rule(match(), a.name)])]),
+        protocol: 'HTTPS' as const,
+        tls: { mode: 'Terminate' as const, certificates: [{ source: 'default/secure', certPem: leaf.certPem, keyPem: leaf.keyPem, dnsNames: ['secure.example'] }] },
+      },
+    ],
+  };
+  const res = await dp.apply({ ...base, ports: [...base.ports, tlsPort] });
+  assert.deepEqual(res.failedSockets, {});
+  const port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
+  const httpsGet = () =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: 'secure.example', headers: { host: 'secure.example' }, ca: ca.certPem, agent: false }, (r) => {
+        let body = '';
+        r.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const before = servedPerWorker(dp);
+  await eventually(async () => {
+    for (let i = 0; i < 10; i++) assert.equal(JSON.parse(await httpsGet()).backend, 'a');
+    return servedPerWorker(dp).every((n, i) => n > before[i]!);
+  }, 'HTTPS requests on every worker');
+});
+
 test('drain lets a request in flight finish on every worker, then the port is closed', async () => {
   const slowBackend = await startBackend('slow2', (req, res) => {
     req.resume();
@@ -152,7 +192,8 @@ test('drain lets a request in flight finish on every worker, then the port is cl
   const port = [...local.boundPorts().values()][0]!.port;
   // Several requests over fresh connections, so both workers most likely hold one in flight.
   const inflight = Array.from({ length: 6 }, () => get(port, '/'));
-  await new Promise((r) => setTimeout(r, 100));
+  // Truly in flight (accepted and forwarded) before the drain starts.
+  await eventually(() => slowBackend.seen.length === 6, 'six requests at the backend');
   await local.drain(10_000);
   const replies = await Promise.all(inflight);
   assert.deepEqual(replies.map((r) => [r.status, r.body]), replies.map(() => [200, 'done']));
