@@ -36,6 +36,20 @@ export interface StatusWriterOptions {
   maxConflictRetries?: number;
 }
 
+/**
+ * `Kind/namespace/name`, cached per object: statuses and cached objects keep their identity while
+ * unchanged, so a publish at 5,000 routes does not build 10,000 strings again.
+ */
+const keys = new WeakMap<object, string>();
+function keyOf(kind: string, o: { metadata: { name: string; namespace?: string } }): string {
+  let k = keys.get(o);
+  if (k === undefined) {
+    k = `${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    keys.set(o, k);
+  }
+  return k;
+}
+
 const CLEANUP_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy'];
 
 export interface WriteCounters {
@@ -116,6 +130,9 @@ export class StatusWriter {
     this.#running = true;
     this.#loop = (async () => {
       try {
+        // Let the event loop serve first: publish() is called right after a configuration is
+        // applied, with requests for it waiting.
+        await new Promise((r) => setImmediate(r));
         while (this.#pending) {
           const set = this.#pending;
           this.#pending = undefined;
@@ -139,7 +156,7 @@ export class StatusWriter {
     const covered = new Set<string>();
     let skipped = 0;
     for (const st of statuses) {
-      const key = `${st.kind}/${st.metadata.namespace ?? ''}/${st.metadata.name}`;
+      const key = keyOf(st.kind, st);
       covered.add(key);
       const info = kindInfo(st.kind);
       if (!info?.hasStatus) continue;
@@ -155,14 +172,11 @@ export class StatusWriter {
     for (const kind of CLEANUP_KINDS) {
       const info = kindInfo(kind)!;
       for (const { obj } of this.#o.source.all(kind)) {
-        const k = `${kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
-        if (covered.has(k) || !withoutOurEntries(kind, obj.status, this.#o.controllerName)) continue;
+        if (covered.has(keyOf(kind, obj)) || !withoutOurEntries(kind, obj.status, this.#o.controllerName)) continue;
         jobs.push(() => this.#writeOne(info, obj.metadata.name, obj.metadata.namespace, (cur) => withoutOurEntries(kind, cur, this.#o.controllerName) ?? cur));
       }
     }
-    for (const k of [...this.#memo.keys()]) if (!covered.has(k)) this.#memo.delete(k);
-    for (const k of [...this.#afterWrite.keys()]) if (!covered.has(k)) this.#afterWrite.delete(k);
-    for (const k of [...this.#settled.keys()]) if (!covered.has(k)) this.#settled.delete(k);
+    for (const map of [this.#memo, this.#afterWrite, this.#settled]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
     let next = 0;
     const worker = async () => {
       while (next < jobs.length && this.#o.canWrite()) await jobs[next++]!();
