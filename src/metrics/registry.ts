@@ -1,6 +1,10 @@
 // A small Prometheus registry: counters, gauges and histograms with labels, and the text
 // exposition format (version 0.0.4). No dependencies, no allocation on the hot path once a label
 // set has been seen: callers ask for a child once (`counter.labels(...)`) and keep it.
+//
+// A data plane with thousands of routes knows thousands of label sets of which a few see traffic,
+// so a child can also be deferred (`family.deferred(...)`): the caller keeps it as usual, and it
+// joins its family — appears in the exposition and costs a series — on its first update.
 
 export type LabelValues = readonly string[];
 
@@ -51,12 +55,28 @@ export function labelKey(values: LabelValues): string {
   return values.join('\u0000');
 }
 
-abstract class Family<C> implements Metric {
+/** Where a deferred child goes on its first update. */
+interface Joinable<C> {
+  join(values: LabelValues, child: C): void;
+}
+
+/**
+ * One exposed label set. `more` holds further children of the same label set: deferred children
+ * created before any of them was used (two rules of one route, say) each count, and the exposition
+ * adds them up.
+ */
+interface Series<C> {
+  values: LabelValues;
+  child: C;
+  more?: C[];
+}
+
+abstract class Family<C> implements Metric, Joinable<C> {
   readonly name: string;
   readonly help: string;
   abstract readonly type: 'counter' | 'gauge' | 'histogram';
   readonly labelNames: readonly string[];
-  protected readonly children = new Map<string, { values: LabelValues; child: C }>();
+  protected readonly children = new Map<string, Series<C>>();
 
   constructor(name: string, help: string, labelNames: readonly string[]) {
     checkNames(name, labelNames);
@@ -65,20 +85,44 @@ abstract class Family<C> implements Metric {
     this.labelNames = labelNames;
   }
 
-  protected abstract make(): C;
+  /** A new child; `pending` makes it a deferred one that joins `pending.family` when first updated. */
+  protected abstract make(pending: Pending<C> | null): C;
 
-  /** The child for these label values (created on first use). Keep it: lookups cost a join. */
-  labels(...values: string[]): C {
+  private checkArity(values: readonly string[]): void {
     if (values.length !== this.labelNames.length) {
       throw new Error(`metric ${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
     }
+  }
+
+  /** The child for these label values (created on first use). Keep it: lookups cost a join. */
+  labels(...values: string[]): C {
+    this.checkArity(values);
     const key = labelKey(values);
     let entry = this.children.get(key);
     if (entry === undefined) {
-      entry = { values: values.slice(), child: this.make() };
+      entry = { values: values.slice(), child: this.make(null) };
       this.children.set(key, entry);
     }
     return entry.child;
+  }
+
+  /**
+   * The child for these label values, without exposing the series until the child is first
+   * updated: the series that exists already when there is one, otherwise a child that joins the
+   * family on its first update. Keep it, as with `labels`.
+   */
+  deferred(...values: string[]): C {
+    this.checkArity(values);
+    const entry = this.children.get(labelKey(values));
+    return entry !== undefined ? entry.child : this.make({ family: this, values });
+  }
+
+  /** Called by a deferred child on its first update. */
+  join(values: LabelValues, child: C): void {
+    const key = labelKey(values);
+    const entry = this.children.get(key);
+    if (entry === undefined) this.children.set(key, { values, child });
+    else if (entry.child !== child && !entry.more?.includes(child)) (entry.more ??= []).push(child);
   }
 
   /** Forget a label set (e.g. a route that no longer exists). */
@@ -96,8 +140,10 @@ abstract class Family<C> implements Metric {
   /** One sample line per label set, for families whose children hold a single `value`. */
   protected exposeValues(this: Family<{ value: number }>, out: string[]): void {
     this.header(out);
-    for (const { values, child } of this.children.values()) {
-      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(child.value)}`);
+    for (const { values, child, more } of this.children.values()) {
+      let value = child.value;
+      if (more !== undefined) for (const c of more) value += c.value;
+      out.push(`${this.name}${labelString(this.labelNames, values)} ${formatNumber(value)}`);
     }
   }
 
@@ -106,17 +152,29 @@ abstract class Family<C> implements Metric {
   }
 }
 
+/** A deferred child's family and label values, until its first update. */
+export interface Pending<C> {
+  readonly family: Joinable<C>;
+  readonly values: LabelValues;
+}
+
 export class CounterChild {
   value = 0;
+  /** Set while the child is deferred (see `Family.deferred`). */
+  private pending: Pending<CounterChild> | null;
+  constructor(pending: Pending<CounterChild> | null = null) {
+    this.pending = pending;
+  }
   inc(n = 1): void {
+    if (this.pending !== null) joinNow(this);
     this.value += n;
   }
 }
 
 export class Counter extends Family<CounterChild> {
   readonly type = 'counter' as const;
-  protected make(): CounterChild {
-    return new CounterChild();
+  protected make(pending: Pending<CounterChild> | null): CounterChild {
+    return new CounterChild(pending);
   }
   inc(n = 1): void {
     this.labels().inc(n);
@@ -128,21 +186,29 @@ export class Counter extends Family<CounterChild> {
 
 export class GaugeChild {
   value = 0;
+  /** Set while the child is deferred (see `Family.deferred`). */
+  private pending: Pending<GaugeChild> | null;
+  constructor(pending: Pending<GaugeChild> | null = null) {
+    this.pending = pending;
+  }
   set(v: number): void {
+    if (this.pending !== null) joinNow(this);
     this.value = v;
   }
   inc(n = 1): void {
+    if (this.pending !== null) joinNow(this);
     this.value += n;
   }
   dec(n = 1): void {
+    if (this.pending !== null) joinNow(this);
     this.value -= n;
   }
 }
 
 export class Gauge extends Family<GaugeChild> {
   readonly type = 'gauge' as const;
-  protected make(): GaugeChild {
-    return new GaugeChild();
+  protected make(pending: Pending<GaugeChild> | null): GaugeChild {
+    return new GaugeChild(pending);
   }
   set(v: number): void {
     this.labels().set(v);
@@ -158,17 +224,27 @@ export class Gauge extends Family<GaugeChild> {
   }
 }
 
+const NO_COUNTS = new Float64Array(0);
+
 export class HistogramChild {
   readonly bounds: readonly number[];
-  /** Non-cumulative counts per bucket; the last slot is +Inf. */
-  readonly counts: Float64Array;
+  /** Non-cumulative counts per bucket; the last slot is +Inf. Empty while the child is deferred. */
+  counts: Float64Array;
   sum = 0;
   count = 0;
-  constructor(bounds: readonly number[]) {
+  /** Set while the child is deferred (see `Family.deferred`). */
+  private pending: Pending<HistogramChild> | null;
+  constructor(bounds: readonly number[], pending: Pending<HistogramChild> | null = null) {
     this.bounds = bounds;
-    this.counts = new Float64Array(bounds.length + 1);
+    this.pending = pending;
+    // A deferred child may never be used: its buckets are allocated when it joins.
+    this.counts = pending === null ? new Float64Array(bounds.length + 1) : NO_COUNTS;
   }
   observe(v: number): void {
+    if (this.pending !== null) {
+      this.counts = new Float64Array(this.bounds.length + 1);
+      joinNow(this);
+    }
     const b = this.bounds;
     let i = 0;
     while (i < b.length && v > b[i]!) i++;
@@ -191,25 +267,40 @@ export class Histogram extends Family<HistogramChild> {
     if (sorted.some((b, i) => i > 0 && b === sorted[i - 1])) throw new Error(`metric ${name}: duplicate bucket bounds`);
     this.buckets = sorted;
   }
-  protected make(): HistogramChild {
-    return new HistogramChild(this.buckets);
+  protected make(pending: Pending<HistogramChild> | null): HistogramChild {
+    return new HistogramChild(this.buckets, pending);
   }
   observe(v: number): void {
     this.labels().observe(v);
   }
   expose(out: string[]): void {
     this.header(out);
-    for (const { values, child } of this.children.values()) {
+    for (const { values, child, more } of this.children.values()) {
+      const all = more === undefined ? [child] : [child, ...more];
       let cumulative = 0;
+      let sum = 0;
+      let count = 0;
+      for (const c of all) {
+        sum += c.sum;
+        count += c.count;
+      }
       for (let i = 0; i <= this.buckets.length; i++) {
-        cumulative += child.counts[i]!;
+        for (const c of all) cumulative += c.counts[i]!;
         const le = i < this.buckets.length ? formatNumber(this.buckets[i]!) : '+Inf';
         out.push(`${this.name}_bucket${labelString(this.labelNames, values, `le="${le}"`)} ${formatNumber(cumulative)}`);
       }
-      out.push(`${this.name}_sum${labelString(this.labelNames, values)} ${formatNumber(child.sum)}`);
-      out.push(`${this.name}_count${labelString(this.labelNames, values)} ${formatNumber(child.count)}`);
+      out.push(`${this.name}_sum${labelString(this.labelNames, values)} ${formatNumber(sum)}`);
+      out.push(`${this.name}_count${labelString(this.labelNames, values)} ${formatNumber(count)}`);
     }
   }
+}
+
+/** A deferred child's first update: it joins its family, and is an ordinary child from then on. */
+function joinNow(child: CounterChild | GaugeChild | HistogramChild): void {
+  const c = child as unknown as { pending: Pending<unknown> | null };
+  const p = c.pending!;
+  c.pending = null;
+  p.family.join(p.values, child);
 }
 
 export class Registry {

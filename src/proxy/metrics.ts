@@ -1,5 +1,7 @@
-// The data plane's metrics, registered once per registry. Children for known label sets are
-// created when a configuration is compiled, so counting a request is an array index and an add.
+// The data plane's metrics, registered once per registry. A compiled rule holds its request
+// counters and latency histogram, so counting a request is an array index and an add; their
+// series are created on the rule's first request, because of thousands of routes few see traffic
+// (eager children cost ~2.5 KB per route at 5,000 routes, and /metrics listed every one at zero).
 import { labelKey, Registry, type Counter, type CounterChild, type Gauge, type Histogram, type HistogramChild } from '../metrics/registry.ts';
 
 export interface ProxyMetrics {
@@ -37,9 +39,10 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
- * The request series one compiled configuration uses. After an apply, series of routes and
- * backends that are gone are dropped (`sweepSeries`), so route churn does not grow /metrics
- * forever. Assumes one data plane per registry.
+ * The request series one compiled configuration uses (their label keys, see `labelKey`), whether
+ * or not they have been created yet. After an apply, series of routes and backends that are gone
+ * are dropped (`sweepSeries`), so route churn does not grow /metrics forever. Assumes one data
+ * plane per registry.
  */
 export class SeriesInUse {
   readonly requests = new Set<string>();
@@ -51,23 +54,29 @@ export function sweepSeries(m: ProxyMetrics, used: SeriesInUse): void {
   m.duration.retainOnly(used.duration);
 }
 
-/** Request counters of one (gateway, route, backend) by status class, created up front. */
+/** Request counters of one (gateway, route, backend) by status class, each made on first use. */
 export class StatusCounters {
-  private readonly byClass: CounterChild[];
+  private readonly m: ProxyMetrics;
+  private readonly gateway: string;
+  private readonly route: string;
+  private readonly backend: string;
+  private readonly byClass: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   constructor(m: ProxyMetrics, gateway: string, route: string, backend: string, used?: SeriesInUse) {
-    this.byClass = CLASSES.map((c) => {
-      used?.requests.add(labelKey([gateway, route, backend, c]));
-      return m.requests.labels(gateway, route, backend, c);
-    });
+    if (used !== undefined) for (const c of CLASSES) used.requests.add(labelKey([gateway, route, backend, c]));
+    this.m = m;
+    this.gateway = gateway;
+    this.route = route;
+    this.backend = backend;
   }
   count(status: number): void {
     let i = ((status / 100) | 0) - 1;
     if (i < 0 || i > 4) i = 4;
-    this.byClass[i]!.inc();
+    (this.byClass[i] ??= this.m.requests.labels(this.gateway, this.route, this.backend, CLASSES[i]!)).inc();
   }
 }
 
+/** The latency histogram of one (gateway, route); its series appears with the first request. */
 export function durationChild(m: ProxyMetrics, gateway: string, route: string, used?: SeriesInUse): HistogramChild {
   used?.duration.add(labelKey([gateway, route]));
-  return m.duration.labels(gateway, route);
+  return m.duration.deferred(gateway, route);
 }

@@ -91,6 +91,8 @@ describe('data plane metrics and access log', () => {
     await get(p2, '/');
     assert.match(other.expose(), /route="HTTPRoute\/default\/old"/);
     await dp2.apply(cfg('HTTPRoute/default/new'));
+    assert.doesNotMatch(other.expose(), /route="HTTPRoute\/default\/(old|new)"/, 'the old series are gone; the new route has served nothing yet');
+    await get(p2, '/');
     const text = other.expose();
     assert.doesNotMatch(text, /route="HTTPRoute\/default\/old"/);
     assert.match(text, /route="HTTPRoute\/default\/new"/);
