@@ -6,7 +6,7 @@ import { isWicketError } from '../errors.ts';
 import { logger, setLogLevel } from '../log.ts';
 import type { Provider } from '../providers/api.ts';
 import { HELP, parseCommandLine, type ParsedCommand } from './args.ts';
-import { validate } from './validate.ts';
+import { relaunchWithHeapFlags } from './heap-flags.ts';
 import { VERSION } from './version.ts';
 
 const stdout = (line: string) => process.stdout.write(line + '\n');
@@ -28,8 +28,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'version':
         stdout(`wicket ${VERSION}`);
         return 0;
-      case 'validate':
+      case 'validate': {
+        // Loaded on demand (it pulls in the YAML parser), so that a serving command that restarts
+        // itself first (heap-flags.ts) has loaded next to nothing before it does.
+        const { validate } = await import('./validate.ts');
         return await validate(cmd.files, stdout);
+      }
       // Serving pulls in the translator and the proxy; they load only when a command serves.
       case 'quickstart': {
         const { quickstart } = await import('./quickstart.ts');
@@ -74,6 +78,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  relaunchWithHeapFlags(process.argv.slice(2));
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Everything is closed by now; this only guards against a stray handle keeping us alive.
