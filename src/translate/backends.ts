@@ -22,6 +22,8 @@ export interface BackendContext {
   endpointCache: Map<string, Endpoint[]>;
   /** Resolutions by scope then reference: thousands of routes share a few Services. */
   resolveCache?: Map<string, Map<string, ResolvedBackend>>;
+  /** While set, every cluster a resolution yields is recorded here (route-memo.ts replays them). */
+  touched?: Set<string>;
 }
 
 export interface ResolvedBackend {
@@ -76,10 +78,12 @@ export function resolveBackend(
   let cache = caches.get(scope);
   if (!cache) caches.set(scope, (cache = new Map()));
   const cacheKey = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name}:${ref.port}`;
-  const hit = cache.get(cacheKey);
-  if (hit) return hit;
-  const result = resolveUncached(ctx, routeKind, routeNs, ref, allowPolicy);
-  cache.set(cacheKey, result);
+  let result = cache.get(cacheKey);
+  if (!result) {
+    result = resolveUncached(ctx, routeKind, routeNs, ref, allowPolicy);
+    cache.set(cacheKey, result);
+  }
+  if (ctx.touched && result.cluster !== null) ctx.touched.add(result.cluster);
   return result;
 }
 

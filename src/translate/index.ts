@@ -21,6 +21,7 @@ import { buildLookup } from './lookup.ts';
 import { compareByName, sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
+import { compileMemo, envOf } from './route-memo.ts';
 import { objects, sanitizeSnapshot } from './sanitize.ts';
 import { buildStatuses } from './status.ts';
 
@@ -41,12 +42,13 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
 
   const policies = buildPolicyIndex(lookup);
   const ctx: BackendContext = { lookup, policies, clusters: new Map(), endpointCache: new Map() };
+  const env = envOf(snapshot);
   const candidates = sortByAge(ourRoutes(snapshot, parents));
   const routes: RouteNode[] = [];
   const policiesUsed = new Map<RouteNode, Set<PolicyNode>>();
   candidates.forEach((obj, order) => {
     const used = new Set<PolicyNode>();
-    const node = compileRoute(ctx, obj, used);
+    const node = compileMemo(env, ctx, obj, used, (u) => compileRoute(ctx, obj, u));
     node.order = order;
     attachRoute(lookup, parents, node);
     policiesUsed.set(node, used);
@@ -68,7 +70,16 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
     clusters: ctx.clusters,
   };
   const ir = pruneClusters(buildIR(graph));
-  return { ir, statuses: buildStatuses(graph, options.controllerName) };
+  // Statuses are computed when first read: the runtime reads them after the IR is served, so
+  // building them is not on the way from a change to serving it. Same value either way.
+  let statuses: TranslateResult['statuses'] | undefined;
+  const controllerName = options.controllerName;
+  return {
+    ir,
+    get statuses() {
+      return (statuses ??= buildStatuses(graph, controllerName));
+    },
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls',
 type Rename = (cluster: string) => string;
 
 export function buildIR(graph: Graph): IR {
+  vhostNext = new Map();
   const ports = new Map<string, IRPort>();
   let seq = 0;
   const order = new Map<IRListener, number>();
@@ -46,6 +47,8 @@ export function buildIR(graph: Graph): IR {
   }
   const clusters: IR['clusters'] = {};
   for (const name of [...allClusters.keys()].sort(compareStrings)) clusters[name] = allClusters.get(name)!;
+  vhostCache = vhostNext;
+  vhostNext = new Map();
   return { version: IR_VERSION, ports: [...ports.values()].sort((a, b) => compareStrings(a.name, b.name)), clusters };
 }
 
@@ -122,8 +125,31 @@ function virtualHosts(l: ListenerNode, rename: Rename | undefined): VirtualHost[
       const more = own.get(cover);
       if (more) rules.push(...more);
     }
-    return { hostname, rules };
+    return reuseVirtualHost(l.name, hostname, rules);
   });
+}
+
+/**
+ * The virtual hosts of the last translation, by listener and hostname. A virtual host whose rules
+ * are the same objects as last time is handed out again as the same object, so the data plane can
+ * tell by identity which virtual hosts a change left alone. Entries not produced by a translation
+ * are forgotten at its end (see buildIR), so this holds one translation's worth at most.
+ */
+let vhostCache = new Map<string, VirtualHost>();
+let vhostNext = new Map<string, VirtualHost>();
+
+function reuseVirtualHost(listener: string, hostname: string, rules: RouteRule[]): VirtualHost {
+  const key = `${listener}\n${hostname}`;
+  const old = vhostCache.get(key);
+  const vh = old !== undefined && sameItems(old.rules, rules) ? old : { hostname, rules };
+  vhostNext.set(key, vh);
+  return vh;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Less specific patterns that match every name `h` matches, most specific first. */
@@ -136,8 +162,14 @@ function coveringPatterns(h: string): string[] {
   return out;
 }
 
-const entryCache = new WeakMap<object, Entry[]>();
-const renamedCache = new WeakMap<Rename, WeakMap<object, Entry[]>>();
+/**
+ * IR rules of a route, by its compiled rules (shared across translations while the route is
+ * unchanged, see route-memo.ts), so unchanged routes give the same RouteRule objects every time.
+ * The ranks carry the route's order, which another route's arrival can shift: they are remade when
+ * it differs.
+ */
+const entryCache = new WeakMap<object, { order: number; entries: Entry[] }>();
+const renamedCache = new WeakMap<Rename, WeakMap<object, { order: number; entries: Entry[] }>>();
 
 function routeEntries(route: ListenerNode['attached'][number]['route'], rename: Rename | undefined): Entry[] {
   let cache = entryCache;
@@ -145,12 +177,20 @@ function routeEntries(route: ListenerNode['attached'][number]['route'], rename: 
     cache = renamedCache.get(rename) ?? new WeakMap();
     renamedCache.set(rename, cache);
   }
-  const cached = cache.get(route);
-  if (cached) return cached;
+  const cached = cache.get(route.rules);
+  if (cached && cached.order === route.order) return cached.entries;
   const out: Entry[] = [];
   const grpc = route.kind === 'GRPCRoute';
+  let k = 0;
   for (const rule of route.rules) {
     for (const m of rule.matches) {
+      const rank: RankedMatch = { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index };
+      if (m.grpc) rank.grpc = m.grpc;
+      const reused = cached?.entries[k++]?.rule;
+      if (reused) {
+        out.push({ rank, rule: reused });
+        continue;
+      }
       // Plain assignments, not conditional spreads: this runs once per rule of every route.
       const irRule = { id: `${route.id}/${rule.index}/${m.index}`, route: route.id } as RouteRule;
       if (rule.name) irRule.ruleName = rule.name;
@@ -161,12 +201,10 @@ function routeEntries(route: ListenerNode['attached'][number]['route'], rename: 
       if (rule.timeouts) irRule.timeouts = rule.timeouts;
       if (rule.retry) irRule.retry = rule.retry;
       if (rule.sessionPersistence) irRule.sessionPersistence = rule.sessionPersistence;
-      const rank: RankedMatch = { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index };
-      if (m.grpc) rank.grpc = m.grpc;
       out.push({ rank, rule: irRule });
     }
   }
-  cache.set(route, out);
+  cache.set(route.rules, { order: route.order, entries: out });
   return out;
 }
 

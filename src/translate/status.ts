@@ -4,7 +4,7 @@ import type { Condition, ListenerStatus, ObjectMeta, RouteGroupKind } from '../r
 import type { ObjectStatus } from './api.ts';
 import * as C from './conditions.ts';
 import { SUPPORTED_FEATURES } from './features.ts';
-import type { Graph, ListenerNode } from './graph.ts';
+import type { Graph, ListenerNode, RouteNode } from './graph.ts';
 import { compareByName, compareStrings, generationOf } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
@@ -66,13 +66,7 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
   }
   for (const r of graph.routes) {
     if (r.parents.length === 0) continue;
-    const m = r.obj.metadata;
-    const parents = r.parents.map((p) => {
-      const conds = [p.accepted, r.resolvedRefs];
-      if (r.partiallyInvalid && p.accepted.status === 'True') conds.push(r.partiallyInvalid);
-      return { parentRef: p.ref, controllerName, conditions: stamp(conds, m) };
-    });
-    out.push(entry(r.obj, { parents }));
+    out.push(routeStatus(r, controllerName));
   }
   for (const p of graph.policies) {
     if (p.ancestors.size === 0) continue;
@@ -87,6 +81,58 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
     out.push(entry(p.obj, { ancestors }));
   }
   return out.sort(compareStatuses);
+}
+
+/**
+ * The status of the last translation that reported each route object, with what it was made
+ * from. Thousands of routes keep their status across a change of one: handing back the same
+ * object lets the runtime see that by identity instead of comparing every status.
+ */
+type ReportedParent = Pick<RouteNode['parents'][number], 'ref' | 'accepted'>;
+const routeStatusMemo = new WeakMap<object, { controllerName: string; parents: ReportedParent[]; resolvedRefs: C.Cond; partiallyInvalid?: C.Cond; out: ObjectStatus }>();
+
+function routeStatus(r: RouteNode, controllerName: string): ObjectStatus {
+  const hit = routeStatusMemo.get(r.obj);
+  if (
+    hit !== undefined &&
+    hit.controllerName === controllerName &&
+    hit.resolvedRefs === r.resolvedRefs &&
+    hit.partiallyInvalid === r.partiallyInvalid &&
+    hit.parents.length === r.parents.length &&
+    hit.parents.every((p, i) => sameParent(p, r.parents[i]!))
+  ) {
+    return hit.out;
+  }
+  const m = r.obj.metadata;
+  const parents = r.parents.map((p) => {
+    const conds = [p.accepted, r.resolvedRefs];
+    if (r.partiallyInvalid && p.accepted.status === 'True') conds.push(r.partiallyInvalid);
+    return { parentRef: p.ref, controllerName, conditions: stamp(conds, m) };
+  });
+  const out = entry(r.obj, { parents });
+  // Only what the status is made of: holding the parent nodes would keep a whole old graph alive.
+  const made = r.parents.map((p) => ({ ref: p.ref, accepted: p.accepted }));
+  routeStatusMemo.set(r.obj, { controllerName, parents: made, resolvedRefs: r.resolvedRefs, partiallyInvalid: r.partiallyInvalid, out });
+  return out;
+}
+
+/** Whether two parents of one route object report the same (their ref and Accepted condition). */
+function sameParent(a: ReportedParent, b: ReportedParent): boolean {
+  const x = a.ref;
+  const y = b.ref;
+  return (
+    x.group === y.group &&
+    x.kind === y.kind &&
+    x.namespace === y.namespace &&
+    x.name === y.name &&
+    x.sectionName === y.sectionName &&
+    x.port === y.port &&
+    sameCond(a.accepted, b.accepted)
+  );
+}
+
+function sameCond(a: C.Cond, b: C.Cond): boolean {
+  return a === b || (a.type === b.type && a.status === b.status && a.reason === b.reason && a.message === b.message);
 }
 
 /** Kind, then namespace, then name: the order of `statuses` (and of /status). */

@@ -1,0 +1,86 @@
+// Per-route memo across translations: compiling a route (its rules, filters, backendRefs resolved to
+// clusters) is the bulk of translate() at thousands of routes, and a change usually touches one
+// route. A route's compiled form depends only on the route object itself and on the objects its
+// references can reach: Services, EndpointSlices, ReferenceGrants, BackendTLSPolicies and the
+// ConfigMaps/Secrets those read (the "environment"). So a compiled route is reused when the route
+// is the same object (providers keep unchanged objects' identity) and the environment is made of
+// the same objects, element for element, as when it was compiled. Anything else compiles afresh.
+//
+// What a reuse must replay: the clusters the route's backends resolved to (entered into this
+// translation's cluster map) and the BackendTLSPolicies it used (for their ancestor status). The
+// node is copied shallowly, since attachment fills `order` and `parents` per translation; its rules
+// are shared, never mutated after compilation, so the IR rules built from them can be shared too.
+import type { Cluster } from '../ir/types.ts';
+import type { Snapshot } from '../resources/snapshot.ts';
+import type { BackendTLSPolicy, RouteObject } from '../resources/types.ts';
+import type { BackendContext } from './backends.ts';
+import type { PolicyNode, RouteNode } from './graph.ts';
+
+/** The snapshot fields a compiled route can depend on besides the route itself. */
+const ENV_FIELDS = ['services', 'endpointSlices', 'referenceGrants', 'backendTLSPolicies', 'configMaps', 'secrets'] as const satisfies readonly (keyof Snapshot)[];
+
+interface Env {
+  lists: unknown[][];
+}
+
+interface Compiled {
+  env: Env;
+  node: RouteNode;
+  clusters: [string, Cluster][];
+  policies: BackendTLSPolicy[];
+}
+
+let lastEnv: Env | undefined;
+const memo = new WeakMap<RouteObject, Compiled>();
+
+/** The environment token for a snapshot: the last one when made of the same objects, else a new one. */
+export function envOf(snapshot: Snapshot): Env {
+  const lists = ENV_FIELDS.map((f) => snapshot[f] as unknown[]);
+  if (lastEnv && lists.every((l, i) => sameItems(l, lastEnv!.lists[i]!))) return lastEnv;
+  // Copies: a caller may reuse and mutate its arrays between calls.
+  lastEnv = { lists: lists.map((l) => [...l]) };
+  return lastEnv;
+}
+
+/**
+ * The compiled node of `obj` (a fresh shallow copy with `parents` empty), from the memo when valid
+ * for `env`, else by `compile`, which must record the clusters it resolves in `ctx.touched`.
+ */
+export function compileMemo(
+  env: Env,
+  ctx: BackendContext,
+  obj: RouteObject,
+  used: Set<PolicyNode>,
+  compile: (used: Set<PolicyNode>) => RouteNode,
+): RouteNode {
+  const hit = memo.get(obj);
+  if (hit && hit.env === env) {
+    for (const [name, c] of hit.clusters) if (!ctx.clusters.has(name)) ctx.clusters.set(name, c);
+    for (const p of hit.policies) {
+      const node = ctx.policies.nodes.get(p);
+      if (node) used.add(node);
+    }
+    return { ...hit.node, parents: [] };
+  }
+  const touched = new Set<string>();
+  ctx.touched = touched;
+  let node: RouteNode;
+  try {
+    node = compile(used);
+  } finally {
+    ctx.touched = undefined;
+  }
+  const clusters: [string, Cluster][] = [];
+  for (const name of touched) {
+    const c = ctx.clusters.get(name);
+    if (c) clusters.push([name, c]);
+  }
+  memo.set(obj, { env, node: { ...node, parents: [] }, clusters, policies: [...used].map((p) => p.obj) });
+  return node;
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
