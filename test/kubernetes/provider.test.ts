@@ -245,6 +245,43 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     }
   });
 
+  test('status: a route added while a large set is being written is written next, not after the rest', async () => {
+    await ns('backlog');
+    await gatewayClass('backlog-class');
+    await gateway('backlog', 'gw', 'backlog-class');
+    const names = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    for (const n of [...names, 'late']) await route('backlog', n, [{ name: 'gw' }]);
+    const client = clientFor(cp.kubeconfig);
+    const puts: string[] = [];
+    const request = client.request.bind(client);
+    client.request = (method, path, opts) => {
+      if (method === 'PUT' && path.endsWith('/status')) puts.push(path.split('/').at(-2)!);
+      return request(method, path, opts);
+    };
+    const h = new Harness({ statusConcurrency: 1, client });
+    await h.start();
+    try {
+      await h.waitFor('routes cached', (s) => has(s.httpRoutes, 'backlog', 'late'));
+      const routeStatus = (name: string): ObjectStatus => ({
+        apiVersion: GW, kind: 'HTTPRoute', metadata: { name, namespace: 'backlog', generation: 1 },
+        status: { parents: [{ parentRef: { name: 'gw' }, controllerName: OURS, conditions: [cond('Accepted', 'True', 'Accepted')] }] },
+      });
+      const first = names.map(routeStatus);
+      await h.provider.publishStatus(first);
+      await until('a few written', 10_000, async () => (puts.length >= 3 ? true : undefined));
+      // The runtime's next set: the same (identical) statuses plus the new route's.
+      const before = puts.length;
+      assert.ok(before < 39, 'the first set is still being written');
+      await publish(h.provider, [...first, routeStatus('late')]);
+      assert.equal(puts.length, 41, 'every status written once');
+      // The write in flight finishes, then the new route's.
+      assert.ok(puts.indexOf('late') <= before + 1, `the new route was written ${puts.indexOf('late') + 1}th of 41, after ${before} before it was given`);
+    } finally {
+      await h.stop();
+      await client.close();
+    }
+  });
+
   test('status write conflict (409) is retried with a fresh read', async () => {
     await ns('conflict');
     await gatewayClass('conflict-class');

@@ -77,6 +77,8 @@ export class StatusWriter {
    * comparison instead of 5,000.
    */
   readonly #settled = new Map<string, { st: ObjectStatus; obj: any }>();
+  /** Per object, the computed status of the last set that named it: a different one is news. */
+  readonly #handed = new Map<string, ObjectStatus>();
   /** What the server stored after our last write of each object: skip it if nothing moved since. */
   readonly #memo = new Map<string, { desired: string; stored: string }>();
   /**
@@ -136,12 +138,21 @@ export class StatusWriter {
         while (this.#pending) {
           const set = this.#pending;
           this.#pending = undefined;
+          let superseded = false;
           if (this.#o.canWrite()) {
             try {
-              await this.#writeAll(set.statuses, set.force);
+              superseded = await this.#writeAll(set.statuses, set.force);
             } catch (err) {
               logger.error('status write failed', { err: err as Error });
             }
+          }
+          if (superseded && this.#pending) {
+            // A newer set arrived mid-way: it takes over (what this one wrote is settled and is
+            // skipped), and these callers are answered when it is done.
+            const next: { force: boolean; waiters: (() => void)[] } = this.#pending;
+            next.force ||= set.force;
+            next.waiters.push(...set.waiters);
+            continue;
           }
           for (const w of set.waiters) w();
         }
@@ -151,8 +162,13 @@ export class StatusWriter {
     })();
   }
 
-  async #writeAll(statuses: ObjectStatus[], force: boolean): Promise<void> {
+  /** Writes one set; true when it stopped early because a newer set is waiting. */
+  async #writeAll(statuses: ObjectStatus[], force: boolean): Promise<boolean> {
+    // Changed statuses go first, then those merely not yet confirmed (the rest of a large first
+    // write that a newer set interrupted): a route added during a start-up flush of 5,000
+    // statuses is not queued behind it.
     const jobs: (() => Promise<void>)[] = [];
+    const backlog: (() => Promise<void>)[] = [];
     const covered = new Set<string>();
     let skipped = 0;
     for (const st of statuses) {
@@ -165,8 +181,9 @@ export class StatusWriter {
         skipped++;
         continue;
       }
-      jobs.push(() => this.#writeOne(info, st.metadata.name, st.metadata.namespace, (cur) =>
+      (this.#handed.get(key) === st ? backlog : jobs).push(() => this.#writeOne(info, st.metadata.name, st.metadata.namespace, (cur) =>
         mergeStatus(st.kind, cur, st.status, this.#o.controllerName, st.metadata.generation, kubeTime(this.#o.now())), st.metadata.generation, st));
+      this.#handed.set(key, st);
     }
     this.counters.unchanged += skipped;
     for (const kind of CLEANUP_KINDS) {
@@ -176,10 +193,11 @@ export class StatusWriter {
         jobs.push(() => this.#writeOne(info, obj.metadata.name, obj.metadata.namespace, (cur) => withoutOurEntries(kind, cur, this.#o.controllerName) ?? cur));
       }
     }
-    for (const map of [this.#memo, this.#afterWrite, this.#settled]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
+    jobs.push(...backlog);
+    for (const map of [this.#memo, this.#afterWrite, this.#settled, this.#handed]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length && this.#o.canWrite()) await jobs[next++]!();
+      while (next < jobs.length && this.#o.canWrite() && !this.#pending) await jobs[next++]!();
     };
     const t0 = performance.now();
     const before = { ...this.counters };
@@ -190,7 +208,9 @@ export class StatusWriter {
       written: this.counters.written - before.written,
       conflicts: this.counters.conflicts - before.conflicts,
       ms: Math.round(performance.now() - t0),
+      ...(next < jobs.length ? { supersededAfter: next } : {}),
     });
+    return next < jobs.length && this.#pending !== undefined;
   }
 
   /**
