@@ -2,8 +2,8 @@
 // coarse interval per front end walks its connections and closes those idle past the keep-alive
 // time, or answers 408 to those whose request head has been arriving for too long. A socket
 // timeout (socket.setTimeout) would instead re-arm a timer on every read and every write, twice per
-// request; a timeout here fires up to one tick late (a tick is an eighth of the shorter limit,
-// between 25 ms and 1 s).
+// request. Times are read from a clock the sweep itself advances, so a timeout here fires up to
+// one tick early or late (a tick is an eighth of the shorter limit, between 25 ms and 1 s).
 
 export interface Sweepable {
   /** Coarse time the connection became idle (no request in flight, nothing buffered). */
