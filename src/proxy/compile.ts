@@ -2,7 +2,7 @@
 // router whose rules carry compiled filter plans, backends and metric children. Pure apart from
 // reusing pools and TLS contexts across applies; throws with the object named on bad input
 // (e.g. an invalid regular expression), which apply() reports without touching what is served.
-import { IR_VERSION, type Filter, type IR, type IRPort, type RouteRule } from '../ir/types.ts';
+import { IR_VERSION, type Cluster, type Filter, type IR, type IRPort, type RouteRule } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { compilePlan, type FilterDeps } from './filters/compile.ts';
 import { Cors } from './filters/cors.ts';
@@ -10,7 +10,7 @@ import { DirectResponse } from './filters/direct-response.ts';
 import { RequestMirror } from './filters/request-mirror.ts';
 import { durationChild, SeriesInUse, StatusCounters, sweepSeries, type ProxyMetrics } from './metrics.ts';
 import type { CompiledPort } from './port-slot.ts';
-import { CompiledRouter } from './router/compiled.ts';
+import { CompiledRouter, VHostIndexes } from './router/compiled.ts';
 import { ReferenceRouter } from './router/reference.ts';
 import type { Router, RuleFactory } from './router/types.ts';
 import { listenerInfo, RuleRuntime, type BackendRuntime } from './rule.ts';
@@ -32,12 +32,48 @@ export interface CompileContext {
   cache?: CompileCache;
 }
 
-/** Run-time objects of the last compile, by what they were built from (see CompileContext.cache). */
-export class CompileCache {
-  clusters = new Map<string, { json: string; rt: ClusterRuntime; id: number }>();
-  /** By key, in the order built: a rule served twice (two virtual hosts) keeps two objects. */
-  rules = new Map<string, { rt: RuleRuntime; requests: string[]; duration: string[] }[]>();
+interface RuleEntry {
+  rt: RuleRuntime;
+  /** Where it is served (see compilePort's factory). */
+  where: string;
+  /** `where` and the rule's JSON, computed once, when the entry is built. */
+  key: string;
+  requests: string[];
+  duration: string[];
+  /** The last successful compile that served it (CompileCache.gen). */
+  gen: number;
+  /** The last compile attempt that took it: one entry serves one place in one router. */
+  taken: number;
 }
+
+/**
+ * Run-time objects of past compiles, by what they were built from (see CompileContext.cache). Kept
+ * across compiles rather than rebuilt by each: at thousands of rules, rebuilding even a map per
+ * compile is a measurable share of a one-route change.
+ */
+export class CompileCache {
+  clusters = new Map<string, { ir: Cluster; json: string; rt: ClusterRuntime; id: number }>();
+  /** The last successful compile; an entry is reused only when that compile served it. */
+  gen = 0;
+  /**
+   * By the rule object: the translator hands out the same RouteRule object while a route is
+   * unchanged, so most rules are found here without serialising them.
+   */
+  byRule = new WeakMap<RouteRule, RuleEntry[]>();
+  /** By key (rule JSON and where it is served): rules remade with the same content. */
+  byKey = new Map<string, RuleEntry[]>();
+  /** Virtual host indexes of past routers (see CompiledRouter). */
+  vhosts = new VHostIndexes<RuleRuntime>();
+  /** The entries the last successful compile served. */
+  served: RuleEntry[] = [];
+  /** How many served entries use each request series: a series goes when its count drops to 0. */
+  refs = { requests: new Map<string, number>(), duration: new Map<string, number>() };
+  /** Series the last successful compile used outside rules (404 and 421 answers of each port). */
+  other = new SeriesInUse();
+}
+
+/** Bumped by every compile attempt: marks the entries it takes (and, on success, serves). */
+let compileSeq = 0;
 
 let clusterSeq = 0;
 
@@ -60,16 +96,18 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
   }
   const clusters = new Map<string, ClusterRuntime>();
   const prev = ctx.cache;
-  const next = new CompileCache();
+  const attempt = ++compileSeq;
+  const next = { clusters: new Map<string, { ir: Cluster; json: string; rt: ClusterRuntime; id: number }>(), attempt, entries: [] as RuleEntry[] };
   for (const [name, c] of Object.entries(ir.clusters)) {
-    const json = JSON.stringify(c);
     const old = prev?.clusters.get(name);
-    let entry = old !== undefined && old.json === json ? old : undefined;
+    // The translator reuses unchanged Cluster objects: identity first, JSON only when it differs.
+    const json = old !== undefined && old.ir === c ? old.json : JSON.stringify(c);
+    let entry = old !== undefined && old.json === json ? { ...old, ir: c } : undefined;
     if (entry !== undefined) {
       // Reused as is: its pools must still count as used by this generation.
       for (const e of c.endpoints) ctx.pools.endpoint(e.address, e.port, c);
     } else {
-      entry = { json, rt: new ClusterRuntime(c, ctx.pools), id: ++clusterSeq };
+      entry = { ir: c, json, rt: new ClusterRuntime(c, ctx.pools), id: ++clusterSeq };
     }
     next.clusters.set(name, entry);
     clusters.set(name, entry.rt);
@@ -97,27 +135,62 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
       if (https.length > 0 || p.listeners.length === 0) ports.set(p.name, compilePort({ ...p, listeners: https }, clusters, deps, ctx, used, next));
     }
   }
-  // Compiled without error: the series of routes that are gone can go too.
-  sweepSeries(ctx.metrics, used);
-  if (ctx.cache !== undefined) {
-    ctx.cache.clusters = next.clusters;
-    ctx.cache.rules = next.rules;
+  // Compiled without error: the cache now describes what is served, and the series of routes that
+  // are gone go too. Counted per series, so this costs what changed, not what is served.
+  if (prev === undefined) {
+    sweepSeries(ctx.metrics, used);
+    return { clusters, ports };
   }
+  const gone = new SeriesInUse();
+  for (const e of next.entries) if (e.gen !== prev.gen) countSeries(prev, e, 1, gone);
+  for (const e of prev.served) {
+    if (e.taken === attempt) continue;
+    countSeries(prev, e, -1, gone);
+    const same = prev.byKey.get(e.key)?.filter((x) => x !== e);
+    if (same === undefined || same.length === 0) prev.byKey.delete(e.key);
+    else prev.byKey.set(e.key, same);
+  }
+  for (const k of prev.other.requests) if (!used.requests.has(k)) gone.requests.add(k);
+  for (const k of prev.other.duration) if (!used.duration.has(k)) gone.duration.add(k);
+  for (const k of gone.requests) if (!used.requests.has(k) && !prev.refs.requests.has(k)) ctx.metrics.requests.remove(...k.split('\u0000'));
+  for (const k of gone.duration) if (!used.duration.has(k) && !prev.refs.duration.has(k)) ctx.metrics.duration.remove(...k.split('\u0000'));
+  prev.other = used;
+  prev.served = next.entries;
+  prev.clusters = next.clusters;
+  prev.gen = attempt;
+  for (const e of next.entries) e.gen = attempt;
   return { clusters, ports };
+}
+
+/** Adds `delta` to the use counts of an entry's series; those that reach 0 are noted in `gone`. */
+function countSeries(cache: CompileCache, e: RuleEntry, delta: number, gone: SeriesInUse): void {
+  const step = (counts: Map<string, number>, keys: string[], out: Set<string>) => {
+    for (const k of keys) {
+      const n = (counts.get(k) ?? 0) + delta;
+      if (n > 0) counts.set(k, n);
+      else {
+        counts.delete(k);
+        out.add(k);
+      }
+    }
+  };
+  step(cache.refs.requests, e.requests, gone.requests);
+  step(cache.refs.duration, e.duration, gone.duration);
 }
 
 /** Names of the clusters a rule refers to (backends and mirrors), so a changed cluster rebuilds it. */
 function clustersOf(rule: RouteRule): string[] {
   const out: string[] = [];
-  const scan = (fs: Filter[]) => {
-    for (const f of fs) if (f.type === 'RequestMirror' && f.cluster !== null) out.push(f.cluster);
-  };
-  scan(rule.filters);
+  mirrorsOf(rule.filters, out);
   for (const b of rule.backends) {
     if (b.cluster !== null) out.push(b.cluster);
-    scan(b.filters);
+    if (b.filters.length > 0) mirrorsOf(b.filters, out);
   }
   return out;
+}
+
+function mirrorsOf(fs: readonly Filter[], out: string[]): void {
+  for (const f of fs) if (f.type === 'RequestMirror' && f.cluster !== null) out.push(f.cluster);
 }
 
 function compilePort(
@@ -126,7 +199,7 @@ function compilePort(
   deps: FilterDeps,
   ctx: CompileContext,
   used: SeriesInUse,
-  next: CompileCache,
+  next: { clusters: CompileCache['clusters']; attempt: number; entries: RuleEntry[] },
 ): CompiledPort {
   const m = ctx.metrics;
   const prev = ctx.cache;
@@ -134,22 +207,35 @@ function compilePort(
   const factory: RuleFactory<RuleRuntime> = (rule, vh, l) => {
     if (prev === undefined) return build(rule, vh, l, used);
     // Everything a rule's run-time object is built from: the rule, its listener and port, and the
-    // identity of the clusters it uses.
-    const ids = clustersOf(rule).map((c) => next.clusters.get(c)?.id ?? 0);
-    const key = `${p.port}|${l.name}|${l.gateway}|${ids.join(',')}|${JSON.stringify(rule)}`;
-    const mineSoFar = next.rules.get(key) ?? [];
-    let entry = prev.rules.get(key)?.[mineSoFar.length];
+    // identity of the clusters it uses; and the virtual host, so a rule served by several keeps
+    // one object for each.
+    const names = clustersOf(rule);
+    let ids = '';
+    for (let i = 0; i < names.length; i++) ids += `${next.clusters.get(names[i]!)?.id ?? 0},`;
+    const where = `${p.port}|${l.name}|${l.gateway}|${ids}|${vh.hostname}`;
+    const usable = (e: RuleEntry) => e.gen === prev.gen && e.taken !== next.attempt && e.where === where;
+    let slots = prev.byRule.get(rule);
+    let entry = slots?.find(usable);
     if (entry === undefined) {
-      const mine = new SeriesInUse();
-      entry = { rt: build(rule, vh, l, mine), requests: [...mine.requests], duration: [...mine.duration] };
+      const key = `${where}|${JSON.stringify(rule)}`;
+      entry = prev.byKey.get(key)?.find(usable);
+      if (entry === undefined) {
+        const mine = new SeriesInUse();
+        entry = { rt: build(rule, vh, l, mine), where, key, requests: [...mine.requests], duration: [...mine.duration], gen: -1, taken: 0 };
+        const same = prev.byKey.get(key);
+        if (same === undefined) prev.byKey.set(key, [entry]);
+        else same.push(entry);
+      }
+      // Entries the last compile did not serve can never be reused: drop them as we pass.
+      slots = (slots ?? []).filter((e) => e.gen === prev.gen || e.taken === next.attempt);
+      if (!slots.includes(entry)) slots.push(entry);
+      prev.byRule.set(rule, slots);
     }
-    for (const k of entry.requests) used.requests.add(k);
-    for (const k of entry.duration) used.duration.add(k);
-    mineSoFar.push(entry);
-    next.rules.set(key, mineSoFar);
+    entry.taken = next.attempt;
+    next.entries.push(entry);
     return entry.rt;
   };
-  const router: Router<RuleRuntime> = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory);
+  const router: Router<RuleRuntime> = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory, prev?.vhosts);
   const gateway = p.listeners[0]?.gateway ?? '';
   const notFound = new RuleRuntime(
     NOT_FOUND_RULE,

@@ -36,7 +36,7 @@ class TrieNode {
 const NO_MATCH = 0x7fffffff;
 
 class VHostIndex<R> {
-  private readonly entries: Entry<R>[] = [];
+  readonly entries: Entry<R>[] = [];
   private readonly exact = new Map<string, number[]>();
   private readonly trie = new TrieNode();
   private readonly regex: number[] = [];
@@ -100,14 +100,40 @@ class VHostIndex<R> {
   }
 }
 
+/**
+ * Indexes of virtual hosts built by past routers, by the VirtualHost object they were built from.
+ * The translator hands out the same VirtualHost object while its rules are unchanged, so the next
+ * router reuses those indexes instead of rebuilding every one. Weakly held: an index lives as long
+ * as its VirtualHost does.
+ */
+export class VHostIndexes<R> {
+  readonly byVHost = new WeakMap<VirtualHost, VHostIndex<R>[]>();
+}
+
+/** Indexes kept per VirtualHost (one per port or listener serving it, usually one). */
+const MAX_INDEXES_PER_VHOST = 4;
+
 export class CompiledRouter<R> implements Router<R> {
   private readonly listeners = new HostTable<{ index: number; vhosts: HostTable<VHostIndex<R>> }>();
 
-  constructor(port: IRPort, factory: RuleFactory<R>) {
+  /**
+   * `reuse`: indexes of past routers. One is reused only for the same VirtualHost object when the
+   * factory turns its rules into the very values the index holds, so what a request matches is
+   * exactly what a fresh build would give.
+   */
+  constructor(port: IRPort, factory: RuleFactory<R>, reuse?: VHostIndexes<R>) {
     port.listeners.forEach((l, index) => {
       const vhosts = new HostTable<VHostIndex<R>>();
       for (const vh of l.virtualHosts ?? []) {
-        vhosts.add(vh.hostname, new VHostIndex(vh, (i) => factory(vh.rules[i]!, vh, l)));
+        // The factory is called once per rule either way (it also marks what is in use).
+        const values = vh.rules.map((rule) => factory(rule, vh, l));
+        const known = reuse?.byVHost.get(vh);
+        let idx = known?.find((x) => x.entries.length === values.length && values.every((v, i) => v === x.entries[i]!.value));
+        if (idx === undefined) {
+          idx = new VHostIndex(vh, (i) => values[i]!);
+          if (reuse !== undefined) reuse.byVHost.set(vh, [idx, ...(known ?? []).slice(0, MAX_INDEXES_PER_VHOST - 1)]);
+        }
+        vhosts.add(vh.hostname, idx);
       }
       this.listeners.add(l.hostname, { index, vhosts });
     });
