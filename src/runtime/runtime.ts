@@ -4,7 +4,9 @@
 // - An IR equal to the one in force is not applied again.
 // - Sockets the data plane could not bind are fed back into translate (`unavailableSockets`) so the
 //   listeners on them report PortUnavailable; the feedback loop is bounded.
-// - Status is published only after the data plane serves the configuration it describes.
+// - Status is published only after the data plane serves the configuration it describes, and off
+//   the path of the next change: it is computed on a later turn of the event loop, and a status
+//   overtaken by a newer configuration before it was computed is skipped for the newer one.
 // - On any error the last good configuration keeps serving; input never stops the process.
 import type { DataPlane } from '../proxy/api.ts';
 import type { IR } from '../ir/types.ts';
@@ -17,6 +19,7 @@ import type { Registry } from '../metrics/registry.ts';
 import { ConfigMetrics } from './config-metrics.ts';
 import { mergeInvalidStatuses } from './invalid-status.ts';
 import { socketIsFree, toUnavailableSockets } from './sockets.ts';
+import { jsonEqual } from './json-equal.ts';
 import { TransitionTimes } from './transition-times.ts';
 import { ourAddressInputs, type AddressPool } from './address-pool.ts';
 
@@ -47,7 +50,6 @@ export class Runtime {
   readonly #times: TransitionTimes;
   #pending: SnapshotUpdate | undefined;
   #working: Promise<void> | undefined;
-  #appliedJson = '';
   #applied: IR | undefined;
   #appliedFailures: Record<string, string> = {};
   #statuses: ObjectStatus[] = [];
@@ -58,6 +60,10 @@ export class Runtime {
   #readyWaiters: (() => void)[] = [];
   #lastUpdate: SnapshotUpdate | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** The newest served configuration whose status is still to be computed and published. */
+  #statusJob: { result: TranslateResult; update: SnapshotUpdate } | undefined;
+  #statusTimer: NodeJS.Immediate | undefined;
+  #statusRunning: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions) {
     this.#o = options;
@@ -91,9 +97,13 @@ export class Runtime {
     return this.#statuses;
   }
 
-  /** Resolves once every update received so far has been handled. */
+  /** Resolves once every update received so far has been handled and its status published. */
   async idle(): Promise<void> {
-    for (let i = 0; i < 100 && this.#working; i++) await this.#working;
+    for (let i = 0; i < 100 && (this.#working || this.#statusTimer || this.#statusRunning); i++) {
+      if (this.#working) await this.#working;
+      else if (this.#statusRunning) await this.#statusRunning;
+      else await new Promise((r) => setImmediate(r));
+    }
   }
 
   async stop(): Promise<void> {
@@ -119,6 +129,7 @@ export class Runtime {
       }
     } finally {
       this.#working = undefined;
+      this.#scheduleStatus();
     }
   }
 
@@ -154,7 +165,34 @@ export class Runtime {
       for (const w of this.#readyWaiters.splice(0)) w();
       logger.info('first configuration serving', { ports: this.#applied?.ports.map((p) => p.name) ?? [] });
     }
-    const statuses = this.#times.fill(mergeInvalidStatuses(result!.statuses, update.diagnostics, update.snapshot));
+    this.#statusJob = { result: result!, update };
+    this.#scheduleStatus();
+  }
+
+  #scheduleStatus(): void {
+    if (this.#statusTimer || this.#statusRunning || !this.#statusJob) return;
+    this.#statusTimer = setImmediate(() => {
+      this.#statusTimer = undefined;
+      // A newer update is being handled: it queues its own status when it is served.
+      if (this.#working) return;
+      const job = this.#statusJob;
+      this.#statusJob = undefined;
+      if (!job) return;
+      this.#statusRunning = this.#publish(job).finally(() => {
+        this.#statusRunning = undefined;
+        this.#scheduleStatus();
+      });
+    });
+  }
+
+  async #publish(job: { result: TranslateResult; update: SnapshotUpdate }): Promise<void> {
+    let statuses: ObjectStatus[];
+    try {
+      statuses = this.#times.fill(mergeInvalidStatuses(job.result.statuses, job.update.diagnostics, job.update.snapshot));
+    } catch (err) {
+      logger.error('computing status failed', { err: err as Error, stack: (err as Error)?.stack });
+      return;
+    }
     this.#statuses = statuses;
     try {
       await this.#o.provider.publishStatus(statuses);
@@ -188,10 +226,9 @@ export class Runtime {
 
   /** Applies an IR unless it is the one in force; returns the failed sockets in translate's terms. */
   async #apply(ir: IR): Promise<Record<string, string>> {
-    const json = JSON.stringify(ir);
-    if (json === this.#appliedJson) return this.#appliedFailures;
+    // The translator shares unchanged parts between results, so this compare is mostly identity.
+    if (this.#applied !== undefined && jsonEqual(ir, this.#applied)) return this.#appliedFailures;
     const res = await this.#o.dataPlane.apply(ir);
-    this.#appliedJson = json;
     this.#applied = ir;
     this.#appliedFailures = toUnavailableSockets(ir, res.failedSockets ?? {});
     this.#generation += 1;

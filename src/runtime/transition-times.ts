@@ -5,6 +5,7 @@
 // entries by their name or parentRef, not by index, so reordering does not count as a transition)
 // and by type.
 import type { ObjectStatus } from '../translate/api.ts';
+import { jsonEqual } from './json-equal.ts';
 
 interface Seen {
   status: string;
@@ -14,11 +15,11 @@ interface Seen {
 export class TransitionTimes {
   #seen = new Map<string, Seen>();
   /**
-   * Per object, the status it had last time (as JSON), the copy returned for it and its conditions'
+   * Per object, the status it had last time (as given), the copy returned for it and its conditions'
    * entries: an object whose status did not change gets that copy back without walking it, so a
    * change to one route does not redo the bookkeeping of every object.
    */
-  #last = new Map<string, { json: string; out: ObjectStatus; seen: [string, Seen][] }>();
+  #last = new Map<string, { input: ObjectStatus; out: ObjectStatus; seen: [string, Seen][] }>();
   readonly #now: () => Date;
 
   constructor(now: () => Date = () => new Date()) {
@@ -29,12 +30,12 @@ export class TransitionTimes {
   fill(statuses: ObjectStatus[]): ObjectStatus[] {
     const now = this.#now().toISOString();
     const next = new Map<string, Seen>();
-    const last = new Map<string, { json: string; out: ObjectStatus; seen: [string, Seen][] }>();
+    const last = new Map<string, { input: ObjectStatus; out: ObjectStatus; seen: [string, Seen][] }>();
     const out = statuses.map((s) => {
       const base = `${s.apiVersion}|${s.kind}|${s.metadata.namespace ?? ''}|${s.metadata.name}`;
-      const json = JSON.stringify(s);
       const before = this.#last.get(base);
-      if (before !== undefined && before.json === json && !last.has(base)) {
+      // Compared in place rather than serialised: most objects' statuses are unchanged.
+      if (before !== undefined && !last.has(base) && jsonEqual(before.input, s)) {
         for (const [k, v] of before.seen) next.set(k, v);
         last.set(base, before);
         return before.out;
@@ -49,7 +50,7 @@ export class TransitionTimes {
         seen.push([key, entry]);
         return { ...cond, lastTransitionTime: time };
       }) as Record<string, unknown> };
-      if (!last.has(base)) last.set(base, { json, out: filled, seen });
+      if (!last.has(base)) last.set(base, { input: s, out: filled, seen });
       return filled;
     });
     this.#seen = next;
