@@ -9,6 +9,8 @@ interface Tracked {
   firstSeen: string;
   generation: number;
   specKey: string;
+  /** The last stamp() call that saw the object: those not seen by the latest are forgotten. */
+  round: number;
 }
 
 export function objectKey(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
@@ -25,6 +27,7 @@ export class MetadataTracker {
    */
   #stamped = new WeakMap<AnyObject, { key: string; out: AnyObject; tracked: Tracked; generation: number }>();
   readonly #now: () => Date;
+  #round = 0;
 
   constructor(now: () => Date = () => new Date()) {
     this.#now = now;
@@ -35,25 +38,29 @@ export class MetadataTracker {
    * longer present are forgotten, so one deleted and created again starts over like in a cluster.
    */
   stamp(objects: AnyObject[]): AnyObject[] {
-    const present = new Set<string>();
+    const round = ++this.#round;
     // One timestamp per read: objects that appear together tie, and ties break by namespace/name
     // (as the spec says) rather than by how many milliseconds the read happened to take.
-    const now = this.#now().toISOString();
+    let now: string | undefined;
     const out = objects.map((o) => {
-      const key = objectKey(o);
-      present.add(key);
       const cached = this.#stamped.get(o);
-      // Same instance, still tracked as the same object at the same generation: nothing to redo.
-      if (cached && cached.key === key && this.#seen.get(key) === cached.tracked && cached.tracked.generation === cached.generation) return cached.out;
+      // Same instance, still tracked as the same object at the same generation: nothing to redo
+      // (not even its key: this runs for every object on every reload).
+      if (cached && this.#seen.get(cached.key) === cached.tracked && cached.tracked.generation === cached.generation && cached.tracked.round !== round) {
+        cached.tracked.round = round;
+        return cached.out;
+      }
+      const key = objectKey(o);
       const specKey = stableStringify(specOf(o));
       let t = this.#seen.get(key);
       if (!t) {
-        t = { firstSeen: now, generation: 1, specKey };
+        t = { firstSeen: (now ??= this.#now().toISOString()), generation: 1, specKey, round };
         this.#seen.set(key, t);
       } else if (t.specKey !== specKey) {
         t.generation += 1;
         t.specKey = specKey;
       }
+      t.round = round;
       const metadata = {
         ...o.metadata,
         creationTimestamp: o.metadata.creationTimestamp ?? t.firstSeen,
@@ -63,7 +70,7 @@ export class MetadataTracker {
       this.#stamped.set(o, { key, out: stamped, tracked: t, generation: t.generation });
       return stamped;
     });
-    for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+    for (const [key, t] of this.#seen) if (t.round !== round) this.#seen.delete(key);
     return out;
   }
 }

@@ -26,7 +26,10 @@ export interface FileProviderOptions {
   paths: string[];
   /** Parses one file; defaults to the loader's parser. */
   parse?: FileParser;
-  /** Quiet window that ends a burst of change events (default 10 ms). */
+  /**
+   * Quiet window that ends a burst of change events (default 10 ms). A file created, removed or
+   * renamed into place while no reload is running is read at once (see debounce.ts).
+   */
   quietMs?: number;
   /** Longest a burst can delay a reload (default 100 ms). */
   maxDelayMs?: number;
@@ -50,6 +53,8 @@ interface FileState {
   /** Objects this file serves: the last good version of each. */
   objects: AnyObject[];
   diagnostics: Diagnostic[];
+  /** objectKey() of each of `objects`, computed once per version of the file. */
+  keys?: string[];
 }
 
 export class FileProvider implements Provider {
@@ -83,7 +88,7 @@ export class FileProvider implements Provider {
         this.#opts.quietMs,
         this.#opts.maxDelayMs,
       );
-      this.#watcher = new DirectoryWatcher(() => this.#debouncer?.trigger());
+      this.#watcher = new DirectoryWatcher((atOnce) => this.#debouncer?.trigger(atOnce));
     }
     await this.#reload();
   }
@@ -150,8 +155,10 @@ export class FileProvider implements Provider {
       const st = this.#files.get(file);
       if (!st) continue;
       diagnostics.push(...st.diagnostics);
-      for (const o of st.objects) {
-        const key = objectKey(o);
+      const keys = (st.keys ??= st.objects.map(objectKey));
+      for (let i = 0; i < st.objects.length; i++) {
+        const o = st.objects[i]!;
+        const key = keys[i]!;
         const first = owner.get(key);
         if (first !== undefined) {
           diagnostics.push({
@@ -171,7 +178,7 @@ export class FileProvider implements Provider {
 
     const stamped = this.#metadata.stamp(objects);
     const snapshot = fileSnapshot(stamped);
-    if (this.#watcher?.update(this.#opts.paths, scan.directories)) this.#debouncer?.trigger();
+    if (this.#watcher?.update(this.#opts.paths, scan.directories)) this.#debouncer?.trigger(true);
 
     const update: SnapshotUpdate = { snapshot, diagnostics };
     // Unchanged objects keep their identity across reloads (files not re-parsed, stamps cached), so
@@ -203,7 +210,7 @@ export class FileProvider implements Provider {
       return false; // gone: the next scan treats it as deleted
     }
     if (age >= EMPTY_RECHECK_MS) return false;
-    const t = setTimeout(() => this.#debouncer?.trigger(), EMPTY_RECHECK_MS - Math.max(0, age) + 1);
+    const t = setTimeout(() => this.#debouncer?.trigger(true), EMPTY_RECHECK_MS - Math.max(0, age) + 1);
     t.unref();
     return true;
   }

@@ -8,13 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { logger } from '../../log.ts';
 
 export class DirectoryWatcher {
-  readonly #onEvent: () => void;
+  /** `atOnce`: the event was a file appearing, vanishing or being renamed (see debounce.ts). */
+  readonly #onEvent: (atOnce: boolean) => void;
   readonly #watchers = new Map<string, FSWatcher>();
   /** Directories already warned about, so a reload does not repeat the warning. */
   readonly #warned = new Set<string>();
   #closed = false;
 
-  constructor(onEvent: () => void) {
+  constructor(onEvent: (atOnce: boolean) => void) {
     this.#onEvent = onEvent;
   }
 
@@ -32,12 +33,12 @@ export class DirectoryWatcher {
     for (const dir of want) {
       if (this.#watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: true }, () => this.#onEvent());
+        const w = watch(dir, { persistent: true }, (eventType) => this.#onEvent(eventType === 'rename'));
         w.on('error', () => {
           // The directory went away; forget it so a new one of the same name is watched again.
           w.close();
           this.#watchers.delete(dir);
-          this.#onEvent();
+          this.#onEvent(true);
         });
         this.#watchers.set(dir, w);
         added = true;
