@@ -234,9 +234,16 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       assert.equal(h.provider.statusWriter.counters.written, 1, 'unchanged: not written again');
 
       // Someone else overwrites the status; the same computed status must be put back.
+      const objBefore = cached();
+      const snapshotsBefore = h.updates.length;
       const g = await get('Gateway', 'overwrite', 'gw');
       await api('PUT', pathOf('Gateway', 'overwrite', 'gw') + '/status', { ...g, status: { conditions: [{ ...cond('Accepted', 'False', 'Pending', 'theirs'), lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
       await until('their status cached', 10_000, async () => (cached()?.status?.conditions?.[0]?.message === 'theirs' ? true : undefined));
+      // A status-only change: taken in place (the translator's caches key on identity), no snapshot.
+      assert.equal(cached(), objBefore);
+      assert.equal(cached().metadata.resourceVersion, (await get('Gateway', 'overwrite', 'gw')).metadata.resourceVersion);
+      await new Promise((r) => setTimeout(r, 100)); // several debounce windows
+      assert.equal(h.updates.length, snapshotsBefore);
       await publish(h.provider, [st]);
       assert.equal((await get('Gateway', 'overwrite', 'gw')).status.conditions[0].message, 'ours');
       assert.equal(h.provider.statusWriter.counters.written, 2);

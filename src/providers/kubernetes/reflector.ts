@@ -15,8 +15,9 @@ export interface ReflectorOptions {
   /** Called after every change to the cache (and after the first sync). */
   onChange: () => void;
   /**
-   * True when an update changes nothing the snapshot's consumers read (our own status writes
-   * echoed back): the cache takes the new object, but onChange is not called. Default: never.
+   * True when an update changes nothing the snapshot's consumers read but status and bookkeeping
+   * metadata (our own status writes echoed back): the cached object takes the new status and
+   * resourceVersion in place, keeping its identity, and onChange is not called. Default: never.
    */
   sameInputs?: (before: any, after: any) => boolean;
   /** How often to look again for a kind whose CRD is missing (ms). */
@@ -231,8 +232,17 @@ export class Reflector {
           const key = keyOf(obj);
           const before = this.#store.get(key);
           const after = this.#normalise(obj, version);
-          this.#store.set(key, after);
-          if (before === undefined || !this.#opts.sameInputs?.(before, after)) this.#opts.onChange();
+          if (before !== undefined && this.#opts.sameInputs?.(before, after)) {
+            // Only status and bookkeeping moved (our own status writes, echoed back): the cached
+            // object takes them in place and keeps its identity, so the translator's per-object
+            // caches stay valid, and no snapshot is due.
+            before.metadata.resourceVersion = after.metadata.resourceVersion;
+            if (after.status === undefined) delete before.status;
+            else before.status = after.status;
+          } else {
+            this.#store.set(key, after);
+            this.#opts.onChange();
+          }
         } else if (type === 'DELETED') {
           if (this.#store.delete(keyOf(obj))) this.#opts.onChange();
         }

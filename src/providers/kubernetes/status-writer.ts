@@ -76,7 +76,7 @@ export class StatusWriter {
    * ObjectStatus for an object whose status did not change, so a change to one route costs one
    * comparison instead of 5,000.
    */
-  readonly #settled = new Map<string, { st: ObjectStatus; obj: any }>();
+  readonly #settled = new Map<string, { st: ObjectStatus; obj: any; rv: string | undefined }>();
   /** Per object, the computed status of the last set that named it: a different one is news. */
   readonly #handed = new Map<string, ObjectStatus>();
   /** What the server stored after our last write of each object: skip it if nothing moved since. */
@@ -86,7 +86,7 @@ export class StatusWriter {
    * would compare against the cache's older copy, write again with its stale resourceVersion, and
    * pay a 409 and a re-read to learn that nothing needed writing.
    */
-  readonly #afterWrite = new Map<string, { overwrote: string; obj: any }>();
+  readonly #afterWrite = new Map<string, { overwrote: string | undefined; obj: any }>();
   readonly counters: WriteCounters = { written: 0, unchanged: 0, conflicts: 0, notFound: 0, failed: 0 };
 
   constructor(client: KubeClient, opts: StatusWriterOptions) {
@@ -177,7 +177,9 @@ export class StatusWriter {
       const info = kindInfo(st.kind);
       if (!info?.hasStatus) continue;
       const settled = this.#settled.get(key);
-      if (!force && settled?.st === st && settled.obj === this.#o.source.lookup(st.kind, st.metadata.name, st.metadata.namespace)?.obj) {
+      // The cache updates an object's status in place (its identity is kept): compare the version too.
+      const now = settled?.st === st ? this.#o.source.lookup(st.kind, st.metadata.name, st.metadata.namespace)?.obj : undefined;
+      if (!force && now !== undefined && settled!.obj === now && settled!.rv === now.metadata?.resourceVersion) {
         skipped++;
         continue;
       }
@@ -222,6 +224,8 @@ export class StatusWriter {
     const cached = this.#o.source.lookup(info.kind, name, namespace);
     if (!cached) return;
     let obj = cached.obj;
+    // The cache may update the object's status and resourceVersion in place while we wait.
+    const cachedRv: string | undefined = obj.metadata?.resourceVersion;
     const version = cached.version;
     const path = objectPath(info, version, name, namespace);
     const memoKey = `${info.kind}/${namespace ?? ''}/${name}`;
@@ -238,10 +242,11 @@ export class StatusWriter {
       if (jsonEqual(desired, obj.status ?? {}) || (memo && memo.desired === JSON.stringify(desired) && memo.stored === JSON.stringify(obj.status ?? {}))) {
         this.counters.unchanged++;
         // In sync with the object the cache holds (not with a re-read after a conflict).
-        if (st && obj === asCached) this.#settled.set(memoKey, { st, obj: cached.obj });
+        if (st && obj === asCached) this.#settled.set(memoKey, { st, obj: cached.obj, rv: cachedRv });
         return;
       }
       if (!this.#o.canWrite()) return;
+      const statusBefore = obj.status;
       let res;
       try {
         res = await this.#client.request('PUT', `${path}/status`, { body: { ...obj, status: desired } });
@@ -255,11 +260,11 @@ export class StatusWriter {
         this.#memo.set(memoKey, { desired: JSON.stringify(desired), stored: JSON.stringify(res.body?.status ?? {}) });
         if (res.body?.metadata) {
           delete res.body.metadata.managedFields;
-          this.#afterWrite.set(memoKey, { overwrote: cached.obj.metadata?.resourceVersion, obj: res.body });
+          this.#afterWrite.set(memoKey, { overwrote: cachedRv, obj: res.body });
         }
         // Until the cache shows our write (a new object there), the write stands for it.
-        if (st) this.#settled.set(memoKey, { st, obj: cached.obj });
-        for (const ev of statusEvents(info.kind, obj.status, desired, this.#o.controllerName)) this.#o.onEvent?.(res.body ?? obj, obj.apiVersion, ev);
+        if (st) this.#settled.set(memoKey, { st, obj: cached.obj, rv: cachedRv });
+        for (const ev of statusEvents(info.kind, statusBefore, desired, this.#o.controllerName)) this.#o.onEvent?.(res.body ?? obj, obj.apiVersion, ev);
         return;
       }
       if (res.status === 404) {
