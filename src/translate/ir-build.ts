@@ -7,7 +7,7 @@ import type { Cluster, Filter, IR, IRListener, IRPort, L4Route, PortKind, RouteR
 import { IR_VERSION } from '../ir/types.ts';
 import { socketName } from './addresses.ts';
 import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
-import { compareHostnameSpecificity } from './hostnames.ts';
+import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { compareStrings, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
@@ -117,13 +117,21 @@ function virtualHosts(l: ListenerNode, rename: Rename | undefined): VirtualHost[
     }
   }
   const own = new Map<string, RouteRule[]>();
-  for (const [h, entries] of byHost) own.set(h, entries.sort((a, b) => compareMatches(a.rank, b.rank)).map((e) => e.rule));
-  const hosts = [...own.keys()].sort(compareHostnameSpecificity);
+  let wildcards = false;
+  for (const [h, entries] of byHost) {
+    if (entries.length > 1) entries.sort((a, b) => compareMatches(a.rank, b.rank));
+    own.set(h, entries.map((e) => e.rule));
+    if (h.charCodeAt(0) === 42 /* * */) wildcards = true;
+  }
+  const hosts = sortBySpecificity([...own.keys()]);
   return hosts.map((hostname) => {
-    const rules = [...own.get(hostname)!];
-    for (const cover of coveringPatterns(hostname)) {
-      const more = own.get(cover);
-      if (more) rules.push(...more);
+    // Only wildcard virtual hosts can cover another: without any, nothing to add (and no copy).
+    const rules = wildcards ? [...own.get(hostname)!] : own.get(hostname)!;
+    if (wildcards) {
+      for (const cover of coveringPatterns(hostname)) {
+        const more = own.get(cover);
+        if (more) rules.push(...more);
+      }
     }
     return reuseVirtualHost(l.name, hostname, rules);
   });

@@ -34,9 +34,24 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Sort keys by object: objects are never mutated, and the same objects are sorted again on every
+ * translation (thousands of routes), so each is parsed once.
+ */
+const ageKeys = new WeakMap<object, { t: number; k: string }>();
+
+function ageKey(item: HasMeta): { t: number; k: string } {
+  let key = ageKeys.get(item);
+  if (key === undefined) ageKeys.set(item, (key = { t: timestampOf(item), k: keyOf(item) }));
+  return key;
+}
+
 /** Oldest first, then namespace/name; timestamps parsed once per item, not per comparison. */
 export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
-  const keyed = items.map((item) => ({ item, t: timestampOf(item), k: keyOf(item) }));
+  const keyed = items.map((item) => {
+    const key = ageKey(item);
+    return { item, t: key.t, k: key.k };
+  });
   keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareStrings(a.k, b.k)));
   return keyed.map((x) => x.item);
 }
