@@ -5,8 +5,8 @@
 // - Sockets the data plane could not bind are fed back into translate (`unavailableSockets`) so the
 //   listeners on them report PortUnavailable; the feedback loop is bounded.
 // - Status is published only after the data plane serves the configuration it describes, and off
-//   the path of the next change: it is computed on a later turn of the event loop, and a status
-//   overtaken by a newer configuration before it was computed is skipped for the newer one.
+//   the path of the next change: it is computed once changes have been quiet for a moment (bounded,
+//   see STATUS_QUIET_MS), and a status overtaken by a newer configuration is skipped for it.
 // - On any error the last good configuration keeps serving; input never stops the process.
 import type { DataPlane } from '../proxy/api.ts';
 import type { IR } from '../ir/types.ts';
@@ -41,6 +41,21 @@ export interface RuntimeOptions {
   bindRetryMs?: number;
 }
 
+/**
+ * Status waits until configuration changes have been quiet this long (ms), so that computing it
+ * does not delay serving the next change of a burst, but never more than STATUS_MAX_DELAY_MS after
+ * the first configuration it has not reported, so a steady stream of changes still gets status.
+ */
+const STATUS_QUIET_MS = 20;
+const STATUS_MAX_DELAY_MS = 500;
+
+interface StatusJob {
+  result: TranslateResult;
+  update: SnapshotUpdate;
+  /** Computed once, when first needed (by /status or when published). */
+  statuses?: ObjectStatus[];
+}
+
 /** Bound on translate → apply → translate rounds caused by sockets that fail to bind. */
 const MAX_SOCKET_ROUNDS = 3;
 
@@ -61,8 +76,10 @@ export class Runtime {
   #lastUpdate: SnapshotUpdate | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   /** The newest served configuration whose status is still to be computed and published. */
-  #statusJob: { result: TranslateResult; update: SnapshotUpdate } | undefined;
-  #statusTimer: NodeJS.Immediate | undefined;
+  #statusJob: StatusJob | undefined;
+  #statusTimer: NodeJS.Timeout | undefined;
+  /** When the oldest configuration whose status is not yet published was served. */
+  #statusSince = 0;
   #statusRunning: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions) {
@@ -92,8 +109,13 @@ export class Runtime {
     return this.#applied;
   }
 
-  /** The statuses of the configuration in force (/status). */
+  /**
+   * The statuses of the configuration in force (/status): computed now if that configuration's
+   * status is still waiting to be published, so /status never lags behind what is served.
+   */
   statuses(): ObjectStatus[] {
+    const job = this.#statusJob;
+    if (job) this.#statusesOf(job);
     return this.#statuses;
   }
 
@@ -102,7 +124,7 @@ export class Runtime {
     for (let i = 0; i < 100 && (this.#working || this.#statusTimer || this.#statusRunning); i++) {
       if (this.#working) await this.#working;
       else if (this.#statusRunning) await this.#statusRunning;
-      else await new Promise((r) => setImmediate(r));
+      else await new Promise((r) => setTimeout(r, STATUS_QUIET_MS));
     }
   }
 
@@ -111,6 +133,7 @@ export class Runtime {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     await this.#o.provider.stop();
     await this.idle();
+    if (this.#statusTimer) clearTimeout(this.#statusTimer);
   }
 
   #enqueue(update: SnapshotUpdate): void {
@@ -170,11 +193,18 @@ export class Runtime {
   }
 
   #scheduleStatus(): void {
-    if (this.#statusTimer || this.#statusRunning || !this.#statusJob) return;
-    this.#statusTimer = setImmediate(() => {
+    if (this.#statusRunning || !this.#statusJob) return;
+    const now = performance.now();
+    if (!this.#statusTimer) this.#statusSince = now;
+    else clearTimeout(this.#statusTimer);
+    const wait = Math.max(0, Math.min(STATUS_QUIET_MS, this.#statusSince + STATUS_MAX_DELAY_MS - now));
+    this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
-      // A newer update is being handled: it queues its own status when it is served.
-      if (this.#working) return;
+      // A newer update is being handled: it schedules the status again when it is served.
+      if (this.#working) {
+        this.#scheduleStatus();
+        return;
+      }
       const job = this.#statusJob;
       this.#statusJob = undefined;
       if (!job) return;
@@ -182,23 +212,31 @@ export class Runtime {
         this.#statusRunning = undefined;
         this.#scheduleStatus();
       });
-    });
+    }, wait);
   }
 
-  async #publish(job: { result: TranslateResult; update: SnapshotUpdate }): Promise<void> {
-    let statuses: ObjectStatus[];
-    try {
-      statuses = this.#times.fill(mergeInvalidStatuses(job.result.statuses, job.update.diagnostics, job.update.snapshot));
-    } catch (err) {
-      logger.error('computing status failed', { err: err as Error, stack: (err as Error)?.stack });
-      return;
-    }
-    this.#statuses = statuses;
+  async #publish(job: StatusJob): Promise<void> {
+    const statuses = this.#statusesOf(job);
+    if (!statuses) return;
     try {
       await this.#o.provider.publishStatus(statuses);
     } catch (err) {
       logger.error('publishing status failed', { err: err as Error });
     }
+  }
+
+  /** The job's statuses with transition times filled, computed once; they become /status's. */
+  #statusesOf(job: StatusJob): ObjectStatus[] | undefined {
+    if (!job.statuses) {
+      try {
+        job.statuses = this.#times.fill(mergeInvalidStatuses(job.result.statuses, job.update.diagnostics, job.update.snapshot));
+      } catch (err) {
+        logger.error('computing status failed', { err: err as Error, stack: (err as Error)?.stack });
+        return undefined;
+      }
+      this.#statuses = job.statuses;
+    }
+    return job.statuses;
   }
 
   /**

@@ -12,14 +12,28 @@ interface Seen {
   time: string;
 }
 
+/** What fill() returned for one object, and from what. */
+interface Filled {
+  base: string;
+  input: ObjectStatus;
+  out: ObjectStatus;
+  seen: [string, Seen][];
+  /** The last fill() that reported the object: records not reported by the latest are dropped. */
+  round: number;
+}
+
 export class TransitionTimes {
+  /** Every condition of the objects last reported, by object, place and type. */
   #seen = new Map<string, Seen>();
+  /** Per object (apiVersion|kind|namespace|name): what it was given and returned last time. */
+  #last = new Map<string, Filled>();
   /**
-   * Per object, the status it had last time (as given), the copy returned for it and its conditions'
-   * entries: an object whose status did not change gets that copy back without walking it, so a
-   * change to one route does not redo the bookkeeping of every object.
+   * The same records by the status object given: the translator hands back the same object for a
+   * status that did not change, so most objects are recognised without building a key or
+   * comparing anything, and a change of one route does not redo the bookkeeping of every object.
    */
-  #last = new Map<string, { input: ObjectStatus; out: ObjectStatus; seen: [string, Seen][] }>();
+  #byInput = new WeakMap<ObjectStatus, Filled>();
+  #round = 0;
   readonly #now: () => Date;
 
   constructor(now: () => Date = () => new Date()) {
@@ -28,33 +42,45 @@ export class TransitionTimes {
 
   /** Returns copies of the statuses with lastTransitionTime set on each condition. */
   fill(statuses: ObjectStatus[]): ObjectStatus[] {
-    const now = this.#now().toISOString();
-    const next = new Map<string, Seen>();
-    const last = new Map<string, { input: ObjectStatus; out: ObjectStatus; seen: [string, Seen][] }>();
+    const round = ++this.#round;
+    let now: string | undefined;
     const out = statuses.map((s) => {
+      const known = this.#byInput.get(s);
+      if (known !== undefined && known.round !== round && this.#last.get(known.base) === known) {
+        known.round = round;
+        return known.out;
+      }
       const base = `${s.apiVersion}|${s.kind}|${s.metadata.namespace ?? ''}|${s.metadata.name}`;
       const before = this.#last.get(base);
       // Compared in place rather than serialised: most objects' statuses are unchanged.
-      if (before !== undefined && !last.has(base) && jsonEqual(before.input, s)) {
-        for (const [k, v] of before.seen) next.set(k, v);
-        last.set(base, before);
+      if (before !== undefined && before.round !== round && jsonEqual(before.input, s)) {
+        before.round = round;
+        before.input = s;
+        this.#byInput.set(s, before);
         return before.out;
       }
       const seen: [string, Seen][] = [];
       const filled = { ...s, status: walk(s.status, base, (key, cond) => {
         const prev = this.#seen.get(key);
         const status = String(cond['status']);
-        const time = prev && prev.status === status ? prev.time : now;
-        const entry = { status, time };
-        next.set(key, entry);
-        seen.push([key, entry]);
+        const time = prev && prev.status === status ? prev.time : (now ??= this.#now().toISOString());
+        seen.push([key, { status, time }]);
         return { ...cond, lastTransitionTime: time };
       }) as Record<string, unknown> };
-      if (!last.has(base)) last.set(base, { input: s, out: filled, seen });
+      // An object reported twice in one call: the first report is the one remembered.
+      if (before !== undefined && before.round === round) return filled;
+      if (before !== undefined) for (const [k] of before.seen) this.#seen.delete(k);
+      for (const [k, v] of seen) this.#seen.set(k, v);
+      const record: Filled = { base, input: s, out: filled, seen, round };
+      this.#last.set(base, record);
+      this.#byInput.set(s, record);
       return filled;
     });
-    this.#seen = next;
-    this.#last = last;
+    for (const [base, record] of this.#last) {
+      if (record.round === round) continue;
+      this.#last.delete(base);
+      for (const [k] of record.seen) this.#seen.delete(k);
+    }
     return out;
   }
 }

@@ -38,20 +38,17 @@ export function compareStrings(a: string, b: string): number {
  * Sort keys by object: objects are never mutated, and the same objects are sorted again on every
  * translation (thousands of routes), so each is parsed once.
  */
-const ageKeys = new WeakMap<object, { t: number; k: string }>();
+const ageKeys = new WeakMap<object, { item: HasMeta; t: number; k: string }>();
 
-function ageKey(item: HasMeta): { t: number; k: string } {
+function ageKey<T extends HasMeta>(item: T): { item: T; t: number; k: string } {
   let key = ageKeys.get(item);
-  if (key === undefined) ageKeys.set(item, (key = { t: timestampOf(item), k: keyOf(item) }));
-  return key;
+  if (key === undefined) ageKeys.set(item, (key = { item, t: timestampOf(item), k: keyOf(item) }));
+  return key as { item: T; t: number; k: string };
 }
 
 /** Oldest first, then namespace/name; timestamps parsed once per item, not per comparison. */
 export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
-  const keyed = items.map((item) => {
-    const key = ageKey(item);
-    return { item, t: key.t, k: key.k };
-  });
+  const keyed = items.map(ageKey);
   keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareStrings(a.k, b.k)));
   return keyed.map((x) => x.item);
 }

@@ -1,0 +1,66 @@
+// lastTransitionTime bookkeeping: the time moves only when a condition's status changes, whether
+// the statuses come back as the same objects (the translator reuses unchanged ones) or as equal
+// copies; an object that goes away and comes back starts over.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ObjectStatus } from '../../src/translate/api.ts';
+import { TransitionTimes } from '../../src/runtime/transition-times.ts';
+
+function route(name: string, accepted: string, message = 'ok'): ObjectStatus {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: 'default', generation: 1 },
+    status: {
+      parents: [
+        {
+          parentRef: { name: 'gw' },
+          controllerName: 'wicket.dev/gateway-controller',
+          conditions: [
+            { type: 'Accepted', status: accepted, reason: 'R', message },
+            { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'ok' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function times(s: ObjectStatus): string[] {
+  const parents = s.status['parents'] as { conditions: { lastTransitionTime: string }[] }[];
+  return parents[0]!.conditions.map((c) => c.lastTransitionTime);
+}
+
+test('transition times move only when a condition status changes', () => {
+  let clock = 0;
+  const t = new TransitionTimes(() => new Date(Date.UTC(2026, 0, 1, 0, 0, clock)));
+  const a = route('a', 'True');
+  const b = route('b', 'True');
+  const first = t.fill([a, b]);
+  assert.deepEqual(times(first[0]!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+
+  clock = 1;
+  // The same objects: the same filled copies come back.
+  const same = t.fill([a, b]);
+  assert.equal(same[0], first[0]);
+  assert.equal(same[1], first[1]);
+
+  clock = 2;
+  // Equal copies: times kept; a changed message alone does not move the time either.
+  const again = t.fill([route('a', 'True', 'other words'), route('b', 'True')]);
+  assert.deepEqual(times(again[0]!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.equal(again[1], first[1], 'an equal copy gets the copy filled before');
+
+  clock = 3;
+  // A status change moves that condition's time only.
+  const changed = t.fill([route('a', 'False'), route('b', 'True')]);
+  assert.deepEqual(times(changed[0]!), ['2026-01-01T00:00:03.000Z', '2026-01-01T00:00:00.000Z']);
+
+  clock = 4;
+  // b goes away, then comes back: its times start over.
+  t.fill([route('a', 'False')]);
+  clock = 5;
+  const back = t.fill([route('a', 'False'), b]);
+  assert.deepEqual(times(back[0]!), ['2026-01-01T00:00:03.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual(times(back[1]!), ['2026-01-01T00:00:05.000Z', '2026-01-01T00:00:05.000Z']);
+});
