@@ -180,6 +180,19 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
   }, 'HTTPS requests on every worker');
 });
 
+test('a port another process holds (without SO_REUSEPORT) is reported as failed, as with one process', async () => {
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  after(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as net.AddressInfo).port;
+  const a = backends[0]!;
+  const base = oneRoute(a);
+  const res = await dp.apply({ ...base, ports: [...base.ports, ...oneRoute(a, taken).ports] });
+  assert.deepEqual(res.failedSockets, { [`127.0.0.1:${taken}/http`]: 'EADDRINUSE' });
+  assert.ok(!dp.boundPorts().has(`127.0.0.1:${taken}/http`));
+  assert.equal(json(await get(httpPortNumber, '/')).backend, 'a', 'the other port still serves');
+});
+
 test('drain lets a request in flight finish on every worker, then the port is closed', async () => {
   const slowBackend = await startBackend('slow2', (req, res) => {
     req.resume();
