@@ -1,21 +1,23 @@
-// A serving `wicket` restarts itself once with a capped young generation (src/cli/heap-flags.ts);
-// other commands, and a Node whose young generation was chosen by whoever started it, are left alone.
+// A serving `wicket` restarts itself once with heap flags for a long-running proxy
+// (src/cli/heap-flags.ts); other commands, and flags whoever started Node chose, are left alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { SEMI_SPACE_MB, wantsHeapFlags } from '../../src/cli/heap-flags.ts';
+import { HEAP_GROWING_PERCENT, heapFlagsToAdd, SEMI_SPACE_MB } from '../../src/cli/heap-flags.ts';
 import { tempDir, WicketProcess } from '../e2e/harness.ts';
 
-test('only serving commands without a young-generation choice of their own restart', () => {
-  assert.equal(wantsHeapFlags(['run', '-f', 'x'], [], undefined), true);
-  assert.equal(wantsHeapFlags(['--log-level', 'warn', 'run', '-f', 'x'], [], undefined), true);
-  assert.equal(wantsHeapFlags(['quickstart'], [], undefined), true);
-  assert.equal(wantsHeapFlags(['validate', '-f', 'x'], [], undefined), false);
-  assert.equal(wantsHeapFlags(['--help'], [], undefined), false);
-  assert.equal(wantsHeapFlags(['run', '--no-such-flag'], [], undefined), false, 'bad usage is main()\'s to report');
-  assert.equal(wantsHeapFlags(['run', '-f', 'x'], ['--max-semi-space-size=16'], undefined), false);
-  assert.equal(wantsHeapFlags(['run', '-f', 'x'], [], '--semi-space-growth-factor=1'), false);
-  assert.equal(wantsHeapFlags(['run', '-f', 'x'], ['--cpu-prof'], '--max-old-space-size=512'), true);
+test('only serving commands restart, adding the flags nobody chose already', () => {
+  const both = [`--max-semi-space-size=${SEMI_SPACE_MB}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined), both);
+  assert.deepEqual(heapFlagsToAdd(['--log-level', 'warn', 'run', '-f', 'x'], [], undefined), both);
+  assert.deepEqual(heapFlagsToAdd(['quickstart'], [], undefined), both);
+  assert.deepEqual(heapFlagsToAdd(['validate', '-f', 'x'], [], undefined), []);
+  assert.deepEqual(heapFlagsToAdd(['--help'], [], undefined), []);
+  assert.deepEqual(heapFlagsToAdd(['run', '--no-such-flag'], [], undefined), [], 'bad usage is main()\'s to report');
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--max-semi-space-size=16'], undefined), [both[1]]);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], '--semi-space-growth-factor=1'), [both[1]]);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--heap_growing_percent=10', '--max_semi_space_size=1'], undefined), []);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--cpu-prof'], '--max-old-space-size=512'), both);
 });
 
 test('`wicket run` serves from a process that carries the flag, under the same pid', { skip: !existsSync('/proc/self/cmdline') }, async (t) => {
@@ -23,6 +25,7 @@ test('`wicket run` serves from a process that carries the flag, under the same p
   const w = await WicketProcess.start(t, ['run', '-f', dir], { waitReady: false });
   const cmdline = readFileSync(`/proc/${w.child.pid}/cmdline`, 'utf8').split('\0');
   assert.ok(cmdline.includes(`--max-semi-space-size=${SEMI_SPACE_MB}`), `flag in ${JSON.stringify(cmdline)}`);
+  assert.ok(cmdline.includes(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`), `flag in ${JSON.stringify(cmdline)}`);
   assert.equal((await fetch(w.admin('/healthz'))).status, 200);
   assert.equal(await w.stop(), 0, 'drains and exits 0 on SIGTERM after the restart');
 });
