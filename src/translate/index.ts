@@ -18,7 +18,7 @@ import { compileL4Route } from './l4-routes.ts';
 import { resolveKindConflicts } from './kind-conflicts.ts';
 import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
 import { buildLookup } from './lookup.ts';
-import { compareByName, sortByAge } from './meta.ts';
+import { sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
 import { compileMemo, envOf } from './route-memo.ts';
@@ -46,12 +46,14 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
   const candidates = sortByAge(ourRoutes(snapshot, parents));
   const routes: RouteNode[] = [];
   const policiesUsed = new Map<RouteNode, Set<PolicyNode>>();
+  // Without BackendTLSPolicies no route uses one: no set per route (thousands of them) is needed.
+  const noPolicies = policies.nodes.size === 0;
   candidates.forEach((obj, order) => {
-    const used = new Set<PolicyNode>();
+    const used = noPolicies ? NONE_USED : new Set<PolicyNode>();
     const node = compileMemo(env, ctx, obj, used, (u) => compileRoute(ctx, obj, u));
     node.order = order;
     attachRoute(lookup, parents, node);
-    policiesUsed.set(node, used);
+    if (!noPolicies) policiesUsed.set(node, used);
     routes.push(node);
   });
   resolveKindConflicts(gatewayList.flatMap((g) => g.listeners));
@@ -59,7 +61,7 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
   for (const [node, used] of policiesUsed) {
     for (const p of used) for (const parent of node.parents) if (parent.attachments.length > 0) p.ancestors.set(parent.gateway.key, parent.gateway);
   }
-  routes.sort((a, b) => compareByName(a.obj, b.obj) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  sortByName(routes);
 
   const graph: Graph = {
     classes: [...classes.values()],
@@ -80,6 +82,16 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
       return (statuses ??= buildStatuses(graph, controllerName));
     },
   };
+}
+
+/** Stays empty: handed to route compilation when there are no policies for it to record. */
+const NONE_USED: Set<PolicyNode> = new Set();
+
+/** Namespace, name, then kind (the order statuses are read in), with each key read once per object. */
+function sortByName(routes: RouteNode[]): void {
+  const keyed = routes.map((r) => ({ r, ns: r.obj.metadata.namespace ?? '', name: r.obj.metadata.name }));
+  keyed.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : a.r.kind < b.r.kind ? -1 : a.r.kind > b.r.kind ? 1 : 0));
+  for (let i = 0; i < keyed.length; i++) routes[i] = keyed[i]!.r;
 }
 
 /**

@@ -15,10 +15,35 @@ export interface Parents {
   listenerSets: Map<string, ListenerSetNode>;
 }
 
+/** A Gateway's own listeners (not its ListenerSets'), once per Gateway node. */
+const ownListeners = new WeakMap<GatewayNode, ListenerNode[]>();
+
+function listenersOf(gateway: GatewayNode): ListenerNode[] {
+  let list = ownListeners.get(gateway);
+  if (list === undefined) ownListeners.set(gateway, (list = gateway.listeners.filter((l) => l.owner.kind === 'Gateway')));
+  return list;
+}
+
+/**
+ * Effective hostnames by the route's hostname list (shared across translations while the route is
+ * unchanged) and the listener's hostname: thousands of routes are attached on every translation.
+ */
+const hostnamesMemo = new WeakMap<readonly string[], Map<string, string[]>>();
+const NO_HOSTNAMES: readonly string[] = [];
+
+function hostnamesOn(listener: string | undefined, route: readonly string[] | undefined): string[] {
+  const key = route ?? NO_HOSTNAMES;
+  let byListener = hostnamesMemo.get(key);
+  if (byListener === undefined) hostnamesMemo.set(key, (byListener = new Map()));
+  let out = byListener.get(listener ?? '');
+  if (out === undefined) byListener.set(listener ?? '', (out = effectiveHostnames(listener, route)));
+  return out;
+}
+
 export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode): void {
   const refs = objects(route.obj.spec?.parentRefs);
   // A route attaches to a listener at most once, however many of its parentRefs select it.
-  const seen = new Set<ListenerNode>();
+  const seen = refs.length > 1 ? new Set<ListenerNode>() : undefined;
   for (const ref of refs) {
     const group = ref.group ?? GATEWAY_GROUP;
     const kind = ref.kind ?? 'Gateway';
@@ -29,7 +54,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
     let owner = '';
     if (kind === 'Gateway') {
       gateway = parents.gateways.get(`${ns}/${ref.name}`);
-      candidates = gateway?.listeners.filter((l) => l.owner.kind === 'Gateway') ?? [];
+      candidates = gateway ? listenersOf(gateway) : [];
       owner = `Gateway ${ns}/${ref.name}`;
     } else if (kind === 'ListenerSet') {
       const ls = parents.listenerSets.get(`${ns}/${ref.name}`);
@@ -48,9 +73,10 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
     };
     const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: [] };
     route.parents.push(parent);
-    const selected = candidates.filter(
-      (l) => (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port),
-    );
+    const selected =
+      ref.sectionName === undefined && ref.port === undefined
+        ? candidates
+        : candidates.filter((l) => (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port));
     if (selected.length === 0) {
       const by = [ref.sectionName !== undefined ? `sectionName ${ref.sectionName}` : '', ref.port !== undefined ? `port ${ref.port}` : '']
         .filter(Boolean)
@@ -62,7 +88,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
     const attachments: Attachment[] = [];
     for (const l of selected) {
       if (!allowsRoute(lookup, l, route)) continue;
-      const hostnames = l.protocol === 'TCP' || l.protocol === 'UDP' ? [] : effectiveHostnames(l.hostname, route.hostnames);
+      const hostnames = l.protocol === 'TCP' || l.protocol === 'UDP' ? [] : hostnamesOn(l.hostname, route.hostnames);
       if (l.protocol !== 'TCP' && l.protocol !== 'UDP' && hostnames.length === 0) {
         hostnameMiss = true;
         continue;
@@ -81,8 +107,10 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
     }
     parent.attachments = attachments;
     for (const a of attachments) {
-      if (seen.has(a.listener)) continue;
-      seen.add(a.listener);
+      if (seen) {
+        if (seen.has(a.listener)) continue;
+        seen.add(a.listener);
+      }
       a.listener.attached.push(a);
     }
   }

@@ -15,6 +15,7 @@ import type { Snapshot } from '../resources/snapshot.ts';
 import type { BackendTLSPolicy, RouteObject } from '../resources/types.ts';
 import type { BackendContext } from './backends.ts';
 import type { PolicyNode, RouteNode } from './graph.ts';
+import type { L4RouteNode } from './l4-routes.ts';
 
 /** The snapshot fields a compiled route can depend on besides the route itself. */
 const ENV_FIELDS = ['services', 'endpointSlices', 'referenceGrants', 'backendTLSPolicies', 'configMaps', 'secrets'] as const satisfies readonly (keyof Snapshot)[];
@@ -55,12 +56,15 @@ export function compileMemo(
 ): RouteNode {
   const hit = memo.get(obj);
   if (hit && hit.env === env) {
-    for (const [name, c] of hit.clusters) if (!ctx.clusters.has(name)) ctx.clusters.set(name, c);
-    for (const p of hit.policies) {
-      const node = ctx.policies.nodes.get(p);
+    for (let i = 0; i < hit.clusters.length; i++) {
+      const [name, c] = hit.clusters[i]!;
+      if (!ctx.clusters.has(name)) ctx.clusters.set(name, c);
+    }
+    for (let i = 0; i < hit.policies.length; i++) {
+      const node = ctx.policies.nodes.get(hit.policies[i]!);
       if (node) used.add(node);
     }
-    return { ...hit.node, parents: [] };
+    return copyNode(hit.node);
   }
   const touched = new Set<string>();
   ctx.touched = touched;
@@ -75,8 +79,19 @@ export function compileMemo(
     const c = ctx.clusters.get(name);
     if (c) clusters.push([name, c]);
   }
-  memo.set(obj, { env, node: { ...node, parents: [] }, clusters, policies: [...used].map((p) => p.obj) });
+  memo.set(obj, { env, node: copyNode(node), clusters, policies: [...used].map((p) => p.obj) });
   return node;
+}
+
+/** A fresh node sharing the compiled parts, with no parents (field by field: faster than a spread). */
+function copyNode(n: RouteNode): RouteNode {
+  const out: RouteNode = { kind: n.kind, obj: n.obj, id: n.id, namespace: n.namespace, order: n.order, rules: n.rules, resolvedRefs: n.resolvedRefs, parents: [] };
+  if (n.hostnames !== undefined) out.hostnames = n.hostnames;
+  if (n.invalid !== undefined) out.invalid = n.invalid;
+  if (n.partiallyInvalid !== undefined) out.partiallyInvalid = n.partiallyInvalid;
+  const l4 = n as L4RouteNode;
+  if (l4.terminatedBackends !== undefined) (out as L4RouteNode).terminatedBackends = l4.terminatedBackends;
+  return out;
 }
 
 function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
