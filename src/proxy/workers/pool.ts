@@ -108,7 +108,7 @@ class WorkerPool implements WorkerDataPlane {
       // One worker first, so the others are given the ports it got.
       const first = this.workers[0]!;
       const a = await first.apply(this.irFor(first.index, ir));
-      results.push(a);
+      results[first.index] = a;
       for (const p of ir.ports) {
         const key = portKey(p);
         if (p.port !== 0 || this.resolved.has(key)) continue;
@@ -119,13 +119,48 @@ class WorkerPool implements WorkerDataPlane {
       }
       rest = this.workers.slice(1);
     }
-    results.push(...(await Promise.all(rest.map((w) => w.apply(this.irFor(w.index, ir))))));
+    const applied = await Promise.all(rest.map((w) => w.apply(this.irFor(w.index, ir))));
+    rest.forEach((w, i) => (results[w.index] = applied[i]!));
+    // The worker that bound a port-0 port keeps being given 0; if the data plane had to rebind it
+    // (a TLS port changing how it is served, say), it got a new number: move the others there too.
+    const { stale, names } = this.followMovedPorts(ir, results);
+    if (stale.length > 0) {
+      // Without the port first: a port's socket is not bound again when only its number changes.
+      const without = { ...ir, ports: ir.ports.filter((p) => !names.has(p.name)) };
+      const again = await Promise.all(stale.map((w) => w.apply(this.irFor(w.index, without)).then(() => w.apply(this.irFor(w.index, ir)))));
+      stale.forEach((w, i) => (results[w.index] = again[i]!));
+    }
     const failedSockets: Record<string, string> = {};
     for (const r of results) {
       for (const [name, why] of Object.entries(r.result.failedSockets)) failedSockets[name] ??= why;
     }
     this.bound = new Map(results[0]!.bound.filter((b) => !(b.name in failedSockets)).map((b) => [b.name, { address: b.address, port: b.port }]));
     return { failedSockets };
+  }
+
+  /**
+   * Updates `resolved` from the worker given 0 for a port; returns the workers now holding a stale
+   * number, and the names of the ports that moved.
+   */
+  private followMovedPorts(ir: IR, results: readonly Applied[]): { stale: WorkerProcess[]; names: Set<string> } {
+    const stale = new Set<WorkerProcess>();
+    const names = new Set<string>();
+    for (const p of ir.ports) {
+      if (p.port !== 0) continue;
+      const key = portKey(p);
+      const owner = this.workers.find((w) => this.given[w.index]!.get(key) === 0);
+      const now = owner === undefined ? undefined : results[owner.index]?.bound.find((b) => b.name === p.name)?.port;
+      if (now === undefined || now === this.resolved.get(key)) continue;
+      logger.info('a port-0 listener was bound again on a new port; moving every worker to it', { port: p.name, from: this.resolved.get(key), to: now });
+      this.resolved.set(key, now);
+      names.add(p.name);
+      for (const w of this.workers) {
+        if (w === owner) continue;
+        this.given[w.index]!.delete(key);
+        stale.add(w);
+      }
+    }
+    return { stale: [...stale], names };
   }
 
   /** The IR worker `index` is given: port-0 ports replaced by the number it should bind. */

@@ -198,8 +198,9 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i]!;
     if (/^--(inspect|debug|test)/.test(a)) {
-      // `--inspect-port 9229` style: the value is the next argument.
-      if (!a.includes('=') && i + 1 < execArgv.length && /^\d/.test(execArgv[i + 1]!)) i++;
+      // `--test-name-pattern x` style: execArgv holds only Node's options, so a next element
+      // that is not an option is this one's value.
+      if (!a.includes('=') && i + 1 < execArgv.length && !execArgv[i + 1]!.startsWith('-')) i++;
       continue;
     }
     out.push(a);

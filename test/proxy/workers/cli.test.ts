@@ -124,7 +124,7 @@ test('Ctrl-C reaches the whole process group: the workers leave the drain to the
 
 test('workers get the primary\'s Node flags except inspector and test-runner ones', () => {
   assert.deepEqual(
-    workerExecArgv(['--max-semi-space-size=4', '--inspect=9229', '--inspect-port', '9230', '--test-reporter=spec', '--cpu-prof', '--enable-source-maps']),
-    ['--max-semi-space-size=4', '--cpu-prof', '--enable-source-maps'],
+    workerExecArgv(['--max-semi-space-size=4', '--inspect=9229', '--inspect-port', '9230', '--test-reporter=spec', '--test-name-pattern', 'HTTPS', '--cpu-prof', '--test', '--enable-source-maps', '--stack-size', '2000']),
+    ['--max-semi-space-size=4', '--cpu-prof', '--enable-source-maps', '--stack-size', '2000'],
   );
 });

@@ -163,7 +163,7 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
   };
   const res = await dp.apply({ ...base, ports: [...base.ports, tlsPort] });
   assert.deepEqual(res.failedSockets, {});
-  const port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
+  let port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
   const httpsGet = () =>
     new Promise<string>((resolve, reject) => {
       const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: 'secure.example', headers: { host: 'secure.example' }, ca: ca.certPem, agent: false }, (r) => {
@@ -178,6 +178,29 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
     for (let i = 0; i < 10; i++) assert.equal(JSON.parse(await httpsGet()).backend, 'a');
     return servedPerWorker(dp).every((n, i) => n > before[i]!);
   }, 'HTTPS requests on every worker');
+
+  // A passthrough listener joins the port: the data plane serves it another way and binds it
+  // again, on port 0 a new number. Every worker must follow to that one port.
+  const passthrough = {
+    name: 'default/gw/pass',
+    gateway: 'default/gw',
+    protocol: 'TLS' as const,
+    hostname: 'pass.example',
+    tls: { mode: 'Passthrough' as const, certificates: [] },
+    tlsRoutes: [{ route: 'TLSRoute/default/p', hostnames: ['pass.example'], backends: [{ cluster: 'pass', weight: 1, filters: [] }] }],
+  };
+  const res2 = await dp.apply({
+    ...base,
+    ports: [...base.ports, { ...tlsPort, listeners: [passthrough, ...tlsPort.listeners] }],
+    clusters: { ...base.clusters, pass: { ...cluster('pass', { port: 1 }), protocol: 'tls' } },
+  });
+  assert.deepEqual(res2.failedSockets, {});
+  port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
+  const before2 = servedPerWorker(dp);
+  await eventually(async () => {
+    for (let i = 0; i < 10; i++) assert.equal(JSON.parse(await httpsGet()).backend, 'a');
+    return servedPerWorker(dp).every((n, i) => n > before2[i]!);
+  }, 'HTTPS requests on every worker after the port was bound again');
 });
 
 test('a port another process holds (without SO_REUSEPORT) is reported as failed, as with one process', async () => {
