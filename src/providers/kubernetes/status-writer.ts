@@ -188,6 +188,19 @@ export class StatusWriter {
       this.#handed.set(key, st);
     }
     this.counters.unchanged += skipped;
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length && this.#o.canWrite() && !this.#pending) await jobs[next++]!();
+    };
+    const t0 = performance.now();
+    const before = { ...this.counters };
+    const workers: Promise<void>[] = [];
+    const spawn = () => {
+      while (workers.length < Math.min(this.#o.concurrency, jobs.length)) workers.push(worker());
+    };
+    // The changed statuses' writes are sent first; the O(objects) bookkeeping below runs while
+    // they are in flight (workers take the jobs appended meanwhile).
+    spawn();
     for (const kind of CLEANUP_KINDS) {
       const info = kindInfo(kind)!;
       for (const { obj } of this.#o.source.all(kind)) {
@@ -197,13 +210,8 @@ export class StatusWriter {
     }
     jobs.push(...backlog);
     for (const map of [this.#memo, this.#afterWrite, this.#settled, this.#handed]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
-    let next = 0;
-    const worker = async () => {
-      while (next < jobs.length && this.#o.canWrite() && !this.#pending) await jobs[next++]!();
-    };
-    const t0 = performance.now();
-    const before = { ...this.counters };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, jobs.length) }, worker));
+    spawn();
+    await Promise.all(workers);
     logger.debug('statuses published', {
       objects: jobs.length + skipped,
       compared: jobs.length,
