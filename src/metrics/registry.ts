@@ -50,6 +50,11 @@ function labelString(names: readonly string[], values: LabelValues, extra?: stri
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
+function startsWith(values: LabelValues, prefix: readonly string[]): boolean {
+  for (let i = 0; i < prefix.length; i++) if (values[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** The identity of a label set within a family, for `retainOnly`. */
 export function labelKey(values: LabelValues): string {
   return values.join('\u0000');
@@ -125,14 +130,28 @@ abstract class Family<C> implements Metric, Joinable<C> {
     else if (entry.child !== child && !entry.more?.includes(child)) (entry.more ??= []).push(child);
   }
 
-  /** Forget a label set (e.g. a route that no longer exists). */
+  /**
+   * Forget a label set (e.g. a route that no longer exists). Given fewer values than the family
+   * has labels, forget every label set that starts with them (a route's series of every status
+   * class, say).
+   */
   remove(...values: string[]): void {
-    this.children.delete(labelKey(values));
+    if (values.length >= this.labelNames.length) {
+      this.children.delete(labelKey(values));
+      return;
+    }
+    for (const [key, series] of this.children) if (startsWith(series.values, values)) this.children.delete(key);
   }
 
-  /** Forget every label set whose key (see `labelKey`) is not in `keep`. */
-  retainOnly(keep: ReadonlySet<string>): void {
-    for (const key of this.children.keys()) if (!keep.has(key)) this.children.delete(key);
+  /**
+   * Forget every label set whose key (see `labelKey`) is not in `keep`, or, with `prefix`, whose
+   * first `prefix` values' key is not.
+   */
+  retainOnly(keep: ReadonlySet<string>, prefix?: number): void {
+    for (const [key, series] of this.children) {
+      const k = prefix === undefined ? key : labelKey(series.values.slice(0, prefix));
+      if (!keep.has(k)) this.children.delete(key);
+    }
   }
 
   abstract expose(out: string[]): void;

@@ -39,10 +39,12 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
- * The request series one compiled configuration uses (their label keys, see `labelKey`), whether
- * or not they have been created yet. After an apply, series of routes and backends that are gone
- * are dropped (`sweepSeries`), so route churn does not grow /metrics forever. Assumes one data
- * plane per registry.
+ * The request series one compiled configuration uses, whether or not they have been created yet,
+ * by label key (see `labelKey`): `duration` of (gateway, route), and `requests` of (gateway,
+ * route, backend), which stands for the series of every status class (one key per rule rather
+ * than five: compile caches keep these sets). After an apply, series of routes and backends that
+ * are gone are dropped (`sweepSeries`, or `remove` with a key's values), so route churn does not
+ * grow /metrics forever. Assumes one data plane per registry.
  */
 export class SeriesInUse {
   readonly requests = new Set<string>();
@@ -50,7 +52,7 @@ export class SeriesInUse {
 }
 
 export function sweepSeries(m: ProxyMetrics, used: SeriesInUse): void {
-  m.requests.retainOnly(used.requests);
+  m.requests.retainOnly(used.requests, 3);
   m.duration.retainOnly(used.duration);
 }
 
@@ -62,7 +64,7 @@ export class StatusCounters {
   private readonly backend: string;
   private readonly byClass: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   constructor(m: ProxyMetrics, gateway: string, route: string, backend: string, used?: SeriesInUse) {
-    if (used !== undefined) for (const c of CLASSES) used.requests.add(labelKey([gateway, route, backend, c]));
+    used?.requests.add(labelKey([gateway, route, backend]));
     this.m = m;
     this.gateway = gateway;
     this.route = route;

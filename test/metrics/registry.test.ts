@@ -76,3 +76,34 @@ test('deferred checks the number of label values', () => {
   const c = r.counter('t_total', 'x', ['a', 'b']);
   assert.throws(() => c.deferred('only-one'), /expected 2 label values, got 1/);
 });
+
+test('remove with fewer values than labels forgets every label set starting with them', () => {
+  const r = new Registry();
+  const c = r.counter('t_total', 'x', ['route', 'backend', 'code']);
+  c.labels('a', 'b1', '2xx').inc();
+  c.labels('a', 'b1', '5xx').inc();
+  c.labels('a', 'b2', '2xx').inc();
+  c.labels('ab', 'b1', '2xx').inc();
+  c.remove('a', 'b1');
+  let text = r.expose();
+  assert.doesNotMatch(text, /route="a",backend="b1"/);
+  assert.match(text, /route="a",backend="b2",code="2xx"/);
+  assert.match(text, /route="ab",backend="b1",code="2xx"/, 'a prefix of values, not of the joined key');
+  c.remove('a', 'b2', '2xx');
+  text = r.expose();
+  assert.doesNotMatch(text, /route="a",/);
+  assert.match(text, /route="ab"/);
+});
+
+test('retainOnly with a prefix length keeps the label sets whose first values are kept', () => {
+  const r = new Registry();
+  const c = r.counter('t_total', 'x', ['route', 'code']);
+  c.labels('keep', '2xx').inc();
+  c.labels('keep', '5xx').inc();
+  c.labels('gone', '2xx').inc();
+  c.retainOnly(new Set(['keep']), 1);
+  const text = r.expose();
+  assert.match(text, /route="keep",code="2xx"/);
+  assert.match(text, /route="keep",code="5xx"/);
+  assert.doesNotMatch(text, /route="gone"/);
+});
