@@ -189,8 +189,17 @@ export class StatusWriter {
     }
     this.counters.unchanged += skipped;
     let next = 0;
+    // Jobs that find nothing to write finish without I/O: a resync comparing 5,000 statuses would
+    // hold the event loop (and so the data plane) for its whole length. Yield every few ms.
+    let slice = performance.now();
     const worker = async () => {
-      while (next < jobs.length && this.#o.canWrite() && !this.#pending) await jobs[next++]!();
+      while (next < jobs.length && this.#o.canWrite() && !this.#pending) {
+        await jobs[next++]!();
+        if (performance.now() - slice > 4) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+        }
+      }
     };
     const t0 = performance.now();
     const before = { ...this.counters };
