@@ -49,6 +49,7 @@ export function parseManifests(text: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, ...KUBECTL_YAML });
   const list = Array.isArray(docs) ? docs : [];
+  const strings = new Map<string, string>();
   for (const doc of list) {
     const line = (offset: number) => lineCounter.linePos(offset).line;
     if (doc.errors.length > 0) {
@@ -81,9 +82,43 @@ export function parseManifests(text: string, file: string): ParseResult {
       diagnostics.push({ code: ErrorCodes.PARSE, file, line: start, message: `invalid YAML: ${(err as Error).message}` });
       continue;
     }
+    shareStrings(object, strings, new WeakSet());
     expandLists({ object: object as Record<string, unknown>, file, line: start, positions }, documents, diagnostics);
   }
   return { documents, diagnostics };
+}
+
+/**
+ * Makes equal string values within a file one string: every object of a manifest repeats its
+ * apiVersion, kind, namespace, parent and backend names and match types, and a file's objects are
+ * kept for as long as it serves (at the bench's 5,000 routes, ~0.8 MB of copies). In place; the
+ * values are unchanged.
+ */
+function shareStrings(value: unknown, table: Map<string, string>, seen: WeakSet<object>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'string') value[i] = share(v, table);
+      else shareStrings(v, table, seen);
+    }
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (typeof v === 'string') record[key] = share(v, table);
+    else shareStrings(v, table, seen);
+  }
+}
+
+/** The table's copy of `v` (equal strings compare equal, so a write of the same copy is not skipped; it is cheap). */
+function share(v: string, table: Map<string, string>): string {
+  const first = table.get(v);
+  if (first !== undefined) return first;
+  table.set(v, v);
+  return v;
 }
 
 function firstLine(message: string): string {
