@@ -409,6 +409,7 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     try {
       await h.waitFor('synced', (s) => has(s.httpRoutes, 'restart', 'drop'));
       const listsBefore = h.provider.reflectors.get('HTTPRoute')!.lists;
+      const keptBefore = h.provider.reflectors.get('HTTPRoute')!.get('keep', 'restart');
       proxy.cut();
       await del('HTTPRoute', 'restart', 'drop');
       await route('restart', 'added', [{ name: 'gw' }]);
@@ -418,6 +419,8 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
       const s = await h.waitFor('converged after restart', (s) => has(s.httpRoutes, 'restart', 'added') && !has(s.httpRoutes, 'restart', 'drop'), 60_000);
       assert.ok(has(s.httpRoutes, 'restart', 'keep'));
       assert.ok(h.provider.reflectors.get('HTTPRoute')!.lists > listsBefore, 'the HTTPRoute cache was relisted (410 Gone)');
+      // An unchanged object keeps its identity through the relist (the translator caches by it).
+      assert.equal(h.provider.reflectors.get('HTTPRoute')!.get('keep', 'restart'), keptBefore);
       for (const u of h.updates) {
         assert.ok(has(u.snapshot.gateways, 'restart', 'gw') && has(u.snapshot.httpRoutes, 'restart', 'keep'), 'every snapshot is complete');
       }

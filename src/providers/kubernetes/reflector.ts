@@ -195,11 +195,26 @@ export class Reflector {
 
   #replace(items: any[]): void {
     const next = new Map<string, any>();
-    for (const item of items) next.set(keyOf(item), item);
+    for (const item of items) {
+      const key = keyOf(item);
+      const before = this.#store.get(key);
+      // A relist (after 410 Gone) keeps the identity of objects whose inputs did not change, as
+      // the watch does: the translator's per-object caches survive it.
+      if (before !== undefined && this.#opts.sameInputs?.(before, item)) next.set(key, this.#takeStatus(before, item));
+      else next.set(key, item);
+    }
     this.#store = next;
     this.state = 'synced';
     // The provider compares snapshots, so a relist that changed nothing emits nothing.
     this.#opts.onChange();
+  }
+
+  /** Moves status and resourceVersion, all that differs, from `after` into `before`; returns `before`. */
+  #takeStatus(before: any, after: any): any {
+    before.metadata.resourceVersion = after.metadata.resourceVersion;
+    if (after.status === undefined) delete before.status;
+    else before.status = after.status;
+    return before;
   }
 
   /** List items carry no apiVersion/kind; managedFields are bulky and of no use to us. */
@@ -236,9 +251,7 @@ export class Reflector {
             // Only status and bookkeeping moved (our own status writes, echoed back): the cached
             // object takes them in place and keeps its identity, so the translator's per-object
             // caches stay valid, and no snapshot is due.
-            before.metadata.resourceVersion = after.metadata.resourceVersion;
-            if (after.status === undefined) delete before.status;
-            else before.status = after.status;
+            this.#takeStatus(before, after);
           } else {
             this.#store.set(key, after);
             this.#opts.onChange();
