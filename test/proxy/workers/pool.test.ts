@@ -35,6 +35,18 @@ function servedPerWorker(dp: WorkerDataPlane): number[] {
   return out;
 }
 
+/** Per worker, the requests it sent to backend `name` (its own series; nothing swept them yet). */
+function servedBy(dp: WorkerDataPlane, name: string): number[] {
+  return dp
+    .workerMetrics()
+    .slice(0, WORKERS)
+    .map((text) => {
+      let n = 0;
+      for (const m of text.matchAll(/^wicket_http_requests_total\{([^}]*)\} (\d+)$/gm)) if (m[1]!.includes(`backend="${name}"`)) n += Number(m[2]);
+      return n;
+    });
+}
+
 function oneRoute(backend: Backend, port = 0): IR {
   return ir([httpPort(port, [listener('http', [vhost('*', [rule(match(), backend.name)])])])], [cluster(backend.name, { port: backend.port })]);
 }
@@ -79,10 +91,9 @@ test('apply() resolves only once every worker serves the new configuration', asy
   const res = await dp.apply(oneRoute(b));
   assert.deepEqual(res.failedSockets, {});
   assert.equal([...dp.boundPorts().values()][0]!.port, httpPortNumber, 'the port stays the same');
-  const before = servedPerWorker(dp);
   for (let i = 0; i < 40; i++) assert.equal(json(await get(httpPortNumber, '/')).backend, 'b', `request ${i} right after apply()`);
   // The 40 requests reached both workers, so both already served the new route.
-  await eventually(() => servedPerWorker(dp).every((n, i) => n > before[i]!), 'both workers counted the new requests');
+  await eventually(() => servedBy(dp, 'b').every((n) => n > 0), 'both workers counted requests to b');
 });
 
 test('a killed worker is replaced with the configuration in force and serves again', async () => {
@@ -98,6 +109,19 @@ test('a killed worker is replaced with the configuration in force and serves aga
     return (servedPerWorker(dp)[1] ?? 0) > 0;
   }, 'the new worker serving requests');
   assert.match(dp.workerMetrics().join('\n'), /^wicket_worker_restarts_total\{worker="1"\} 1$/m);
+});
+
+test('a worker that dies while an apply is in flight: apply() resolves once its replacement serves the IR', async () => {
+  const c = await backend('c');
+  const old = dp.workerPids()[0];
+  const applying = dp.apply(oneRoute(c));
+  dp.killWorker(0); // worker 0 also bound the port-0 port: its replacement must get the same number
+  const res = await applying;
+  assert.deepEqual(res.failedSockets, {});
+  assert.notEqual(dp.workerPids()[0], old);
+  assert.equal([...dp.boundPorts().values()][0]!.port, httpPortNumber);
+  for (let i = 0; i < 40; i++) assert.equal(json(await get(httpPortNumber, '/')).backend, 'c', `request ${i} after apply()`);
+  await eventually(() => (servedPerWorker(dp)[0] ?? 0) > 0, 'the replacement serving requests');
 });
 
 test('TCP and UDP ports on port 0 are one port each, served by every worker', async () => {
@@ -148,6 +172,8 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
   const leaf = ca.leaf(['secure.example']);
   const a = backends[0]!;
   const base = oneRoute(a);
+  // Its own cluster names, so each worker's HTTPS requests can be told apart in its metrics.
+  const tlsClusters = { 'a-tls': cluster('a-tls', { port: a.port }), 'a-tls2': cluster('a-tls2', { port: a.port }) };
   const tlsPort = {
     name: '127.0.0.1:0/tls',
     address: '127.0.0.1',
@@ -155,13 +181,13 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
     kind: 'tls' as const,
     listeners: [
       {
-        ...listener('https', [vhost('*', [rule(match(), a.name)])]),
+        ...listener('https', [vhost('*', [rule(match(), 'a-tls')])]),
         protocol: 'HTTPS' as const,
         tls: { mode: 'Terminate' as const, certificates: [{ source: 'default/secure', certPem: leaf.certPem, keyPem: leaf.keyPem, dnsNames: ['secure.example'] }] },
       },
     ],
   };
-  const res = await dp.apply({ ...base, ports: [...base.ports, tlsPort] });
+  const res = await dp.apply({ ...base, ports: [...base.ports, tlsPort], clusters: { ...base.clusters, ...tlsClusters } });
   assert.deepEqual(res.failedSockets, {});
   let port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
   const httpsGet = () =>
@@ -173,10 +199,9 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
       req.on('error', reject);
       req.end();
     });
-  const before = servedPerWorker(dp);
   await eventually(async () => {
     for (let i = 0; i < 10; i++) assert.equal(JSON.parse(await httpsGet()).backend, 'a');
-    return servedPerWorker(dp).every((n, i) => n > before[i]!);
+    return servedBy(dp, 'a-tls').every((n) => n > 0);
   }, 'HTTPS requests on every worker');
 
   // A passthrough listener joins the port: the data plane serves it another way and binds it
@@ -191,15 +216,14 @@ test('an HTTPS port on port 0 is one port, and every worker terminates TLS on it
   };
   const res2 = await dp.apply({
     ...base,
-    ports: [...base.ports, { ...tlsPort, listeners: [passthrough, ...tlsPort.listeners] }],
-    clusters: { ...base.clusters, pass: { ...cluster('pass', { port: 1 }), protocol: 'tls' } },
+    ports: [...base.ports, { ...tlsPort, listeners: [passthrough, { ...tlsPort.listeners[0]!, ...listener('https', [vhost('*', [rule(match(), 'a-tls2')])]), protocol: 'HTTPS' as const }] }],
+    clusters: { ...base.clusters, ...tlsClusters, pass: { ...cluster('pass', { port: 1 }), protocol: 'tls' } },
   });
   assert.deepEqual(res2.failedSockets, {});
   port = dp.boundPorts().get('127.0.0.1:0/tls')!.port;
-  const before2 = servedPerWorker(dp);
   await eventually(async () => {
     for (let i = 0; i < 10; i++) assert.equal(JSON.parse(await httpsGet()).backend, 'a');
-    return servedPerWorker(dp).every((n, i) => n > before2[i]!);
+    return servedBy(dp, 'a-tls2').every((n) => n > 0);
   }, 'HTTPS requests on every worker after the port was bound again');
 });
 
