@@ -58,3 +58,45 @@ test('runs never overlap; a trigger during a run schedules exactly one more', as
   assert.equal(runs, 2);
   d.close();
 });
+
+test('a file renamed into place while idle is read at once, not after the quiet window', async () => {
+  let runs = 0;
+  // A quiet window no test would wait for: a run that happens came from the leading edge.
+  const d = debounce(async () => void runs++, 60_000, 120_000);
+  d.trigger(true);
+  d.trigger(true); // the same operation's other events, delivered together: still one run
+  assert.equal(runs, 0, 'not synchronously: on the next turn of the event loop');
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(runs, 1);
+  // An in-place write waits for the quiet window instead.
+  d.trigger();
+  await sleep(20);
+  assert.equal(runs, 1, 'in-place writes wait for quiet');
+  // A rename arriving meanwhile takes the waiting write along at once.
+  d.trigger(true);
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(runs, 2);
+  d.close();
+});
+
+test('renames during a reload are coalesced into one more reload', async () => {
+  let runs = 0;
+  let release: () => void = () => {};
+  const d = debounce(
+    async () => {
+      runs++;
+      if (runs === 1) await new Promise<void>((r) => (release = r));
+    },
+    60_000,
+    120_000,
+  );
+  d.trigger(true);
+  while (runs === 0) await sleep(1);
+  for (let i = 0; i < 5; i++) d.trigger(true);
+  release();
+  await d.idle();
+  assert.equal(runs, 2);
+  d.close();
+});
