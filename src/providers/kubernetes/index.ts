@@ -1,6 +1,7 @@
-// The kubernetes provider: informers (reflectors) for every kind in the snapshot, a debounced
-// snapshot emitter that waits for every initial list, the status writer, optional leader election
-// and an event recorder. `wicket run --kubeconfig PATH` (or in-cluster credentials) uses it.
+// The kubernetes provider: informers (reflectors) for every kind in the snapshot, a snapshot
+// emitter that waits for every initial list and then acts on the leading edge of each burst of
+// changes, the status writer (never awaited by the runtime), optional leader election and an
+// event recorder. `wicket run --kubeconfig PATH` (or in-cluster credentials) uses it.
 import { hostname } from 'node:os';
 import { logger } from '../../log.ts';
 import type { Provider, SnapshotUpdate } from '../api.ts';

@@ -1,8 +1,11 @@
 // Writes computed statuses to the status subresource. For each object: merge with the server's
 // status (status-merge.ts), skip when equal, PUT with the object's resourceVersion (optimistic
 // concurrency), and on 409 re-read the object and merge again. Objects deleted meanwhile (404) are
-// skipped. Calls coalesce: a publish arriving while one runs waits, and only the newest set is
-// written next. Routes that no longer name any of our parents get our entries removed.
+// skipped. Calls coalesce: a publish arriving while one runs interrupts it after the writes in
+// flight, and only the newest set is written next, changed statuses first. An object whose
+// computed status and cached object (identity and resourceVersion) are those last found in sync
+// is skipped without merging. Up to 32 writes are in flight. Routes that no longer name any of
+// our parents get our entries removed.
 import { logger } from '../../log.ts';
 import type { ObjectStatus } from '../../translate/api.ts';
 import type { KubeClient } from './kube-client.ts';
