@@ -2,7 +2,7 @@
 // router whose rules carry compiled filter plans, backends and metric children. Pure apart from
 // reusing pools and TLS contexts across applies; throws with the object named on bad input
 // (e.g. an invalid regular expression), which apply() reports without touching what is served.
-import { IR_VERSION, type Cluster, type Filter, type IR, type IRPort, type RouteRule } from '../ir/types.ts';
+import { IR_VERSION, type Cluster, type Filter, type IR, type IRListener, type IRPort, type RouteRule } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { compilePlan, type FilterDeps } from './filters/compile.ts';
 import { Cors } from './filters/cors.ts';
@@ -34,9 +34,15 @@ export interface CompileContext {
 
 interface RuleEntry {
   rt: RuleRuntime;
-  /** Where it is served (see compilePort's factory). */
-  where: string;
-  /** `where` and the rule's JSON, computed once, when the entry is built. */
+  /** Where it is served (see compilePort's factory): port, listener, Gateway, virtual host. */
+  port: number;
+  listener: string;
+  gateway: string;
+  host: string;
+  /** The clusters the rule uses, and the identity (CompileCache.clusters id) of each it was built with. */
+  clusters: string[];
+  ids: number[];
+  /** All of the above and the rule's JSON, computed once, when the entry is built. */
   key: string;
   requests: string[];
   duration: string[];
@@ -162,6 +168,13 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
   return { clusters, ports };
 }
 
+/** Whether an entry can serve a rule at this place now: served last time, not yet taken, same place and clusters. */
+function fits(e: RuleEntry, gen: number, attempt: number, port: number, l: IRListener, host: string, clusters: CompileCache['clusters']): boolean {
+  if (e.gen !== gen || e.taken === attempt || e.port !== port || e.listener !== l.name || e.gateway !== l.gateway || e.host !== host) return false;
+  for (let i = 0; i < e.clusters.length; i++) if ((clusters.get(e.clusters[i]!)?.id ?? 0) !== e.ids[i]) return false;
+  return true;
+}
+
 /** Adds `delta` to the use counts of an entry's series; those that reach 0 are noted in `gone`. */
 function countSeries(cache: CompileCache, e: RuleEntry, delta: number, gone: SeriesInUse): void {
   const step = (counts: Map<string, number>, keys: string[], out: Set<string>) => {
@@ -209,19 +222,23 @@ function compilePort(
     // Everything a rule's run-time object is built from: the rule, its listener and port, and the
     // identity of the clusters it uses; and the virtual host, so a rule served by several keeps
     // one object for each.
-    const names = clustersOf(rule);
-    let ids = '';
-    for (let i = 0; i < names.length; i++) ids += `${next.clusters.get(names[i]!)?.id ?? 0},`;
-    const where = `${p.port}|${l.name}|${l.gateway}|${ids}|${vh.hostname}`;
-    const usable = (e: RuleEntry) => e.gen === prev.gen && e.taken !== next.attempt && e.where === where;
+    const gen = prev.gen;
+    const attempt = next.attempt;
     let slots = prev.byRule.get(rule);
-    let entry = slots?.find(usable);
+    let entry: RuleEntry | undefined;
+    // The usual case, found without building anything: the same rule object served in the same place.
+    if (slots !== undefined) {
+      for (let i = 0; i < slots.length && entry === undefined; i++) if (fits(slots[i]!, gen, attempt, p.port, l, vh.hostname, next.clusters)) entry = slots[i];
+    }
     if (entry === undefined) {
-      const key = `${where}|${JSON.stringify(rule)}`;
-      entry = prev.byKey.get(key)?.find(usable);
+      const names = clustersOf(rule);
+      const ids = names.map((c) => next.clusters.get(c)?.id ?? 0);
+      const key = `${p.port}|${l.name}|${l.gateway}|${ids.join(',')}|${vh.hostname}|${JSON.stringify(rule)}`;
+      entry = prev.byKey.get(key)?.find((e) => fits(e, gen, attempt, p.port, l, vh.hostname, next.clusters));
       if (entry === undefined) {
         const mine = new SeriesInUse();
-        entry = { rt: build(rule, vh, l, mine), where, key, requests: [...mine.requests], duration: [...mine.duration], gen: -1, taken: 0 };
+        const rt = build(rule, vh, l, mine);
+        entry = { rt, port: p.port, listener: l.name, gateway: l.gateway, host: vh.hostname, clusters: names, ids, key, requests: [...mine.requests], duration: [...mine.duration], gen: -1, taken: 0 };
         const same = prev.byKey.get(key);
         if (same === undefined) prev.byKey.set(key, [entry]);
         else same.push(entry);
