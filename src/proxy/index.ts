@@ -14,6 +14,7 @@ import { L4Slot } from './l4-slot.ts';
 import { PortSlot, type CompiledPort, type SlotEnv } from './port-slot.ts';
 import { SecureContextCache } from './tls/sni.ts';
 import { PoolRegistry } from './upstream/cluster.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 export interface DataPlaneOptions {
   /** Where metrics go; the process-wide registry by default. */
@@ -74,7 +75,7 @@ class DataPlaneImpl implements WicketDataPlane {
   private current: CompiledIR | null = null;
   private draining = false;
   /** apply() calls run one at a time, in order. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: DataPlaneOptions) {
     this.metrics = proxyMetrics(options.registry ?? defaultRegistry);
@@ -93,9 +94,7 @@ class DataPlaneImpl implements WicketDataPlane {
   }
 
   apply(ir: IR): Promise<ApplyResult> {
-    const run = this.queue.then(() => this.applyNow(ir));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.run(() => this.applyNow(ir));
   }
 
   private async applyNow(ir: IR): Promise<ApplyResult> {
@@ -207,7 +206,7 @@ class DataPlaneImpl implements WicketDataPlane {
 
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true;
-    await this.queue;
+    await this.queue.idle();
     const slots = [...this.slots.values()];
     this.slots.clear();
     const closed = Promise.all(slots.map((s) => closeServed(s, deadlineMs)));

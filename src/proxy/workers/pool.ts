@@ -17,6 +17,7 @@ import type { ApplyResult } from '../api.ts';
 import type { WicketDataPlane } from '../index.ts';
 import { WorkerProcess, type Applied } from './worker-process.ts';
 import { workerInfoText } from './worker-info.ts';
+import { SerialQueue } from '../serial-queue.ts';
 
 export interface WorkerPoolOptions {
   /** How many worker processes (≥ 1). */
@@ -64,7 +65,7 @@ class WorkerPool implements WorkerDataPlane {
   private ir: IR | null = null;
   private bound = new Map<string, { address: string; port: number }>();
   private draining = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(o: WorkerPoolOptions) {
     const n = Math.max(1, Math.floor(o.workers));
@@ -92,9 +93,7 @@ class WorkerPool implements WorkerDataPlane {
   }
 
   apply(ir: IR): Promise<ApplyResult> {
-    const run = this.queue.then(() => this.applyNow(ir));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.run(() => this.applyNow(ir));
   }
 
   private async applyNow(ir: IR): Promise<ApplyResult> {
@@ -192,7 +191,7 @@ class WorkerPool implements WorkerDataPlane {
     this.draining = true;
     // An apply can wait on a worker being restarted; the shutdown does not wait past its deadline.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.queue, new Promise((r) => (timer = setTimeout(r, Math.max(0, deadlineMs))))]);
+    await Promise.race([this.queue.idle(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadlineMs))))]);
     clearTimeout(timer);
     await Promise.all(this.workers.map((w) => w.drain(deadlineMs)));
     this.bound.clear();
