@@ -254,22 +254,18 @@ function compilePort(
   };
   const router: Router<RuleRuntime> = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory, prev?.vhosts);
   const gateway = p.listeners[0]?.gateway ?? '';
-  const notFound = new RuleRuntime(
-    NOT_FOUND_RULE,
-    { name: '', gateway, port: p.port },
-    { responders: [new DirectResponse(404)], requestSteps: [], responseSteps: [] },
-    [],
-    new StatusCounters(m, gateway, '', '', used),
-    durationChild(m, gateway, '', used),
-  );
-  const misdirected = new RuleRuntime(
-    NOT_FOUND_RULE,
-    { name: '', gateway, port: p.port },
-    { responders: [new DirectResponse(421)], requestSteps: [], responseSteps: [] },
-    [],
-    new StatusCounters(m, gateway, '', '', used),
-    durationChild(m, gateway, '', used),
-  );
+  // The port's own answers when no rule serves a request: 404 (no route) and 421 (misdirected).
+  const direct = (status: number): RuleRuntime =>
+    new RuleRuntime(
+      NOT_FOUND_RULE,
+      { name: '', gateway, port: p.port },
+      { responders: [new DirectResponse(status)], requestSteps: [], responseSteps: [] },
+      [],
+      new StatusCounters(m, gateway, '', '', used),
+      durationChild(m, gateway, '', used),
+    );
+  const notFound = direct(404);
+  const misdirected = direct(421);
   const tls = p.kind === 'tls' ? new SniSelector(p.listeners, ctx.tlsCache) : null;
   for (const e of tls?.errors ?? []) logger.warn('certificate not usable', { port: p.name, error: e });
   return { scheme: p.kind === 'tls' ? 'https' : 'http', router, notFound, misdirected, tls };

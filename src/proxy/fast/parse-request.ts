@@ -12,6 +12,7 @@
 // Requests the fast path does not serve itself (Upgrade, Expect, HTTP/1.0, CONNECT,
 // targets not in origin form) are returned with `fallback` set, already validated, so the node:http
 // server that takes the connection over never sees a head we would have refused.
+import { TCHAR, VCHAR } from './byte-classes.ts';
 
 /** Largest request head accepted (node:http's default `maxHeaderSize`). */
 export const MAX_HEAD_BYTES = 16 * 1024;
@@ -34,19 +35,6 @@ export interface ParsedRequest {
   /** Non-null: the fast path must hand this connection to node:http (the reason, for tests). */
   fallback: string | null;
 }
-
-/** tchar (RFC 9110 §5.6.2) by byte. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-
-/** Bytes allowed inside a field value: HTAB, SP, VCHAR, obs-text. */
-const VCHAR = new Uint8Array(256);
-VCHAR[0x09] = 1;
-for (let c = 0x20; c <= 0x7e; c++) VCHAR[c] = 1;
-for (let c = 0x80; c <= 0xff; c++) VCHAR[c] = 1;
 
 /** Buffer's own latin1 decoder without toString()'s argument checks (not in @types/node). */
 export function latin1(buf: Buffer, start: number, end: number): string {

@@ -3,6 +3,7 @@
 // token names, no control bytes in values); conflicting Content-Length values are refused, and a
 // response with both Transfer-Encoding and Content-Length is read as chunked and its connection not
 // reused (RFC 9112 §6.3), so a confused upstream can never shift the framing of the next response.
+import { TCHAR, VCHAR } from './byte-classes.ts';
 import { latin1 } from './parse-request.ts';
 
 /**
@@ -93,17 +94,6 @@ const EMPTY = Buffer.alloc(0);
 
 /** An invalid response head. */
 export const INVALID = -1;
-
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-
-const VCHAR = new Uint8Array(256);
-VCHAR[0x09] = 1;
-for (let c = 0x20; c <= 0x7e; c++) VCHAR[c] = 1;
-for (let c = 0x80; c <= 0xff; c++) VCHAR[c] = 1;
 
 function eqLower(buf: Buffer, at: number, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) if ((buf[at + i]! | 0x20) !== lower.charCodeAt(i)) return false;
