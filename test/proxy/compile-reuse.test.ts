@@ -13,7 +13,8 @@ import { SecureContextCache } from '../../src/proxy/tls/sni.ts';
 import { PoolRegistry } from '../../src/proxy/upstream/cluster.ts';
 import { Registry } from '../../src/metrics/registry.ts';
 import { translate } from '../../src/translate/index.ts';
-import { base, edit, OPTIONS, rng } from '../translate/random-snapshots.ts';
+import { prng } from '../helpers/prng.ts';
+import { base, edit, OPTIONS } from '../translate/random-snapshots.ts';
 
 const HOSTS = ['a.example.com', 'b.example.com', 'c.example.com', 'z.example.com', 'x.other.org', 'nowhere.net'];
 const PATHS = ['/', '/a', '/a/b', '/a/bc', '/c', '/c/d', '/svc.A/Get', '/svc.B/Put'];
@@ -36,7 +37,7 @@ function routeSeries(registry: Registry): string[] {
 
 for (const seed of [11, 12, 13]) {
   test(`compiling a sequence of changes with reuse routes like compiling each from scratch (seed ${seed})`, async () => {
-    const r = rng(seed);
+    const r = prng(seed);
     let s = base(r);
     const registry = new Registry();
     const ctx = context(registry, new CompileCache());

@@ -16,7 +16,7 @@ import { parseManifests, type ParsedDocument } from '../../src/resources/parse.t
 import type { Kind } from '../../src/resources/types.ts';
 import { maybeBuild, missingPrerequisite, startControlPlane, type ControlPlane } from '../kubernetes/control-plane.ts';
 import { conformanceModule, gatewayApiModule, substituteSuitePlaceholders } from './gateway-api-module.ts';
-import { prng } from './prng.ts';
+import { prng } from '../helpers/prng.ts';
 
 maybeBuild();
 const missing = missingPrerequisite();

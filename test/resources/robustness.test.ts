@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { admitDocuments, collectManifestFiles } from '../../src/resources/load.ts';
 import { parseManifests, type ParsedDocument } from '../../src/resources/parse.ts';
 import { conformanceModule, gatewayApiModule } from './gateway-api-module.ts';
-import { prng } from './prng.ts';
+import { prng } from '../helpers/prng.ts';
 
 const VALUES: unknown[] = [null, true, 0, -1, 1.5, 2 ** 40, '', 'x', '*', [], [null], [1, 'a'], {}, { a: null }, { type: 'Exact' }, [{}], [[]]];
 

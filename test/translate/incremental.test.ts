@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { translate } from '../../src/translate/index.ts';
-import { base, edit, OPTIONS, rng } from './random-snapshots.ts';
+import { prng } from '../helpers/prng.ts';
+import { base, edit, OPTIONS } from './random-snapshots.ts';
 
 function render(result: { ir: unknown; statuses: unknown }): string {
   return JSON.stringify({ ir: result.ir, statuses: result.statuses });
@@ -15,7 +16,7 @@ function render(result: { ir: unknown; statuses: unknown }): string {
 
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`random edits translated incrementally equal translating each snapshot from scratch (seed ${seed})`, () => {
-    const r = rng(seed);
+    const r = prng(seed);
     let s = base(r);
     for (let step = 0; step < 120; step++) {
       s = edit(r, s, step);

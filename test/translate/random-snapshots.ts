@@ -9,17 +9,6 @@ const NAMESPACES = ['default', 'team-a', 'team-b'];
 const HOSTS = ['a.example.com', 'b.example.com', '*.example.com', 'x.other.org', 'c.example.com'];
 const SERVICES = ['s0', 's1', 's2', 's3'];
 
-/** A small deterministic PRNG (mulberry32), so a failure replays from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;

@@ -7,18 +7,9 @@ import { test } from 'node:test';
 import type { Snapshot } from '../../src/resources/snapshot.ts';
 import { translate } from '../../src/translate/index.ts';
 import { DEFAULT_OPTIONS, loadSnapshot } from './golden-harness.ts';
+import { prng } from '../helpers/prng.ts';
 
 const ROOT = join(import.meta.dirname, '../../testdata/translate');
-
-/** Mulberry32: a tiny seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WRONG: unknown[] = [undefined, null, 0, -1, "", "x", [], {}, [null], true];
 
@@ -38,7 +29,7 @@ function damage(value: unknown, rand: () => number, p: number): void {
 
 test('damaged golden inputs translate without throwing', () => {
   const inputs = readdirSync(ROOT).map((d) => loadSnapshot(readFileSync(join(ROOT, d, 'in.yaml'), 'utf8')));
-  const rand = rng(20261126);
+  const rand = prng(20261126);
   let runs = 0;
   for (const input of inputs) {
     for (let round = 0; round < 25; round++) {

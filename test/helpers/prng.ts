@@ -1,5 +1,5 @@
-// A small seeded pseudo-random generator (mulberry32) for the mutation tests: the same seed gives
-// the same corruptions on every run, so a failure can be reproduced.
+// A small seeded pseudo-random generator (mulberry32) for the randomised tests: the same seed gives
+// the same draws on every run, so a failure can be reproduced from its seed.
 export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
