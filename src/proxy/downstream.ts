@@ -27,6 +27,12 @@ export interface Downstream {
    * reads or changes the response headers, and only for heads without Connection-named fields.
    */
   relayHead?(head: ResponseHead): void;
+  /**
+   * Optional (the raw-socket front end): write body bytes the caller will reuse. True when they
+   * were written out at once and are no longer referenced; false when a write still holds them:
+   * the caller must not touch that memory before onDrain(), which comes once they are written.
+   */
+  writeBorrowed?(chunk: Buffer): boolean;
 }
 
 /** Implemented by the core; the front end calls it for events on the client side. */

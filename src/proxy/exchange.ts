@@ -7,6 +7,7 @@ import { ErrorCodes, WicketError } from '../errors.ts';
 import { enabled, logger } from '../log.ts';
 import type { Downstream, DownstreamEvents } from './downstream.ts';
 import type { ResponseHead } from './fast/parse-response.ts';
+import { BORROW_DONE, BORROW_HELD, BORROW_PAUSE } from './fast/upstream-pool.ts';
 import { grpcErrorResponse, grpcStatusIn, isGrpcRequest } from './grpc/status.ts';
 import type { FilterPlan, LocalResponse, Outgoing } from './filters/types.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
@@ -289,6 +290,20 @@ export class Exchange implements DownstreamEvents {
     if (this.down.write(chunk)) return true;
     this.down.waitDrain();
     return false;
+  }
+
+  /**
+   * Body bytes lent by the fast pool (its read buffer): written as they are when the front end can
+   * say whether the write still holds them (FastResponse), else copied into onData.
+   */
+  onBorrowedData(chunk: Buffer): number {
+    if (this.discarding) return BORROW_DONE;
+    if (this.state !== State.Streaming) return BORROW_PAUSE;
+    const down = this.down;
+    if (down.writeBorrowed === undefined) return this.onData(Buffer.copyBytesFrom(chunk)) ? BORROW_DONE : BORROW_PAUSE;
+    if (down.writeBorrowed(chunk)) return BORROW_DONE;
+    // Still being written: the pool reads no more until onDrain() resumes it.
+    return BORROW_HELD;
   }
 
   onComplete(trailers: (string | Buffer)[] | null): void {

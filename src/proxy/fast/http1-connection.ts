@@ -17,6 +17,7 @@ import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-req
 import { coarseNow, IdleSweep } from './idle-sweep.ts';
 import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
 import { RequestBody } from './request-body.ts';
+import { installReadInto, pushCopy, setReadCallback } from './read-into.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -66,6 +67,22 @@ export interface FastFrontEnd {
 function onSocketData(this: Socket & { [kConn]: FastConnection }, chunk: Buffer): void {
   this[kConn].onData(chunk);
 }
+
+/**
+ * Reads of every plain client connection land in this one buffer (read-into.ts): no allocation
+ * and no stream machinery per read. Whatever must outlive the read is copied (own()).
+ */
+const CLIENT_READ = Buffer.allocUnsafe(64 * 1024);
+
+function onSocketRead(this: Socket & { [kConn]: FastConnection }, nread: number, buf: Buffer): boolean {
+  this[kConn].onData(buf.subarray(0, nread));
+  return true;
+}
+
+/** `b` itself, or a copy when it lies in the shared read buffer (which the next read overwrites). */
+function own(b: Buffer): Buffer {
+  return b.buffer === CLIENT_READ.buffer ? Buffer.copyBytesFrom(b) : b;
+}
 function onSocketClose(this: Socket & { [kConn]: FastConnection }): void {
   this[kConn].onClose();
 }
@@ -113,6 +130,8 @@ export class FastConnection {
   bodyRemaining = -1;
   bodyDecoder: ChunkedDecoder | null = null;
   private readonly resumeBody: () => void;
+  /** Callback of writes of borrowed bytes (FastResponse.writeBorrowed): see onBorrowedFlushed. */
+  readonly borrowedFlushed: () => void;
   /** Coarse times for the sweep (idle-sweep.ts): idle since, and an incomplete head since (or 0). */
   idleSince = 0;
   headSince = 0;
@@ -123,6 +142,8 @@ export class FastConnection {
   private scheduled = false;
   /** The socket's Readable state, to skip its read-more tick (plain sockets only; see readStateOf). */
   private readState: ReadState | null = null;
+  /** Reads land in CLIENT_READ through onSocketRead instead of 'data' events. */
+  private readonly direct: boolean;
 
   constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
     this.socket = socket;
@@ -132,28 +153,44 @@ export class FastConnection {
     this.resumeBody = () => {
       if (this.body !== null && this.socket.isPaused()) this.socket.resume();
     };
+    this.borrowedFlushed = () => this.onBorrowedFlushed();
     (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
-    socket.on('data', onSocketData);
+    this.direct = (socket as Partial<TLSSocket>).encrypted !== true && installReadInto(socket as Socket & { [kConn]: FastConnection }, CLIENT_READ, onSocketRead);
+    if (!this.direct) socket.on('data', onSocketData);
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
-    this.readState = readStateOf(socket);
+    if (!this.direct) this.readState = readStateOf(socket);
     fe.sweep.add(this);
     this.idleSince = coarseNow();
+    if (this.direct && socket.readableLength > 0) {
+      // Bytes read before (the HTTP/2 sniff puts them back): served on the next tick, as a
+      // 'data' event would have delivered them.
+      const first = socket.read() as Buffer | null;
+      if (first !== null) process.nextTick(onFirstBytes, this, first);
+    }
   }
 
   onData(chunk: Buffer): void {
     if (this.readState !== null) this.readState.readingMore = true;
     if (this.gone) return;
-    if (this.body !== null) return this.feedBody(chunk);
-    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
-    if (this.current !== null) {
-      if (this.buf.length > MAX_BUFFERED) this.socket.pause();
-      return;
+    if (this.body !== null) this.feedBody(chunk);
+    else if (this.buf !== null) {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      if (this.current !== null) {
+        if (this.buf.length > MAX_BUFFERED) this.socket.pause();
+      } else this.next();
+    } else if (this.current !== null) {
+      this.buf = chunk;
+      if (chunk.length > MAX_BUFFERED) this.socket.pause();
+    } else {
+      this.buf = chunk;
+      this.next();
     }
-    this.next();
+    // Whatever stays buffered must not point into the shared read buffer.
+    if (this.buf !== null && this.direct) this.buf = own(this.buf);
   }
 
   /** Serve the next complete request in the buffer, if any and if none is in flight. */
@@ -221,11 +258,11 @@ export class FastConnection {
     if (this.bodyDecoder === null) {
       used = Math.min(this.bodyRemaining, chunk.length);
       this.bodyRemaining -= used;
-      if (!body.abandoned && used > 0) pushed = body.push(used === chunk.length ? chunk : chunk.subarray(0, used));
+      if (!body.abandoned && used > 0) pushed = body.push(own(used === chunk.length ? chunk : chunk.subarray(0, used)));
     } else {
       const dec = this.bodyDecoder;
       used = dec.feed(chunk, 0, (c) => {
-        if (!body.abandoned) pushed = body.push(c) && pushed;
+        if (!body.abandoned) pushed = body.push(own(c)) && pushed;
         return true;
       });
       if (used === -1) {
@@ -284,11 +321,14 @@ export class FastConnection {
   /** Give the connection, with the unread bytes, to node:http (a request boundary). */
   private handOff(): void {
     const s = this.socket;
+    const direct = this.direct;
     this.detach();
     s.pause();
     const buf = this.buf;
     this.buf = null;
-    if (buf !== null) s.unshift(buf);
+    if (buf !== null) s.unshift(own(buf));
+    // node:http reads a stream: from now on each read is copied into the socket's Readable.
+    if (direct) setReadCallback(s, pushCopy);
     this.fe.fallback(s);
     s.resume();
   }
@@ -322,6 +362,16 @@ export class FastConnection {
     if (body !== null && !body.destroyed) body.destroy(new Error('client closed the connection during the request body'));
   }
 
+  /**
+   * A write of borrowed bytes completed. Only once nothing at all is waiting to be written are all
+   * borrowed bytes free (a callback can also come late, for a write that completed at once, while
+   * a later one is still pending); then the response in flight may read more ('drain' is emitted
+   * only after a write that returned false).
+   */
+  private onBorrowedFlushed(): void {
+    if (this.socket.writableLength === 0) this.current?.events?.onDrain();
+  }
+
   /** No request in flight and nothing buffered (a request in flight has its own route timeouts). */
   isIdle(): boolean {
     return this.current === null && this.buf === null && this.body === null;
@@ -346,6 +396,10 @@ export class FastConnection {
 
 function nextTick(c: FastConnection): void {
   c.next();
+}
+
+function onFirstBytes(c: FastConnection, bytes: Buffer): void {
+  c.onData(bytes);
 }
 
 /** One response on a fast connection: the Downstream an Exchange answers through. */
@@ -441,6 +495,32 @@ export class FastResponse implements Downstream {
     }
     sock.uncork();
     return ok;
+  }
+
+  /**
+   * Body bytes the caller reuses after this call (the fast pool's read buffer): written, with the
+   * head if still pending, as one corked write whose callback says when they are out. True when
+   * everything went out at once (nothing references the bytes any more).
+   */
+  writeBorrowed(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    const sock = this.conn.socket;
+    if (this.empty || chunk.length === 0) {
+      this.flushHead();
+      return true;
+    }
+    // Corked so that every piece goes in one writev: its callbacks run only when all of it is out.
+    sock.cork();
+    this.writePending();
+    if (this.chunked) {
+      sock.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      sock.write(chunk, this.conn.borrowedFlushed);
+      sock.write('\r\n', 'latin1');
+    } else {
+      sock.write(chunk, this.conn.borrowedFlushed);
+    }
+    sock.uncork();
+    return sock.writableLength === 0;
   }
 
   private flushHead(): boolean {

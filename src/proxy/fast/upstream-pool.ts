@@ -29,6 +29,13 @@ export interface Handler {
   /** Preferred when present: the parsed head itself (its getters valid during the call only). */
   onRawHeaders?(head: ResponseHead, resume: () => void): boolean;
   onData(chunk: Buffer): boolean;
+  /**
+   * Optional: body bytes lent from the connection's read buffer, valid during the call only unless
+   * the answer is BORROW_HELD. BORROW_DONE: the bytes are no longer needed, go on reading;
+   * BORROW_PAUSE: no longer needed, but wait for resume(); BORROW_HELD: still referenced (a write
+   * not finished), wait for resume(), which promises they no longer are.
+   */
+  onBorrowedData?(chunk: Buffer): number;
   onComplete(trailers: string[] | null): void;
   onError(err: Error): void;
 }
@@ -73,13 +80,21 @@ function requestHead(o: DispatchOptions, hostFallback: string): string {
   return `${s}\r\n`;
 }
 
+export const BORROW_DONE = 0;
+export const BORROW_PAUSE = 1;
+export const BORROW_HELD = 2;
+
+/** Size of each read: the shared read buffer and a connection's own. */
+const READ_SIZE = 64 * 1024;
+
 // Connection states.
 const CONNECTING = 0;
 const IDLE = 1;
 const BUSY = 2;
 const CLOSED = 3;
 
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** Reads of every connection land here unless the connection has a buffer of its own. */
+const READ_BUFFER = Buffer.allocUnsafe(READ_SIZE);
 
 class UpstreamConnection {
   readonly pool: FastPool;
@@ -104,8 +119,16 @@ class UpstreamConnection {
   gotBytes = false;
   reused = false;
   idleSince = 0;
-  /** The bytes being handled live in READ_BUFFER and are overwritten by the next read. */
+  /** The bytes being handled live in a read buffer and are overwritten by the next read. */
   shared = false;
+  /**
+   * A read buffer of this connection alone, while it streams a body to a handler that borrows
+   * (onBorrowedData): body bytes go out without a copy, and reading waits while a write still
+   * holds them. Dropped when the response ends (it may still be held then).
+   */
+  own: Buffer | null = null;
+  /** The bytes being handled are in `own` (they may be lent). */
+  inOwn = false;
   readonly abortFn: (err?: Error) => void;
   readonly resumeFn: () => void;
 
@@ -118,13 +141,16 @@ class UpstreamConnection {
       port: pool.options.port,
       noDelay: true,
       onread: {
-        buffer: READ_BUFFER,
+        // Asked for again after every read: a connection that took a buffer of its own reads there.
+        buffer: () => this.own ?? READ_BUFFER,
         callback: (n: number, buf: Uint8Array): boolean => {
           this.shared = true;
+          this.inOwn = buf === this.own;
           try {
             this.onData((buf as Buffer).subarray(0, n));
           } finally {
             this.shared = false;
+            this.inOwn = false;
           }
           return true;
         },
@@ -181,6 +207,7 @@ class UpstreamConnection {
   }
 
   private resume(): void {
+    this.held = false;
     if (!this.paused) return;
     this.paused = false;
     this.socket.resume();
@@ -231,6 +258,11 @@ class UpstreamConnection {
       buf = EMPTY;
     }
     this.body(buf);
+    // A body still to come, to a handler that can borrow: the next reads go to a buffer of this
+    // connection's own (asked for right after this callback), lent without a copy.
+    if (this.own === null && this.response !== null && this.handler !== null && this.handler.onBorrowedData !== undefined) {
+      this.own = Buffer.allocUnsafe(READ_SIZE);
+    }
   }
 
   /** A copy of bytes from the shared read buffer (they are handed on or kept past this read). */
@@ -258,7 +290,7 @@ class UpstreamConnection {
       if (buf.length > this.remaining) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'upstream sent more than its Content-Length'));
       if (buf.length > 0) {
         this.remaining -= buf.length;
-        const more = h.onData(this.keep(buf));
+        const more = this.deliver(h, buf);
         if (this.handler !== h) return;
         if (!more && this.remaining > 0) this.pause();
       }
@@ -270,7 +302,7 @@ class UpstreamConnection {
       let p = 0;
       while (p < buf.length) {
         let more = true;
-        const q = dec.feed(buf, p, (c) => (more = h.onData(this.keep(c))));
+        const q = dec.feed(buf, p, (c) => (more = this.deliver(h, c)));
         if (this.handler !== h) return;
         if (q === -1) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid chunked framing from upstream'));
         p = q;
@@ -288,17 +320,35 @@ class UpstreamConnection {
     }
     // Close-delimited body.
     if (buf.length > 0) {
-      const more = h.onData(this.keep(buf));
+      const more = this.deliver(h, buf);
       if (this.handler !== h) return;
       if (!more) this.pause();
     }
   }
+
+  /** Body bytes to the handler: lent when they are in this connection's own buffer, else copied if shared. */
+  private deliver(h: Handler, b: Buffer): boolean {
+    if (!this.inOwn || h.onBorrowedData === undefined) return h.onData(this.keep(b));
+    const r = h.onBorrowedData(b);
+    if (r === BORROW_HELD) {
+      // The bytes stay in use: nothing more may be read into this buffer until resume().
+      this.held = true;
+      return false;
+    }
+    return r === BORROW_DONE;
+  }
+
+  /** Some of `own` is still referenced by the handler (released by resume()). */
+  held = false;
 
   reusable = true;
 
   private complete(trailers: string[] | null): void {
     const h = this.handler!;
     this.handler = null;
+    // Its bytes may still be held by the last write; the next response starts on the shared buffer.
+    this.own = null;
+    this.held = false;
     const keep = this.reusable && !this.response!.close && !this.untilClose && this.buf === null;
     this.response = null;
     if (keep) {
