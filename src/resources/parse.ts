@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type
 import { ErrorCodes } from '../errors.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { childIndex, childKey, parentPath } from './field-path.ts';
+import { parseYamlSubset } from './yaml-subset.ts';
 
 export interface ParsedDocument {
   /** The document as plain JSON data (a mapping). */
@@ -44,9 +45,23 @@ const KUBECTL_YAML = {
 } as const;
 
 export function parseManifests(text: string, file: string): ParseResult {
-  const lineCounter = new LineCounter();
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  // Plain block YAML (nearly every manifest) is read by the subset reader, many times faster;
+  // anything else, and every error, is the library's (see yaml-subset.ts).
+  const subset = parseYamlSubset(text);
+  if (subset !== undefined) {
+    for (const d of subset) expandLists({ object: d.object, file, line: d.line, positions: d.positions }, documents, diagnostics);
+    return { documents, diagnostics };
+  }
+  return parseWithLibrary(text, file);
+}
+
+/** parseManifests() by the YAML library alone: any YAML, and the library's own errors. */
+export function parseWithLibrary(text: string, file: string): ParseResult {
+  const documents: ParsedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, ...KUBECTL_YAML });
   const list = Array.isArray(docs) ? docs : [];
   const strings = new Map<string, string>();
