@@ -1,4 +1,4 @@
-// `node bench/reload.ts [N] [--existing M] [--root DIR]`: how fast a change on disk is served by a
+// `node bench/reload.ts [N] [--existing M] [--root DIR] [--node-arg FLAG]...`: how fast a change on disk is served by a
 // warm `wicket run -f DIR` that already serves M routes (default 5,000, the issue's convergence
 // setting; the same route set as `npm run bench -- --scenario convergence`). Each of N iterations
 // (default 40, at most 500) renames a new HTTPRoute manifest into the watched directory and times
@@ -6,7 +6,8 @@
 // since a shared machine skews wall-clock times, figures that depend less on load: the CPU time the
 // serving process spent per change (probes and their access log lines included), and its own translate / apply / manifest-read
 // times (from its debug log). `--root` measures another tree (e.g. an unpacked older commit with
-// node_modules linked in) for before/after comparisons on the same machine state.
+// node_modules linked in) for before/after comparisons on the same machine state. `--node-arg`
+// passes a flag to the serving process's node (e.g. `--node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/p`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,7 +18,7 @@ import { freePort, waitFor200 } from './lib/net.ts';
 import { REPO } from './lib/wicket-tree.ts';
 import { makeRoute, makeRouteSet, requestFor, toYaml } from './peers/routes.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { existing: { type: 'string' }, root: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { existing: { type: 'string' }, root: { type: 'string' }, 'node-arg': { type: 'string', multiple: true } } });
 const N = Math.min(500, Math.max(1, Number(positionals[0] ?? 40) || 40));
 const EXISTING = Math.max(1, Number(values.existing ?? 5000) || 5000);
 const ROOT = resolve(values.root ?? REPO);
@@ -44,7 +45,7 @@ try {
   const admin = await freePort();
   const logs: Record<string, unknown>[] = [];
   // Debug level for the process's own timings (which also logs each probe's access line).
-  const proc = spawn(process.execPath, ['src/cli/main.ts', 'run', '-f', dir, '--admin-address', `127.0.0.1:${admin}`, '--log-level', 'debug'], {
+  const proc = spawn(process.execPath, [...(values['node-arg'] ?? []), 'src/cli/main.ts', 'run', '-f', dir, '--admin-address', `127.0.0.1:${admin}`, '--log-level', 'debug'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -10,7 +10,7 @@ import { DirectResponse } from './filters/direct-response.ts';
 import { RequestMirror } from './filters/request-mirror.ts';
 import { durationChild, SeriesInUse, StatusCounters, sweepSeries, type ProxyMetrics } from './metrics.ts';
 import type { CompiledPort } from './port-slot.ts';
-import { CompiledRouter, VHostIndexes } from './router/compiled.ts';
+import { CompiledRouter } from './router/compiled.ts';
 import { ReferenceRouter } from './router/reference.ts';
 import type { Router, RuleFactory } from './router/types.ts';
 import { listenerInfo, RuleRuntime, type BackendRuntime } from './rule.ts';
@@ -34,11 +34,11 @@ export interface CompileContext {
 
 interface RuleEntry {
   rt: RuleRuntime;
-  /** Where it is served (see compilePort's factory): port, listener, Gateway, virtual host. */
+  rule: RouteRule;
+  /** Where it is served: port, listener, Gateway (what listenerInfo() and the series take). */
   port: number;
   listener: string;
   gateway: string;
-  host: string;
   /** The clusters the rule uses, and the identity (CompileCache.clusters id) of each it was built with. */
   clusters: string[];
   ids: number[];
@@ -46,10 +46,11 @@ interface RuleEntry {
   key: string;
   requests: string[];
   duration: string[];
-  /** The last successful compile that served it (CompileCache.gen). */
-  gen: number;
-  /** The last compile attempt that took it: one entry serves one place in one router. */
-  taken: number;
+  /**
+   * How many virtual host indexes of the routers in force hold it. Entries in use are found by
+   * rule (byRule) and content (byKey); an entry no index holds any more is dropped from both.
+   */
+  uses: number;
 }
 
 /**
@@ -59,27 +60,25 @@ interface RuleEntry {
  */
 export class CompileCache {
   clusters = new Map<string, { ir: Cluster; json: string; rt: ClusterRuntime; id: number }>();
-  /** The last successful compile; an entry is reused only when that compile served it. */
-  gen = 0;
   /**
-   * By the rule object: the translator hands out the same RouteRule object while a route is
-   * unchanged, so most rules are found here without serialising them.
+   * Entries in use by the rule object: the translator hands out the same RouteRule object while a
+   * route is unchanged, so most rules are found here without serialising them.
    */
   byRule = new WeakMap<RouteRule, RuleEntry[]>();
-  /** By key (rule JSON and where it is served): rules remade with the same content. */
+  /** Entries in use by key (rule JSON and where it is served): rules remade with the same content. */
   byKey = new Map<string, RuleEntry[]>();
-  /** Virtual host indexes of past routers (see CompiledRouter). */
-  vhosts = new VHostIndexes<RuleRuntime>();
-  /** The entries the last successful compile served. */
-  served: RuleEntry[] = [];
-  /** How many served entries use each request series: a series goes when its count drops to 0. */
+  /** The entry of each run-time rule built with this cache. */
+  entryOf = new WeakMap<RuleRuntime, RuleEntry>();
+  /**
+   * The routers in force, by port name: the next compile builds on them (a change of one virtual
+   * host patches its listener's host table, see CompiledRouter).
+   */
+  routers = new Map<string, CompiledRouter<RuleRuntime> | ReferenceRouter<RuleRuntime>>();
+  /** How many entries in use use each request series: a series goes when its count drops to 0. */
   refs = { requests: new Map<string, number>(), duration: new Map<string, number>() };
   /** Series the last successful compile used outside rules (404 and 421 answers of each port). */
   other = new SeriesInUse();
 }
-
-/** Bumped by every compile attempt: marks the entries it takes (and, on success, serves). */
-let compileSeq = 0;
 
 let clusterSeq = 0;
 
@@ -102,8 +101,8 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
   }
   const clusters = new Map<string, ClusterRuntime>();
   const prev = ctx.cache;
-  const attempt = ++compileSeq;
-  const next = { clusters: new Map<string, { ir: Cluster; json: string; rt: ClusterRuntime; id: number }>(), attempt, entries: [] as RuleEntry[] };
+  const next: Attempt = { clusters: new Map(), clustersChanged: false, routers: new Map() };
+  let kept = 0;
   for (const [name, c] of Object.entries(ir.clusters)) {
     const old = prev?.clusters.get(name);
     // The translator reuses unchanged Cluster objects: identity first, JSON only when it differs.
@@ -112,12 +111,14 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
     if (entry !== undefined) {
       // Reused as is: its pools must still count as used by this generation.
       for (const e of c.endpoints) ctx.pools.endpoint(e.address, e.port, c);
+      kept++;
     } else {
       entry = { ir: c, json, rt: new ClusterRuntime(c, ctx.pools), id: ++clusterSeq };
     }
     next.clusters.set(name, entry);
     clusters.set(name, entry.rt);
   }
+  next.clustersChanged = prev === undefined || kept !== next.clusters.size || kept !== prev.clusters.size;
 
   const deps: FilterDeps = {
     mirror(cluster, fraction) {
@@ -141,36 +142,89 @@ export function compileIR(ir: IR, ctx: CompileContext): CompiledIR {
       if (https.length > 0 || p.listeners.length === 0) ports.set(p.name, compilePort({ ...p, listeners: https }, clusters, deps, ctx, used, next));
     }
   }
-  // Compiled without error: the cache now describes what is served, and the series of routes that
-  // are gone go too. Counted per series, so this costs what changed, not what is served.
   if (prev === undefined) {
     sweepSeries(ctx.metrics, used);
     return { clusters, ports };
   }
-  const gone = new SeriesInUse();
-  for (const e of next.entries) if (e.gen !== prev.gen) countSeries(prev, e, 1, gone);
-  for (const e of prev.served) {
-    if (e.taken === attempt) continue;
-    countSeries(prev, e, -1, gone);
-    const same = prev.byKey.get(e.key)?.filter((x) => x !== e);
-    if (same === undefined || same.length === 0) prev.byKey.delete(e.key);
-    else prev.byKey.set(e.key, same);
-  }
-  for (const k of prev.other.requests) if (!used.requests.has(k)) gone.requests.add(k);
-  for (const k of prev.other.duration) if (!used.duration.has(k)) gone.duration.add(k);
-  for (const k of gone.requests) if (!used.requests.has(k) && !prev.refs.requests.has(k)) ctx.metrics.requests.remove(...k.split('\u0000'));
-  for (const k of gone.duration) if (!used.duration.has(k) && !prev.refs.duration.has(k)) ctx.metrics.duration.remove(...k.split('\u0000'));
-  prev.other = used;
-  prev.served = next.entries;
-  prev.clusters = next.clusters;
-  prev.gen = attempt;
-  for (const e of next.entries) e.gen = attempt;
+  commit(prev, next, used, ctx.metrics);
   return { clusters, ports };
 }
 
-/** Whether an entry can serve a rule at this place now: served last time, not yet taken, same place and clusters. */
-function fits(e: RuleEntry, gen: number, attempt: number, port: number, l: IRListener, host: string, clusters: CompileCache['clusters']): boolean {
-  if (e.gen !== gen || e.taken === attempt || e.port !== port || e.listener !== l.name || e.gateway !== l.gateway || e.host !== host) return false;
+/** What one compile attempt builds, taken into the cache only when the whole IR compiled. */
+interface Attempt {
+  clusters: CompileCache['clusters'];
+  /** Some cluster was added, rebuilt or removed: rule values that use it must be rebuilt. */
+  clustersChanged: boolean;
+  routers: CompileCache['routers'];
+}
+
+/**
+ * Compiled without error: the routers patch what they share with the ones in force, the cache now
+ * describes what is served, and the series of routes that are gone go too. Counted per virtual
+ * host index added or removed, so this costs what changed, not what is served.
+ */
+function commit(cache: CompileCache, next: Attempt, used: SeriesInUse, metrics: ProxyMetrics): void {
+  const added: (readonly RuleRuntime[])[] = [];
+  const removed: (readonly RuleRuntime[])[] = [];
+  for (const [name, r] of next.routers) {
+    const before = cache.routers.get(name);
+    if (r instanceof CompiledRouter) {
+      r.commit();
+      added.push(...r.added);
+      removed.push(...r.removed);
+      if (before !== undefined && !(before instanceof CompiledRouter)) removed.push(...before.valueLists());
+    } else {
+      added.push(...r.valueLists());
+      if (before !== undefined) removed.push(...before.valueLists());
+    }
+  }
+  for (const [name, r] of cache.routers) if (!next.routers.has(name)) removed.push(...r.valueLists());
+
+  const gone = new SeriesInUse();
+  for (const values of added) {
+    for (const v of values) {
+      const e = cache.entryOf.get(v)!;
+      if (e.uses++ > 0) continue;
+      listAdd(cache.byRule, e.rule, e);
+      listAdd(cache.byKey, e.key, e);
+      countSeries(cache, e, 1, gone);
+    }
+  }
+  for (const values of removed) {
+    for (const v of values) {
+      const e = cache.entryOf.get(v)!;
+      if (--e.uses > 0) continue;
+      listRemove(cache.byRule, e.rule, e);
+      listRemove(cache.byKey, e.key, e);
+      countSeries(cache, e, -1, gone);
+    }
+  }
+  for (const k of cache.other.requests) if (!used.requests.has(k)) gone.requests.add(k);
+  for (const k of cache.other.duration) if (!used.duration.has(k)) gone.duration.add(k);
+  for (const k of gone.requests) if (!used.requests.has(k) && !cache.refs.requests.has(k)) metrics.requests.remove(...k.split('\u0000'));
+  for (const k of gone.duration) if (!used.duration.has(k) && !cache.refs.duration.has(k)) metrics.duration.remove(...k.split('\u0000'));
+  cache.other = used;
+  cache.clusters = next.clusters;
+  cache.routers = next.routers;
+}
+
+function listAdd<K>(m: { get(k: K): RuleEntry[] | undefined; set(k: K, v: RuleEntry[]): unknown }, k: K, e: RuleEntry): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [e]);
+  else list.push(e);
+}
+
+function listRemove<K>(m: { get(k: K): RuleEntry[] | undefined; set(k: K, v: RuleEntry[]): unknown; delete(k: K): unknown }, k: K, e: RuleEntry): void {
+  const list = m.get(k);
+  if (list === undefined) return;
+  const i = list.indexOf(e);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) m.delete(k);
+}
+
+/** Whether an entry in use can serve a rule at this place now: same place, same clusters. */
+function fits(e: RuleEntry, port: number, l: IRListener, clusters: CompileCache['clusters']): boolean {
+  if (e.port !== port || e.listener !== l.name || e.gateway !== l.gateway) return false;
   for (let i = 0; i < e.clusters.length; i++) if ((clusters.get(e.clusters[i]!)?.id ?? 0) !== e.ids[i]) return false;
   return true;
 }
@@ -206,53 +260,49 @@ function mirrorsOf(fs: readonly Filter[], out: string[]): void {
   for (const f of fs) if (f.type === 'RequestMirror' && f.cluster !== null) out.push(f.cluster);
 }
 
-function compilePort(
-  p: IRPort,
-  clusters: Map<string, ClusterRuntime>,
-  deps: FilterDeps,
-  ctx: CompileContext,
-  used: SeriesInUse,
-  next: { clusters: CompileCache['clusters']; attempt: number; entries: RuleEntry[] },
-): CompiledPort {
+function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: FilterDeps, ctx: CompileContext, used: SeriesInUse, next: Attempt): CompiledPort {
   const m = ctx.metrics;
-  const prev = ctx.cache;
+  const cache = ctx.cache;
   const build = buildRule(p, clusters, deps, m);
   const factory: RuleFactory<RuleRuntime> = (rule, vh, l) => {
-    if (prev === undefined) return build(rule, vh, l, used);
-    // Everything a rule's run-time object is built from: the rule, its listener and port, and the
-    // identity of the clusters it uses; and the virtual host, so a rule served by several keeps
-    // one object for each.
-    const gen = prev.gen;
-    const attempt = next.attempt;
-    let slots = prev.byRule.get(rule);
-    let entry: RuleEntry | undefined;
+    if (cache === undefined) return build(rule, vh, l, used);
     // The usual case, found without building anything: the same rule object served in the same place.
-    if (slots !== undefined) {
-      for (let i = 0; i < slots.length && entry === undefined; i++) if (fits(slots[i]!, gen, attempt, p.port, l, vh.hostname, next.clusters)) entry = slots[i];
-    }
-    if (entry === undefined) {
-      const names = clustersOf(rule);
-      const ids = names.map((c) => next.clusters.get(c)?.id ?? 0);
-      const key = `${p.port}|${l.name}|${l.gateway}|${ids.join(',')}|${vh.hostname}|${JSON.stringify(rule)}`;
-      entry = prev.byKey.get(key)?.find((e) => fits(e, gen, attempt, p.port, l, vh.hostname, next.clusters));
-      if (entry === undefined) {
-        const mine = new SeriesInUse();
-        const rt = build(rule, vh, l, mine);
-        entry = { rt, port: p.port, listener: l.name, gateway: l.gateway, host: vh.hostname, clusters: names, ids, key, requests: [...mine.requests], duration: [...mine.duration], gen: -1, taken: 0 };
-        const same = prev.byKey.get(key);
-        if (same === undefined) prev.byKey.set(key, [entry]);
-        else same.push(entry);
-      }
-      // Entries the last compile did not serve can never be reused: drop them as we pass.
-      slots = (slots ?? []).filter((e) => e.gen === prev.gen || e.taken === next.attempt);
-      if (!slots.includes(entry)) slots.push(entry);
-      prev.byRule.set(rule, slots);
-    }
-    entry.taken = next.attempt;
-    next.entries.push(entry);
-    return entry.rt;
+    const same = cache.byRule.get(rule)?.find((e) => fits(e, p.port, l, next.clusters));
+    if (same !== undefined) return same.rt;
+    const names = clustersOf(rule);
+    const ids = names.map((c) => next.clusters.get(c)?.id ?? 0);
+    const key = `${p.port}|${l.name}|${l.gateway}|${ids.join(',')}|${JSON.stringify(rule)}`;
+    const alike = cache.byKey.get(key)?.find((e) => fits(e, p.port, l, next.clusters));
+    if (alike !== undefined) return alike.rt;
+    const mine = new SeriesInUse();
+    const rt = build(rule, vh, l, mine);
+    cache.entryOf.set(rt, { rt, rule, port: p.port, listener: l.name, gateway: l.gateway, clusters: names, ids, key, requests: [...mine.requests], duration: [...mine.duration], uses: 0 });
+    return rt;
   };
-  const router: Router<RuleRuntime> = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory, prev?.vhosts);
+  let router: Router<RuleRuntime>;
+  if (cache === undefined) {
+    router = ctx.routerKind === 'reference' ? new ReferenceRouter(p, factory) : new CompiledRouter(p, factory);
+  } else {
+    const before = cache.routers.get(p.name);
+    const r =
+      ctx.routerKind === 'reference'
+        ? new ReferenceRouter(p, factory)
+        : new CompiledRouter(p, factory, {
+            prev: before instanceof CompiledRouter ? before : undefined,
+            allValid: !next.clustersChanged,
+            samePlace: (a, b) => a.name === b.name && a.gateway === b.gateway,
+            // Values built for this place (the same for every value of an index: the first tells)
+            // with the clusters in force (asked only when some cluster changed).
+            stillValid: (values, l) => {
+              if (values.length === 0) return true;
+              const first = cache.entryOf.get(values[0]!)!;
+              if (first.port !== p.port || first.gateway !== l.gateway || first.listener !== l.name) return false;
+              return !next.clustersChanged || values.every((v) => fits(cache.entryOf.get(v)!, p.port, l, next.clusters));
+            },
+          });
+    next.routers.set(p.name, r);
+    router = r;
+  }
   const gateway = p.listeners[0]?.gateway ?? '';
   // The port's own answers when no rule serves a request: 404 (no route) and 421 (misdirected).
   const direct = (status: number): RuleRuntime =>

@@ -5,7 +5,8 @@
 // dropped from /metrics while those in use stay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompileCache, compileIR, type CompileContext } from '../../src/proxy/compile.ts';
+import { CompileCache, compileIR, type CompileContext, type CompiledIR } from '../../src/proxy/compile.ts';
+import type { IRPort } from '../../src/ir/types.ts';
 import { proxyMetrics } from '../../src/proxy/metrics.ts';
 import { makeHead } from '../../src/proxy/request-head.ts';
 import type { BackendRuntime, RuleRuntime } from '../../src/proxy/rule.ts';
@@ -35,6 +36,40 @@ function routeSeries(registry: Registry): string[] {
   return [...new Set(lines.map((l) => /route="([^"]*)"/.exec(l)?.[1] ?? '').filter((r) => r !== ''))].sort();
 }
 
+/** Asserts that two compiles route every probe alike (and counts each match); returns how many matched. */
+function sameRouting(reused: CompiledIR, fresh: CompiledIR, where: string): number {
+  let seen = 0;
+  assert.deepEqual([...reused.ports.keys()], [...fresh.ports.keys()]);
+  for (const [name, port] of fresh.ports) {
+    const other = reused.ports.get(name)!;
+    for (const host of HOSTS) {
+      for (const path of PATHS) {
+        for (const headers of [[], ['x', 'y']]) {
+          const head = makeHead('GET', 'http', path, ['host', host, ...headers], '127.0.0.1', 80, null);
+          const got = other.router.match(head);
+          assert.equal(describeRule(got), describeRule(port.router.match(head)), `${where}: ${name} ${host}${path} ${headers.join(':')}`);
+          assert.equal(other.router.listenerOf(host), port.router.listenerOf(host), `${where}: ${name} listener of ${host}`);
+          got?.counters.count(200);
+          seen += got ? 1 : 0;
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+/** A port whose only rule has no match: compiling it throws (a stand-in for any compile error). */
+function brokenPort(): IRPort {
+  const rule = { id: 'broken', route: 'HTTPRoute/default/broken', filters: [], backends: [] } as unknown as IRPort['listeners'][number]['virtualHosts'] & object;
+  return {
+    name: '0.0.0.0:9/http',
+    address: '0.0.0.0',
+    port: 9,
+    kind: 'http',
+    listeners: [{ name: 'default/broken/http', gateway: 'default/broken', protocol: 'HTTP', virtualHosts: [{ hostname: '*', rules: [rule as never] }] }],
+  };
+}
+
 for (const seed of [11, 12, 13]) {
   test(`compiling a sequence of changes with reuse routes like compiling each from scratch (seed ${seed})`, async () => {
     const r = prng(seed);
@@ -43,10 +78,18 @@ for (const seed of [11, 12, 13]) {
     const ctx = context(registry, new CompileCache());
     const pools = [ctx.pools];
     let seen = 0;
+    let last: { reused: CompiledIR; fresh: CompiledIR } | undefined;
     try {
       for (let step = 0; step < 80; step++) {
         s = edit(r, s, step);
         let ir = translate(s, OPTIONS).ir;
+        // Every fifth step, first a compile of this IR that fails after its first ports (patches
+        // to their routers built, a later port unusable): what is served must not change.
+        if (step % 5 === 4 && last !== undefined && ir.ports.length > 0) {
+          const broken = { ...ir, ports: [...ir.ports, brokenPort()] };
+          assert.throws(() => compileIR(broken, ctx));
+          seen += sameRouting(last.reused, last.fresh, `seed ${seed} step ${step} after a failed compile`);
+        }
         // Every third step, an IR that shares every rule and virtual host object with the last one
         // but moves a cluster's endpoints (another IR producer may share objects like that).
         const names = Object.keys(ir.clusters);
@@ -61,21 +104,8 @@ for (const seed of [11, 12, 13]) {
         const freshCtx = context(freshRegistry);
         pools.push(freshCtx.pools);
         const fresh = compileIR(structuredClone(ir), freshCtx);
-        assert.deepEqual([...reused.ports.keys()], [...fresh.ports.keys()]);
-        for (const [name, port] of fresh.ports) {
-          const other = reused.ports.get(name)!;
-          for (const host of HOSTS) {
-            for (const path of PATHS) {
-              for (const headers of [[], ['x', 'y']]) {
-                const head = makeHead('GET', 'http', path, ['host', host, ...headers], '127.0.0.1', 80, null);
-                const got = other.router.match(head);
-                assert.equal(describeRule(got), describeRule(port.router.match(head)), `seed ${seed} step ${step}: ${name} ${host}${path} ${headers.join(':')}`);
-                got?.counters.count(200);
-                seen += got ? 1 : 0;
-              }
-            }
-          }
-        }
+        seen += sameRouting(reused, fresh, `seed ${seed} step ${step}`);
+        last = { reused, fresh };
         // Series of routes that are gone are dropped (a series appears once a request is counted).
         const present = new Set(ir.ports.flatMap((p) => p.listeners.flatMap((l) => (l.virtualHosts ?? []).flatMap((vh) => vh.rules.map((x) => x.route)))));
         for (const route of routeSeries(registry)) assert.ok(present.has(route), `seed ${seed} step ${step}: series of ${route}, which is gone`);

@@ -4,7 +4,7 @@
 // is sorted by rule position, and the lowest position whose conditions hold wins — the same answer
 // as a first-match scan over the ordered rules (the reference matcher), found without visiting
 // rules whose path cannot match.
-import type { IRPort, VirtualHost } from '../../ir/types.ts';
+import type { IRListener, IRPort, VirtualHost } from '../../ir/types.ts';
 import type { RequestHead } from '../request-head.ts';
 import { HostTable } from './host-match.ts';
 import { Conditions, fullMatchRegExp, normalisePrefix } from './rule-match.ts';
@@ -35,20 +35,28 @@ class TrieNode {
 
 const NO_MATCH = 0x7fffffff;
 
-class VHostIndex<R> {
+export class VHostIndex<R> {
   readonly entries: Entry<R>[] = [];
+  /** The rules' values, in rule order (what the factory returned). */
+  readonly values: readonly R[];
   private readonly exact = new Map<string, number[]>();
   private readonly trie = new TrieNode();
   private readonly regex: number[] = [];
+  /** The last router build that took this index (see ListenerState). */
+  seen = 0;
 
-  constructor(vh: VirtualHost, make: (i: number) => R) {
+  readonly vh: VirtualHost;
+
+  constructor(vh: VirtualHost, values: readonly R[]) {
+    this.vh = vh;
+    this.values = values;
     vh.rules.forEach((rule, i) => {
       const p = rule.match.path;
       const where = `rule ${rule.id}`;
       this.entries.push({
         cond: new Conditions(rule.match, where),
         re: p.type === 'RegularExpression' ? fullMatchRegExp(p.value, `${where}: path`) : null,
-        value: make(i),
+        value: values[i]!,
       });
       if (p.type === 'Exact') {
         let list = this.exact.get(p.value);
@@ -101,42 +109,113 @@ class VHostIndex<R> {
 }
 
 /**
- * Indexes of virtual hosts built by past routers, by the VirtualHost object they were built from.
- * The translator hands out the same VirtualHost object while its rules are unchanged, so the next
- * router reuses those indexes instead of rebuilding every one. Weakly held: an index lives as long
- * as its VirtualHost does.
+ * What a router may take over from the previous router of the same port (see CompiledRouter). The
+ * caller (compile.ts) knows what rule values depend on beyond their VirtualHost object.
  */
-export class VHostIndexes<R> {
-  readonly byVHost = new WeakMap<VirtualHost, VHostIndex<R>[]>();
+export interface RouterReuse<R> {
+  /** The previous router of this port, if any. */
+  prev: CompiledRouter<R> | undefined;
+  /** Whether rule values an index was built with can still serve its VirtualHost on this listener. */
+  stillValid(values: readonly R[], l: IRListener): boolean;
+  /** Whether values built for listener `a` serve listener `b` as well (what they take from a listener is the same). */
+  samePlace(a: IRListener, b: IRListener): boolean;
+  /**
+   * Nothing rule values depend on besides their rules and listener changed: a listener whose
+   * IRListener object is the same keeps its state without a look at its indexes.
+   */
+  allValid: boolean;
 }
 
-/** Indexes kept per VirtualHost (one per port or listener serving it, usually one). */
-const MAX_INDEXES_PER_VHOST = 4;
+/**
+ * One listener's virtual hosts: the host table requests are looked up in, and the index built for
+ * each VirtualHost object. Successive routers of a port share it: a build that changes a few
+ * virtual hosts records a patch, applied by commit() once the whole configuration compiled, so
+ * a change costs what changed, not a table of every virtual host.
+ */
+class ListenerState<R> {
+  l: IRListener;
+  readonly table = new HostTable<VHostIndex<R>>();
+  readonly byVHost = new Map<VirtualHost, VHostIndex<R>>();
+  /** Two virtual hosts share a hostname (the first wins): patching would need their order, so it is rebuilt instead. */
+  dupes = false;
+
+  /** Indexes of a VirtualHost object listed twice, beyond the one in byVHost (only when dupes). */
+  readonly extra: VHostIndex<R>[] = [];
+
+  constructor(l: IRListener, indexes: VHostIndex<R>[]) {
+    this.l = l;
+    for (const idx of indexes) {
+      if (!this.table.add(idx.vh.hostname, idx)) this.dupes = true;
+      if (this.byVHost.has(idx.vh)) {
+        this.dupes = true;
+        this.extra.push(idx);
+      } else this.byVHost.set(idx.vh, idx);
+    }
+  }
+
+  /** Every index this listener holds. */
+  *indexes(): Iterable<VHostIndex<R>> {
+    yield* this.byVHost.values();
+    yield* this.extra;
+  }
+}
+
+interface Patch<R> {
+  state: ListenerState<R>;
+  l: IRListener;
+  add: VHostIndex<R>[];
+  remove: VHostIndex<R>[];
+}
+
+/** Bumped by every router build: marks the indexes it takes. */
+let buildSeq = 0;
 
 export class CompiledRouter<R> implements Router<R> {
-  private readonly listeners = new HostTable<{ index: number; vhosts: HostTable<VHostIndex<R>> }>();
+  private readonly listeners = new HostTable<{ index: number; state: ListenerState<R> }>();
+  /** By listener name, for the next router of this port. */
+  private readonly states = new Map<string, ListenerState<R>>();
+  /** Patches to listener states shared with the previous router, applied by commit(). */
+  private readonly patches: Patch<R>[] = [];
+  /** Rule values of the indexes this router serves and the previous one did not, and the reverse. */
+  readonly added: (readonly R[])[] = [];
+  readonly removed: (readonly R[])[] = [];
 
   /**
-   * `reuse`: indexes of past routers. One is reused only for the same VirtualHost object when the
-   * factory turns its rules into the very values the index holds, so what a request matches is
-   * exactly what a fresh build would give.
+   * `reuse`: the previous router of this port. A listener whose IRListener object is unchanged
+   * keeps its state as is; a changed one keeps the index of every VirtualHost object it still
+   * serves (when `stillValid`) and builds only the others, and its host table is patched by
+   * commit(). Until commit() this router must not serve, and after it the previous one must not:
+   * they share the patched tables. Without `reuse` everything is built and commit() does nothing.
    */
-  constructor(port: IRPort, factory: RuleFactory<R>, reuse?: VHostIndexes<R>) {
+  constructor(port: IRPort, factory: RuleFactory<R>, reuse?: RouterReuse<R>) {
+    const seq = ++buildSeq;
     port.listeners.forEach((l, index) => {
-      const vhosts = new HostTable<VHostIndex<R>>();
-      for (const vh of l.virtualHosts ?? []) {
-        // The factory is called once per rule either way (it also marks what is in use).
-        const values = vh.rules.map((rule) => factory(rule, vh, l));
-        const known = reuse?.byVHost.get(vh);
-        let idx = known?.find((x) => x.entries.length === values.length && values.every((v, i) => v === x.entries[i]!.value));
-        if (idx === undefined) {
-          idx = new VHostIndex(vh, (i) => values[i]!);
-          if (reuse !== undefined) reuse.byVHost.set(vh, [idx, ...(known ?? []).slice(0, MAX_INDEXES_PER_VHOST - 1)]);
-        }
-        vhosts.add(vh.hostname, idx);
+      const prev = reuse?.prev?.states.get(l.name);
+      let state: ListenerState<R>;
+      if (prev === undefined || this.states.has(l.name)) {
+        state = this.fresh(l, factory, undefined, reuse, seq);
+      } else if (prev.l === l && reuse!.allValid && !prev.dupes) {
+        state = prev; // nothing to do: same listener object, same dependencies
+      } else {
+        state = this.patched(prev, l, factory, reuse!, seq);
       }
-      this.listeners.add(l.hostname, { index, vhosts });
+      this.states.set(l.name, state);
+      this.listeners.add(l.hostname, { index, state });
     });
+    if (reuse?.prev !== undefined) {
+      for (const [name, state] of reuse.prev.states) {
+        if (this.states.get(name) === state) continue;
+        // A listener gone or rebuilt: whatever of it is not served again is removed.
+        for (const idx of state.indexes()) if (idx.seen !== seq) this.removed.push(idx.values);
+      }
+    }
+  }
+
+  /** The rule values of every index this router serves (after commit()). */
+  valueLists(): (readonly R[])[] {
+    const out: (readonly R[])[] = [];
+    for (const state of this.states.values()) for (const idx of state.indexes()) out.push(idx.values);
+    return out;
   }
 
   listenerOf(host: string): number {
@@ -146,7 +225,109 @@ export class CompiledRouter<R> implements Router<R> {
   match(head: RequestHead): R | null {
     const l = this.listeners.lookup(head.host);
     if (l === undefined) return null;
-    const vh = l.vhosts.lookup(head.host);
+    const vh = l.state.table.lookup(head.host);
     return vh === undefined ? null : vh.match(head);
+  }
+
+  /** Applies the recorded patches to the shared listener states: this router serves from now on. */
+  commit(): void {
+    for (const p of this.patches) {
+      const { state } = p;
+      for (const idx of p.remove) {
+        if (state.table.get(idx.vh.hostname) === idx) state.table.delete(idx.vh.hostname);
+        if (state.byVHost.get(idx.vh) === idx) state.byVHost.delete(idx.vh);
+      }
+      for (const idx of p.add) {
+        state.table.set(idx.vh.hostname, idx);
+        state.byVHost.set(idx.vh, idx);
+      }
+      state.l = p.l;
+    }
+    this.patches.length = 0;
+  }
+
+  /**
+   * The index of a virtual host: the previous one when still valid (`trusted`: known valid, as the
+   * listener's place and everything values depend on are unchanged), else built (counted as added).
+   */
+  private indexFor(vh: VirtualHost, l: IRListener, factory: RuleFactory<R>, prev: ListenerState<R> | undefined, reuse: RouterReuse<R> | undefined, trusted: boolean, seq: number): VHostIndex<R> {
+    const known = prev?.byVHost.get(vh);
+    if (known !== undefined && known.seen !== seq && (trusted || reuse!.stillValid(known.values, l))) {
+      known.seen = seq;
+      return known;
+    }
+    // The factory is called once per rule of a new index (it also marks what is in use).
+    const idx = new VHostIndex(vh, vh.rules.map((rule) => factory(rule, vh, l)));
+    idx.seen = seq;
+    this.added.push(idx.values);
+    return idx;
+  }
+
+  private fresh(l: IRListener, factory: RuleFactory<R>, prev: ListenerState<R> | undefined, reuse: RouterReuse<R> | undefined, seq: number): ListenerState<R> {
+    const trusted = prev !== undefined && reuse!.allValid && reuse!.samePlace(prev.l, l);
+    return new ListenerState(l, (l.virtualHosts ?? []).map((vh) => this.indexFor(vh, l, factory, prev, reuse, trusted, seq)));
+  }
+
+  /**
+   * A changed listener whose state can be patched. The translator keeps unchanged VirtualHost
+   * objects, in a stable order: the lists before and after share a prefix and a suffix of the very
+   * same objects, whose indexes stay as they are (when nothing else they depend on changed), so
+   * only the part between is looked at — a pass of pointer comparisons, then work for what changed.
+   */
+  private patched(prev: ListenerState<R>, l: IRListener, factory: RuleFactory<R>, reuse: RouterReuse<R>, seq: number): ListenerState<R> {
+    if (prev.dupes) return this.fresh(l, factory, prev, reuse, seq);
+    const cur = l.virtualHosts ?? [];
+    const old = prev.l.virtualHosts ?? [];
+    const trusted = reuse.allValid && reuse.samePlace(prev.l, l);
+    let lo = 0;
+    let hiCur = cur.length;
+    let hiOld = old.length;
+    if (trusted) {
+      while (lo < hiCur && lo < hiOld && cur[lo] === old[lo]) lo++;
+      while (hiCur > lo && hiOld > lo && cur[hiCur - 1] === old[hiOld - 1]) {
+        hiCur--;
+        hiOld--;
+      }
+    }
+    const middle: VHostIndex<R>[] = [];
+    const add: VHostIndex<R>[] = [];
+    const addedHosts = new Set<string>();
+    let dupes = false;
+    for (let i = lo; i < hiCur; i++) {
+      const vh = cur[i]!;
+      const known = prev.byVHost.get(vh);
+      if (known !== undefined && known.seen === seq) dupes = true; // the same VirtualHost twice
+      const idx = this.indexFor(vh, l, factory, prev, reuse, trusted, seq);
+      middle.push(idx);
+      if (idx === known) continue;
+      if (addedHosts.has(vh.hostname)) dupes = true;
+      addedHosts.add(vh.hostname);
+      add.push(idx);
+    }
+    const remove: VHostIndex<R>[] = [];
+    for (let i = lo; i < hiOld; i++) {
+      const idx = prev.byVHost.get(old[i]!);
+      if (idx !== undefined && idx.seen !== seq) {
+        idx.seen = -seq; // removed by this build
+        remove.push(idx);
+      }
+    }
+    // A new index for a hostname an index that stays already has: two virtual hosts for one name.
+    for (let i = 0; i < add.length && !dupes; i++) {
+      const there = prev.table.get(add[i]!.vh.hostname);
+      if (there !== undefined && there.seen !== -seq) dupes = true;
+    }
+    if (dupes) {
+      // Order decides between duplicates: build the table afresh (indexes that stay are reused).
+      const keep = (vh: VirtualHost) => {
+        const idx = prev.byVHost.get(vh)!;
+        idx.seen = seq;
+        return idx;
+      };
+      return new ListenerState(l, [...cur.slice(0, lo).map(keep), ...middle, ...cur.slice(hiCur).map(keep)]);
+    }
+    for (const idx of remove) this.removed.push(idx.values);
+    this.patches.push({ state: prev, l, add, remove });
+    return prev;
   }
 }

@@ -23,15 +23,41 @@ export class HostTable<T> {
   private readonly wildcard = new Map<string, T>();
   private any: T | undefined;
 
-  add(pattern: string | undefined, value: T): void {
+  /** Adds a pattern unless it is there already (the first entry wins); returns whether it was added. */
+  add(pattern: string | undefined, value: T): boolean {
     if (pattern === undefined || pattern === '*') {
-      if (this.any === undefined) this.any = value;
+      if (this.any !== undefined) return false;
+      this.any = value;
     } else if (pattern.startsWith('*.')) {
       const suffix = pattern.slice(1);
-      if (!this.wildcard.has(suffix)) this.wildcard.set(suffix, value);
-    } else if (!this.exact.has(pattern)) {
+      if (this.wildcard.has(suffix)) return false;
+      this.wildcard.set(suffix, value);
+    } else {
+      if (this.exact.has(pattern)) return false;
       this.exact.set(pattern, value);
     }
+    return true;
+  }
+
+  /** The value a pattern was added with (not a lookup: `*.a.b` finds only the entry for `*.a.b`). */
+  get(pattern: string | undefined): T | undefined {
+    if (pattern === undefined || pattern === '*') return this.any;
+    if (pattern.startsWith('*.')) return this.wildcard.get(pattern.slice(1));
+    return this.exact.get(pattern);
+  }
+
+  /** Sets a pattern's value, replacing what it had (patching a table in place). */
+  set(pattern: string | undefined, value: T): void {
+    if (pattern === undefined || pattern === '*') this.any = value;
+    else if (pattern.startsWith('*.')) this.wildcard.set(pattern.slice(1), value);
+    else this.exact.set(pattern, value);
+  }
+
+  /** Removes a pattern. */
+  delete(pattern: string | undefined): void {
+    if (pattern === undefined || pattern === '*') this.any = undefined;
+    else if (pattern.startsWith('*.')) this.wildcard.delete(pattern.slice(1));
+    else this.exact.delete(pattern);
   }
 
   lookup(host: string): T | undefined {

@@ -41,6 +41,11 @@ export class ReferenceRouter<R> implements Router<R> {
     }));
   }
 
+  /** The rule values of each virtual host, listener by listener. */
+  valueLists(): R[][] {
+    return this.listeners.flatMap((l) => l.vhosts.map((v) => v.rules.map((r) => r.value)));
+  }
+
   listenerOf(host: string): number {
     return this.listeners.findIndex((l) => hostMatches(l.hostname, host));
   }
