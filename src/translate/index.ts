@@ -3,45 +3,52 @@
 // backends and policies), then reads both the IR and every status from it.
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { RouteObject } from '../resources/types.ts';
-import { GATEWAY_GROUP } from '../resources/types.ts';
 import type { TranslateOptions, TranslateResult } from './api.ts';
-import { buildPolicyIndex } from './backend-tls.ts';
-import type { BackendContext } from './backends.ts';
-import { routeResolvedRefs, routeUnreadable } from './conditions.ts';
-import { buildClasses } from './gateway-class.ts';
-import { buildGateways, finalizeGateway, type SocketClaims } from './gateways.ts';
-import type { Graph, GatewayNode, PolicyNode, RouteNode } from './graph.ts';
-import { compileGRPCRoute } from './grpc-route.ts';
-import { compileHTTPRoute } from './http-route.ts';
+import { buildGatewayStage, type GatewayStage } from './gateway-stage.ts';
+import type { Graph, PolicyNode, RouteNode } from './graph.ts';
 import { buildIR } from './ir-build.ts';
-import { compileL4Route } from './l4-routes.ts';
 import { resolveKindConflicts } from './kind-conflicts.ts';
-import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
-import { buildLookup } from './lookup.ts';
 import { sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
+import { compileRoute, isOurRoute } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
-import { objects, sanitizeSnapshot } from './sanitize.ts';
+import { forgetState, stageKeepable, translateChange, translateFresh } from './route-state.ts';
+import { sanitizeSnapshot } from './sanitize.ts';
 import { buildStatuses } from './status.ts';
 
 export type { TranslateOptions, TranslateResult } from './api.ts';
 
 export function translate(input: Snapshot, options: TranslateOptions): TranslateResult {
   const snapshot = sanitizeSnapshot(input);
-  const lookup = buildLookup(snapshot);
-  const classes = buildClasses(snapshot, options.controllerName);
-  const gatewayList = buildGateways(lookup, classes, options);
-  const gateways = new Map<string, GatewayNode>(gatewayList.map((g) => [g.key, g]));
-  const listenerSetList = attachListenerSets(lookup, gateways);
-  const claims: SocketClaims = new Map();
-  const byObj = new Map(gatewayList.map((g) => [g.obj, g]));
-  for (const obj of sortByAge([...byObj.keys()])) finalizeGateway(lookup, byObj.get(obj)!, options, claims);
-  for (const ls of listenerSetList) finalizeListenerSet(ls);
-  const parents: Parents = { gateways, listenerSets: new Map(listenerSetList.map((l) => [l.key, l])) };
+  // A change of routes only: the kept translation is updated (route-state.ts).
+  const changed = translateChange(snapshot, options);
+  if (changed) return changed;
+  const stage = buildGatewayStage(snapshot, options);
+  if (stageKeepable(stage)) {
+    const kept = translateFresh(stage, snapshot, options);
+    if (kept) return kept;
+  } else {
+    forgetState();
+  }
+  return translateFull(stage, snapshot, options);
+}
 
-  const policies = buildPolicyIndex(lookup);
-  const ctx: BackendContext = { lookup, policies, clusters: new Map(), endpointCache: new Map() };
+/**
+ * translate() by the full path, without reading or replacing the translation kept across calls:
+ * the independent reference the incremental tests compare translate() with.
+ */
+export function translateScratch(input: Snapshot, options: TranslateOptions): TranslateResult {
+  const snapshot = sanitizeSnapshot(input);
+  return translateFull(buildGatewayStage(snapshot, options), snapshot, options);
+}
+
+/**
+ * The whole translation, nothing kept: for snapshots route-state.ts does not keep (BackendTLSPolicies,
+ * Gateway client certificates, routes with the same kind, namespace and name).
+ */
+function translateFull(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): TranslateResult {
+  const { lookup, classes, gateways: gatewayList, listenerSets: listenerSetList, parents, policies, ctx } = stage;
   const env = envOf(snapshot);
   const candidates = sortByAge(ourRoutes(snapshot, parents));
   const routes: RouteNode[] = [];
@@ -94,31 +101,6 @@ function sortByName(routes: RouteNode[]): void {
   for (let i = 0; i < keyed.length; i++) routes[i] = keyed[i]!.r;
 }
 
-/**
- * Compiles a route of any kind. A route whose spec cannot be read (wrong types a schema check
- * would have caught) is kept with Accepted=False and the reason, not allowed to fail everything.
- */
-function compileRoute(ctx: BackendContext, obj: RouteObject, used: Set<PolicyNode>): RouteNode {
-  try {
-    if (obj.kind === 'HTTPRoute') return compileHTTPRoute(ctx, obj, used);
-    if (obj.kind === 'GRPCRoute') return compileGRPCRoute(ctx, obj, used);
-    return compileL4Route(ctx, obj, used);
-  } catch (err) {
-    const ns = obj.metadata.namespace ?? 'default';
-    return {
-      kind: obj.kind,
-      obj,
-      id: `${obj.kind}/${ns}/${obj.metadata.name}`,
-      namespace: ns,
-      order: 0,
-      rules: [],
-      resolvedRefs: routeResolvedRefs(),
-      invalid: routeUnreadable((err as Error).message),
-      parents: [],
-    };
-  }
-}
-
 /** Routes with at least one parentRef naming a Gateway or ListenerSet of ours. */
 function ourRoutes(snapshot: Snapshot, parents: Parents): RouteObject[] {
   const all: RouteObject[] = [
@@ -128,12 +110,5 @@ function ourRoutes(snapshot: Snapshot, parents: Parents): RouteObject[] {
     ...snapshot.tcpRoutes,
     ...snapshot.udpRoutes,
   ];
-  return all.filter((r) =>
-    objects(r.spec?.parentRefs).some((p) => {
-      if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP) return false;
-      const key = `${p.namespace ?? r.metadata.namespace ?? 'default'}/${p.name}`;
-      const kind = p.kind ?? 'Gateway';
-      return kind === 'Gateway' ? parents.gateways.has(key) : kind === 'ListenerSet' && parents.listenerSets.has(key);
-    }),
-  );
+  return all.filter((r) => isOurRoute(r, parents));
 }

@@ -17,7 +17,11 @@ const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls',
 /** Maps a cluster name to the one a Gateway must use (its own flavour with a client certificate). */
 type Rename = (cluster: string) => string;
 
-export function buildIR(graph: Graph): IR {
+/**
+ * The IR of a graph. `listenerIR`, when given, builds each listener instead of buildListener (for
+ * Gateways without a client certificate): route-state.ts keeps what it built to update it later.
+ */
+export function buildIR(graph: Graph, listenerIR?: (l: ListenerNode) => IRListener): IR {
   vhostNext = new Map();
   const ports = new Map<string, IRPort>();
   let seq = 0;
@@ -31,7 +35,7 @@ export function buildIR(graph: Graph): IR {
     const rename = gw.clientCertificate ? clientCertRenamer(gw, allClusters) : undefined;
     for (const l of gw.listeners) {
       if (!l.programmed || !l.protocol) continue;
-      const irl = buildListener(l, rename);
+      const irl = listenerIR && !rename ? listenerIR(l) : buildListener(l, rename);
       order.set(irl, seq++);
       const kind = KIND[l.protocol]!;
       for (const address of gw.addresses) {
@@ -76,7 +80,7 @@ function renameFilters(list: Filter[], rename: Rename | undefined): Filter[] {
   return list.map((f) => (f.type === 'RequestMirror' && f.cluster ? { ...f, cluster: rename(f.cluster) } : f));
 }
 
-function buildListener(l: ListenerNode, rename: Rename | undefined): IRListener {
+export function buildListener(l: ListenerNode, rename: Rename | undefined): IRListener {
   const out: IRListener = { name: l.name, gateway: l.gateway.key, protocol: l.protocol! };
   if (l.hostname) out.hostname = l.hostname;
   if (l.protocol === 'HTTPS' || (l.protocol === 'TLS' && l.tlsMode === 'Terminate')) {
@@ -101,7 +105,7 @@ function buildListener(l: ListenerNode, rename: Rename | undefined): IRListener 
   return out;
 }
 
-interface Entry {
+export interface Entry {
   rank: RankedMatch;
   rule: RouteRule;
 }
@@ -146,7 +150,7 @@ function virtualHosts(l: ListenerNode, rename: Rename | undefined): VirtualHost[
 let vhostCache = new Map<string, VirtualHost>();
 let vhostNext = new Map<string, VirtualHost>();
 
-function reuseVirtualHost(listener: string, hostname: string, rules: RouteRule[]): VirtualHost {
+export function reuseVirtualHost(listener: string, hostname: string, rules: RouteRule[]): VirtualHost {
   const key = `${listener}\n${hostname}`;
   const old = vhostCache.get(key);
   const vh = old !== undefined && sameItems(old.rules, rules) ? old : { hostname, rules };
@@ -154,14 +158,24 @@ function reuseVirtualHost(listener: string, hostname: string, rules: RouteRule[]
   return vh;
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+/**
+ * Records a virtual host of the IR now served (undefined: the hostname is gone) made outside
+ * buildIR, by an update of the last translation's IR (route-state.ts), so the next buildIR reuses it.
+ */
+export function rememberVirtualHost(listener: string, hostname: string, vh: VirtualHost | undefined): void {
+  const key = `${listener}\n${hostname}`;
+  if (vh) vhostCache.set(key, vh);
+  else vhostCache.delete(key);
+}
+
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
 /** Less specific patterns that match every name `h` matches, most specific first. */
-function coveringPatterns(h: string): string[] {
+export function coveringPatterns(h: string): string[] {
   if (h === '*') return [];
   const labels = (h.startsWith('*.') ? h.slice(2) : h).split('.');
   const out: string[] = [];
@@ -179,7 +193,7 @@ function coveringPatterns(h: string): string[] {
 const entryCache = new WeakMap<object, { order: number; entries: Entry[] }>();
 const renamedCache = new WeakMap<Rename, WeakMap<object, { order: number; entries: Entry[] }>>();
 
-function routeEntries(route: ListenerNode['attached'][number]['route'], rename: Rename | undefined): Entry[] {
+export function routeEntries(route: ListenerNode['attached'][number]['route'], rename: Rename | undefined): Entry[] {
   let cache = entryCache;
   if (rename) {
     cache = renamedCache.get(rename) ?? new WeakMap();

@@ -11,29 +11,65 @@ function intersects(a: readonly string[], b: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * The attachments of one listener that lose a kind clash, each with the route it lost to; none
+ * when nothing clashes. Depends only on the listener and its attachments (not on their order).
+ */
+export function kindConflictLosses(l: ListenerNode, attached: Iterable<Attachment>): Map<Attachment, RouteNode> | undefined {
+  if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') return undefined;
+  const list = [...attached];
+  if (!list.some((a) => a.route.kind === 'GRPCRoute') || !list.some((a) => a.route.kind === 'HTTPRoute')) return undefined;
+  const kept: Attachment[] = [];
+  const lost = new Map<Attachment, RouteNode>();
+  for (const a of list.sort((x, y) => x.route.order - y.route.order)) {
+    const winner = kept.find((k) => k.route.kind !== a.route.kind && intersects(k.hostnames, a.hostnames));
+    if (winner) lost.set(a, winner.route);
+    else kept.push(a);
+  }
+  return lost.size > 0 ? lost : undefined;
+}
+
+/** The Accepted condition of a parentRef whose last listener was lost to `winner` on `l`. */
+function lostCondition(l: ListenerNode, winner: RouteNode): C.Cond {
+  return C.routeNotAllowedByListeners(
+    `On listener ${l.name} the hostnames intersect those of the older ${winner.kind} ${winner.namespace}/${winner.obj.metadata.name}; only one of an HTTPRoute and a GRPCRoute may serve them`,
+  );
+}
+
 export function resolveKindConflicts(listeners: Iterable<ListenerNode>): void {
   for (const l of listeners) {
-    if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') continue;
-    if (!l.attached.some((a) => a.route.kind === 'GRPCRoute') || !l.attached.some((a) => a.route.kind === 'HTTPRoute')) continue;
-    const kept: Attachment[] = [];
-    const lost: { a: Attachment; winner: RouteNode }[] = [];
-    for (const a of [...l.attached].sort((x, y) => x.route.order - y.route.order)) {
-      const winner = kept.find((k) => k.route.kind !== a.route.kind && intersects(k.hostnames, a.hostnames));
-      if (winner) lost.push({ a, winner: winner.route });
-      else kept.push(a);
-    }
-    if (lost.length === 0) continue;
-    l.attached = l.attached.filter((a) => !lost.some((x) => x.a === a));
-    for (const { a, winner } of lost) {
+    const lost = kindConflictLosses(l, l.attached);
+    if (!lost) continue;
+    l.attached = l.attached.filter((a) => !lost.has(a));
+    for (const [a, winner] of lost) {
       for (const p of a.route.parents) {
         if (!p.attachments.includes(a)) continue;
         p.attachments = p.attachments.filter((x) => x !== a);
-        if (p.attachments.length === 0) {
-          p.accepted = C.routeNotAllowedByListeners(
-            `On listener ${l.name} the hostnames intersect those of the older ${winner.kind} ${winner.namespace}/${winner.obj.metadata.name}; only one of an HTTPRoute and a GRPCRoute may serve them`,
-          );
-        }
+        if (p.attachments.length === 0) p.accepted = lostCondition(l, winner);
       }
     }
   }
+}
+
+export interface Loss {
+  listener: ListenerNode;
+  attachment: Attachment;
+  winner: RouteNode;
+}
+
+/**
+ * A route node as attachment left it (`raw`, not modified) with the listeners it lost applied, in
+ * the order of `losses` (the listeners' order): a new node with new parents, as
+ * resolveKindConflicts would have left `raw`.
+ */
+export function withLosses(raw: RouteNode, losses: readonly Loss[]): RouteNode {
+  const parents = raw.parents.map((p) => ({ ...p }));
+  for (const { listener, attachment, winner } of losses) {
+    for (const p of parents) {
+      if (!p.attachments.includes(attachment)) continue;
+      p.attachments = p.attachments.filter((x) => x !== attachment);
+      if (p.attachments.length === 0) p.accepted = lostCondition(listener, winner);
+    }
+  }
+  return { ...raw, parents };
 }

@@ -46,6 +46,13 @@ function ageKey<T extends HasMeta>(item: T): { item: T; t: number; k: string } {
   return key as { item: T; t: number; k: string };
 }
 
+/** sortByAge's order between two items: negative when `a` comes first, 0 when they tie. */
+export function compareAge(a: HasMeta, b: HasMeta): number {
+  const x = ageKey(a);
+  const y = ageKey(b);
+  return x.t !== y.t ? (x.t < y.t ? -1 : 1) : compareStrings(x.k, y.k);
+}
+
 /** Oldest first, then namespace/name; timestamps parsed once per item, not per comparison. */
 export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
   const keyed = items.map(ageKey);

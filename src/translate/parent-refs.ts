@@ -40,7 +40,12 @@ function hostnamesOn(listener: string | undefined, route: readonly string[] | un
   return out;
 }
 
-export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode): void {
+/**
+ * Fills `route.parents` from its parentRefs. With `push` (the default) each attachment is also
+ * added to its listener's `attached` (once per listener: see pushedAttachments); without, the
+ * listeners are left alone and the caller keeps attachments itself (route-state.ts).
+ */
+export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, push = true): void {
   const refs = objects(route.obj.spec?.parentRefs);
   // A route attaches to a listener at most once, however many of its parentRefs select it.
   const seen = refs.length > 1 ? new Set<ListenerNode>() : undefined;
@@ -106,6 +111,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
       continue;
     }
     parent.attachments = attachments;
+    if (!push) continue;
     for (const a of attachments) {
       if (seen) {
         if (seen.has(a.listener)) continue;
@@ -114,6 +120,18 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode):
       a.listener.attached.push(a);
     }
   }
+}
+
+/**
+ * The attachments attachRoute adds to listeners for an attached route: its parents' attachments,
+ * the first one per listener only (a route attaches to a listener at most once).
+ */
+export function pushedAttachments(route: RouteNode): Attachment[] {
+  const out: Attachment[] = [];
+  for (const p of route.parents) {
+    for (const a of p.attachments) if (!out.some((x) => x.listener === a.listener)) out.push(a);
+  }
+  return out;
 }
 
 function allowsRoute(lookup: Lookup, l: ListenerNode, route: RouteNode): boolean {

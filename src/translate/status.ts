@@ -4,7 +4,7 @@ import type { Condition, ListenerStatus, ObjectMeta, RouteGroupKind } from '../r
 import type { ObjectStatus } from './api.ts';
 import * as C from './conditions.ts';
 import { SUPPORTED_FEATURES } from './features.ts';
-import type { Graph, ListenerNode, RouteNode } from './graph.ts';
+import type { ClassNode, GatewayNode, Graph, ListenerNode, ListenerSetNode, RouteNode } from './graph.ts';
 import { compareByName, compareStrings, generationOf } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
@@ -36,9 +36,80 @@ export function listenerConditions(l: ListenerNode): C.Cond[] {
   return out;
 }
 
-function listenerStatus(l: ListenerNode, meta: ObjectMeta): ListenerStatus {
+function listenerStatus(l: ListenerNode, meta: ObjectMeta, attached = l.attached.length): ListenerStatus {
   const kinds: RouteGroupKind[] = l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind }));
-  return { name: l.spec.name, supportedKinds: kinds, attachedRoutes: l.attached.length, conditions: stamp(listenerConditions(l), meta) };
+  return { name: l.spec.name, supportedKinds: kinds, attachedRoutes: attached, conditions: stamp(listenerConditions(l), meta) };
+}
+
+/** What the statuses of a translation kept across calls (route-state.ts) are made from. */
+export interface StatusInput {
+  classes: readonly ClassNode[];
+  gateways: readonly GatewayNode[];
+  listenerSets: readonly ListenerSetNode[];
+  /** Routes to report, already in status order (kind, namespace, name). */
+  routes: readonly RouteNode[];
+  /** attachedRoutes per listener (the listener nodes are shared across translations). */
+  attached: ReadonlyMap<ListenerNode, number>;
+}
+
+/**
+ * The statuses buildStatuses gives for the same graph (without BackendTLSPolicies), with the
+ * objects of an unchanged class, Gateway, ListenerSet or route node handed back as they were.
+ */
+export function buildStatusesFrom(input: StatusInput, controllerName: string): ObjectStatus[] {
+  const count = (l: ListenerNode) => input.attached.get(l) ?? 0;
+  const others: ObjectStatus[] = [];
+  for (const c of input.classes) others.push(memoized(c, '', () => classStatus(c)));
+  for (const gw of input.gateways) {
+    const own = gw.listeners.filter((l) => l.owner.kind === 'Gateway');
+    others.push(memoized(gw, own.map(count).join(','), () => gatewayStatus(gw, own, count)));
+  }
+  for (const ls of input.listenerSets) {
+    others.push(memoized(ls, ls.allowed ? ls.listeners.map(count).join(',') : '', () => listenerSetStatus(ls, count)));
+  }
+  others.sort(compareStatuses);
+  const out: ObjectStatus[] = [];
+  let i = 0;
+  for (const r of input.routes) {
+    if (r.parents.length === 0) continue;
+    const st = routeStatus(r, controllerName);
+    while (i < others.length && compareStatuses(others[i]!, st) < 0) out.push(others[i++]!);
+    out.push(st);
+  }
+  while (i < others.length) out.push(others[i++]!);
+  return out;
+}
+
+/** Status objects of class, Gateway and ListenerSet nodes, with the attachedRoutes counts they hold. */
+const nodeStatusMemo = new WeakMap<object, { counts: string; out: ObjectStatus }>();
+
+function memoized(node: object, counts: string, make: () => ObjectStatus): ObjectStatus {
+  const hit = nodeStatusMemo.get(node);
+  if (hit !== undefined && hit.counts === counts) return hit.out;
+  const out = make();
+  nodeStatusMemo.set(node, { counts, out });
+  return out;
+}
+
+function classStatus(c: ClassNode): ObjectStatus {
+  return entry(c.obj, { conditions: stamp(c.conditions, c.obj.metadata), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })) });
+}
+
+function gatewayStatus(gw: GatewayNode, own: readonly ListenerNode[], count: (l: ListenerNode) => number): ObjectStatus {
+  const m = gw.obj.metadata;
+  const bound = gw.accepted && !gw.notProgrammed ? gw.addresses : [];
+  return entry(gw.obj, {
+    addresses: bound.map((value) => ({ type: 'IPAddress', value })),
+    conditions: stamp(gw.conditions, m),
+    listeners: own.map((l) => listenerStatus(l, m, count(l))),
+    attachedListenerSets: gw.listenerSets.filter((ls) => ls.accepted).length,
+  });
+}
+
+function listenerSetStatus(ls: ListenerSetNode, count: (l: ListenerNode) => number): ObjectStatus {
+  const m = ls.obj.metadata;
+  const listeners = ls.allowed ? ls.listeners.map((l) => listenerStatus(l, m, count(l))) : [];
+  return entry(ls.obj, { conditions: stamp(ls.conditions, m), listeners });
 }
 
 export function buildStatuses(graph: Graph, controllerName: string): ObjectStatus[] {
@@ -91,7 +162,18 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
 type ReportedParent = Pick<RouteNode['parents'][number], 'ref' | 'accepted'>;
 const routeStatusMemo = new WeakMap<object, { controllerName: string; parents: ReportedParent[]; resolvedRefs: C.Cond; partiallyInvalid?: C.Cond; out: ObjectStatus }>();
 
+/** The status last made for a route node: nodes kept across translations (route-state.ts) are never modified. */
+const nodeRouteStatus = new WeakMap<RouteNode, { controllerName: string; out: ObjectStatus }>();
+
 function routeStatus(r: RouteNode, controllerName: string): ObjectStatus {
+  const known = nodeRouteStatus.get(r);
+  if (known !== undefined && known.controllerName === controllerName) return known.out;
+  const out = routeStatusOf(r, controllerName);
+  nodeRouteStatus.set(r, { controllerName, out });
+  return out;
+}
+
+function routeStatusOf(r: RouteNode, controllerName: string): ObjectStatus {
   const hit = routeStatusMemo.get(r.obj);
   if (
     hit !== undefined &&

@@ -1,18 +1,22 @@
-// The translator reuses work across calls (route-memo.ts, the IR rules and virtual hosts of
-// ir-build.ts, route statuses): keyed by object identity, so a provider that hands back unchanged
-// objects as the same objects gets most of a translation for free. This checks that the reuse is
-// invisible: a sequence of random edits translated incrementally (unchanged objects kept, edited
-// ones replaced) gives exactly the IR and statuses of translating each snapshot from scratch (every
-// object a fresh copy, so nothing can be reused).
+// The translator reuses work across calls: per-object memos (route-memo.ts, the IR rules and
+// virtual hosts of ir-build.ts, route statuses) and, when only routes change, the whole last
+// translation, updated (route-state.ts). This checks that the reuse is invisible: a sequence of
+// random edits translated incrementally (unchanged objects kept, edited ones replaced) gives
+// exactly the IR and statuses of the full path on fresh copies (translateScratch: every object a
+// fresh copy, nothing kept or reused), and each result's statuses stay its own when read late.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { translate } from '../../src/translate/index.ts';
+import { translate, translateScratch } from '../../src/translate/index.ts';
+import { keptStats } from '../../src/translate/route-state.ts';
+import type { Snapshot } from '../../src/resources/snapshot.ts';
 import { prng } from '../helpers/prng.ts';
-import { base, edit, OPTIONS } from './random-snapshots.ts';
+import { base, edit, OPTIONS, routeBase, routeEdit } from './random-snapshots.ts';
 
 function render(result: { ir: unknown; statuses: unknown }): string {
   return JSON.stringify({ ir: result.ir, statuses: result.statuses });
 }
+
+const scratch = (s: Snapshot) => translateScratch(structuredClone(s), OPTIONS);
 
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`random edits translated incrementally equal translating each snapshot from scratch (seed ${seed})`, () => {
@@ -21,10 +25,81 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     for (let step = 0; step < 120; step++) {
       s = edit(r, s, step);
       const incremental = render(translate(s, OPTIONS));
-      const scratch = render(translate(structuredClone(s), OPTIONS));
-      assert.equal(incremental, scratch, `seed ${seed}, step ${step}: incremental translation differs from a fresh one`);
+      const fresh = render(scratch(s));
+      assert.equal(incremental, fresh, `seed ${seed}, step ${step}: incremental translation differs from a fresh one`);
       // And once more with nothing changed: still the same.
-      if (step % 10 === 0) assert.equal(render(translate(s, OPTIONS)), scratch, `seed ${seed}, step ${step}: repeated translation differs`);
+      if (step % 10 === 0) assert.equal(render(translate(s, OPTIONS)), fresh, `seed ${seed}, step ${step}: repeated translation differs`);
     }
   });
 }
+
+for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
+  test(`route-only edits update the kept translation exactly (seed ${seed})`, () => {
+    const r = prng(seed);
+    let s = routeBase(r);
+    const before = keptStats.changes;
+    // Results whose statuses are read only some steps later, with what they must be.
+    const late: { step: number; result: ReturnType<typeof translate>; statuses: string }[] = [];
+    for (let step = 0; step < 200; step++) {
+      s = routeEdit(r, s, step);
+      let input = s;
+      // Now and then a snapshot a provider should not emit: an object twice, or two routes with one name.
+      const odd = r();
+      if (odd < 0.02 && s.httpRoutes.length > 0) input = { ...s, httpRoutes: [...s.httpRoutes, s.httpRoutes[0]!] };
+      else if (odd < 0.04 && s.httpRoutes.length > 0) input = { ...s, httpRoutes: [...s.httpRoutes, structuredClone(s.httpRoutes[0]!)] };
+      const result = translate(input, OPTIONS);
+      const fresh = scratch(input);
+      const freshStatuses = JSON.stringify(fresh.statuses);
+      if (r() < 0.3) {
+        late.push({ step, result, statuses: freshStatuses });
+        assert.equal(JSON.stringify(result.ir), JSON.stringify(fresh.ir), `seed ${seed}, step ${step}: IR differs from a fresh translation`);
+      } else {
+        assert.equal(render(result), render(fresh), `seed ${seed}, step ${step}: incremental translation differs from a fresh one`);
+      }
+      if (late.length > 0 && r() < 0.3) {
+        const l = late.shift()!;
+        assert.equal(JSON.stringify(l.result.statuses), l.statuses, `seed ${seed}, step ${l.step}: statuses read at step ${step} differ`);
+      }
+    }
+    for (const l of late) assert.equal(JSON.stringify(l.result.statuses), l.statuses, `seed ${seed}, step ${l.step}: statuses read at the end differ`);
+    // Most steps must have been updates of the kept translation, or this test checks nothing.
+    assert.ok(keptStats.changes - before > 100, `only ${keptStats.changes - before} of 200 steps updated the kept translation`);
+  });
+}
+
+test('an unchanged route keeps its IR objects and status objects across a change of another route', () => {
+  const r = prng(99);
+  let s = routeBase(r);
+  for (let i = 0; i < 20; i++) s = routeEdit(r, s, 100 + i);
+  const first = translate(s, OPTIONS);
+  const firstStatuses = first.statuses;
+  // One more HTTPRoute on a hostname nobody else uses.
+  const extra = structuredClone(s.httpRoutes[0] ?? s.grpcRoutes[0]!) as unknown as Snapshot['httpRoutes'][number];
+  const added: Snapshot['httpRoutes'][number] = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'lonely', namespace: 'default', creationTimestamp: '2026-01-01T00:00:09Z' },
+    spec: { parentRefs: [{ name: 'gw1', namespace: 'default', sectionName: 'http' }], hostnames: ['lonely.example.org'], rules: [{ backendRefs: [{ name: 's0', port: 80 }] }] },
+  };
+  void extra;
+  const second = translate({ ...s, httpRoutes: [...s.httpRoutes, added] }, OPTIONS);
+  assert.notEqual(second.ir, first.ir);
+  const port80 = (ir: typeof first.ir) => ir.ports.find((p) => p.port === 80)!;
+  const hosts = (ir: typeof first.ir) => port80(ir).listeners.flatMap((l) => l.virtualHosts ?? []);
+  const before = new Map(hosts(first.ir).map((v) => [v.hostname, v]));
+  const after = hosts(second.ir);
+  assert.ok(after.some((v) => v.hostname === 'lonely.example.org'));
+  for (const vh of after) {
+    // A hostname the new route does not reach is the same object (wildcards and `*` cover it, so they change).
+    if (vh.hostname.endsWith('.example.org') || vh.hostname === '*') continue;
+    if (before.has(vh.hostname)) assert.equal(vh, before.get(vh.hostname), `virtual host ${vh.hostname} was rebuilt`);
+  }
+  // Ports the change does not touch are the same objects.
+  for (const p of second.ir.ports) if (p.port !== 80) assert.equal(p, first.ir.ports.find((x) => x.name === p.name));
+  // Route statuses of routes other than the new one are the same objects.
+  const old = new Map(firstStatuses.map((st) => [`${st.kind}/${st.metadata.namespace}/${st.metadata.name}`, st]));
+  for (const st of second.statuses) {
+    if (st.kind === 'Gateway' || st.metadata.name === 'lonely') continue;
+    assert.equal(st, old.get(`${st.kind}/${st.metadata.namespace}/${st.metadata.name}`), `status of ${st.kind} ${st.metadata.name} was rebuilt`);
+  }
+});

@@ -125,3 +125,105 @@ export function base(r: Rand): Snapshot {
   return s;
 }
 
+
+// ---- Route-only worlds: what the translation kept across calls (route-state.ts) updates ----------
+
+const R_HOSTS = ['a.example.com', 'b.example.com', '*.example.com', 'x.a.example.com', '*.a.example.com', 'x.other.org'];
+
+/** A Gateway with HTTP listeners (one with a hostname) plus TLS passthrough and TCP listeners. */
+function mixedGateway(name: string, narrow: string): AnyObject {
+  const listeners = [
+    { name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+    { name: 'narrow', port: 8080, protocol: 'HTTP', hostname: narrow, allowedRoutes: { namespaces: { from: 'Same' } } },
+    { name: 'tls', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, allowedRoutes: { namespaces: { from: 'All' } } },
+    { name: 'tcp', port: 9000, protocol: 'TCP', allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'TCPRoute' }] } },
+  ];
+  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'default', creationTimestamp: ts(0) }, spec: { gatewayClassName: 'wicket', listeners } } as AnyObject;
+}
+
+/** A base for routeEdit: two mixed Gateways, Services everywhere, grants into team-b. */
+export function routeBase(r: Rand): Snapshot {
+  let s = emptySnapshot();
+  s.gatewayClasses.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'wicket' }, spec: { controllerName: OPTIONS.controllerName } } as never);
+  s.gateways.push(mixedGateway('gw1', pick(r, R_HOSTS)) as never, mixedGateway('gw2', '*.example.com') as never);
+  for (const ns of NAMESPACES) {
+    for (const svc of SERVICES) {
+      s.services.push(service(r, ns, svc) as never);
+      s.endpointSlices.push(slice(r, ns, svc) as never);
+    }
+  }
+  s.referenceGrants.push(grant('team-b') as never);
+  for (let i = 0; i < 8; i++) s = routeEdit(r, s, i);
+  return s;
+}
+
+type RouteKindName = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute';
+const FIELD: Record<RouteKindName, 'httpRoutes' | 'grpcRoutes' | 'tlsRoutes' | 'tcpRoutes'> = { HTTPRoute: 'httpRoutes', GRPCRoute: 'grpcRoutes', TLSRoute: 'tlsRoutes', TCPRoute: 'tcpRoutes' };
+
+/** A random route of any kind: shared hostnames and paths, few names and ages (ties), some invalid. */
+function anyRoute(r: Rand, kind: RouteKindName, ns: string, name: string, seq: number): AnyObject {
+  const backend = () => ({ name: pick(r, [...SERVICES, 'missing']), port: pick(r, [80, 80, 81]), ...(r() < 0.15 ? { namespace: pick(r, NAMESPACES) } : {}), ...(r() < 0.2 ? { weight: Math.floor(r() * 3) } : {}) });
+  const parentRef = () => ({
+    name: pick(r, ['gw1', 'gw1', 'gw2', 'nope']),
+    namespace: 'default',
+    ...(r() < 0.35 ? { sectionName: pick(r, ['http', 'narrow', 'tls', 'tcp', 'nope']) } : {}),
+  });
+  const parentRefs = [parentRef(), ...(r() < 0.2 ? [parentRef()] : [])];
+  const hostnames = r() < 0.25 ? [] : [pick(r, R_HOSTS), ...(r() < 0.3 ? [pick(r, R_HOSTS)] : [])];
+  const path = () => ({ type: pick(r, ['PathPrefix', 'Exact', 'PathPrefix', 'RegularExpression']), value: pick(r, ['/', '/a', '/a/b', '/c', '/a/']) });
+  let spec: Record<string, unknown>;
+  if (kind === 'HTTPRoute') {
+    const rules = Array.from({ length: 1 + Math.floor(r() * 2) }, () => ({
+      matches: [{ path: path(), ...(r() < 0.2 ? { headers: [{ name: 'x', value: 'y' }] } : {}), ...(r() < 0.1 ? { method: 'GET' } : {}) }],
+      backendRefs: [backend(), ...(r() < 0.3 ? [backend()] : [])],
+      ...(r() < 0.08 ? { filters: [{ type: 'RequestMirror', requestMirror: { backendRef: backend() } }] } : {}),
+      ...(r() < 0.05 ? { timeouts: { request: 'soon' } } : {}),
+    }));
+    spec = { parentRefs, hostnames, rules };
+    if (r() < 0.04) spec = { parentRefs, hostnames, rules: [{ matches: [{ path: { type: 'RegularExpression', value: '(' } }], backendRefs: [backend()] }] };
+  } else if (kind === 'GRPCRoute') {
+    spec = { parentRefs, hostnames, rules: [{ matches: [{ method: { service: pick(r, ['svc.A', 'svc.B']), method: pick(r, ['Get', 'Put']) } }], backendRefs: [backend()] }] };
+  } else if (kind === 'TLSRoute') {
+    spec = { parentRefs, hostnames: hostnames.length > 0 ? hostnames : ['a.example.com'], rules: [{ backendRefs: [backend()] }] };
+  } else {
+    spec = { parentRefs, rules: [{ backendRefs: [backend()] }] };
+  }
+  // Now and then a spec the translator cannot read as written.
+  if (r() < 0.03) spec = { ...spec, rules: 'not a list' };
+  const apiVersion = kind === 'HTTPRoute' || kind === 'GRPCRoute' ? 'gateway.networking.k8s.io/v1' : 'gateway.networking.k8s.io/v1alpha2';
+  return { apiVersion, kind, metadata: { name, namespace: ns, creationTimestamp: ts(seq % 3), generation: 1 + (seq % 2) }, spec } as unknown as AnyObject;
+}
+
+/**
+ * Random route-only edits (one to three per call), replacing objects as a provider would: routes
+ * added, replaced (same name: another spec, age or kind) and removed; names are few, so routes of
+ * different kinds share names, hostnames, paths and ages (precedence and kind-clash ties).
+ */
+export function routeEdit(r: Rand, s: Snapshot, seq: number): Snapshot {
+  let next: Snapshot = { ...s };
+  const edits = r() < 0.7 ? 1 : 1 + Math.floor(r() * 3);
+  for (let e = 0; e < edits; e++) {
+    const kind = pick(r, ['HTTPRoute', 'HTTPRoute', 'HTTPRoute', 'GRPCRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'] as const);
+    const field = FIELD[kind];
+    const list = next[field] as AnyObject[];
+    const x = r();
+    if (x < 0.55 || list.length === 0) {
+      const ns = pick(r, NAMESPACES);
+      const name = `r${Math.floor(r() * 8)}`;
+      const rest = list.filter((o) => !(o.metadata.name === name && o.metadata.namespace === ns));
+      const at = Math.floor(r() * (rest.length + 1));
+      next = { ...next, [field]: [...rest.slice(0, at), anyRoute(r, kind, ns, name, seq * 3 + e), ...rest.slice(at)] };
+    } else if (x < 0.85) {
+      const i = Math.floor(r() * list.length);
+      next = { ...next, [field]: list.filter((_, j) => j !== i) };
+    } else {
+      // Same route, another age: its place among the others moves.
+      const i = Math.floor(r() * list.length);
+      const o = list[i]!;
+      next = { ...next, [field]: list.map((y, j) => (j === i ? { ...o, metadata: { ...o.metadata, creationTimestamp: ts(Math.floor(r() * 3)) } } : y)) };
+    }
+  }
+  // Now and then the lists come in another order (the translation must not depend on it).
+  if (r() < 0.05 && next.httpRoutes.length > 1) next = { ...next, httpRoutes: [...next.httpRoutes].reverse() };
+  return next;
+}

@@ -1,0 +1,471 @@
+// A translation kept across calls, so that a change of a few routes costs in proportion to what it
+// touches, not to the number of routes. Providers hand back unchanged objects as the same objects
+// (in new lists); when a snapshot differs from the last one only in routes, and the options are
+// equal, the last translation is updated: the removed routes' attachments are taken off their
+// listeners and the new routes' put on; kind clashes are resolved again only on listeners the
+// change touched; only those listeners' IR is updated (listener-ir.ts: the hostnames the changed
+// attachments carry); ports, virtual hosts, rules and clusters nobody touched stay the same
+// objects. Anything else (a Gateway, a Service, a policy, the options…) starts a new state.
+//
+// The output is exactly translate()'s on the same snapshot from scratch (the incremental and golden
+// tests check it): a fresh state is built by the very code that updates one (every route added to
+// an empty state), and the rules for what may be kept are:
+// - a route's order (its rank by age, which breaks precedence ties) only needs to sort like
+//   sortByAge: a new route gets a number between its neighbours' (no other route is renumbered);
+// - route ids are unique (a snapshot with two routes of one kind, namespace and name, or the same
+//   object twice, is translated by the full path in index.ts, which keeps list order for such ties);
+// - nothing published is modified afterwards: route nodes, parents, IR objects and the lists the
+//   statuses are read from are replaced, never changed, so a result's lazy statuses stay its own.
+//
+// Not kept (index.ts translates them in full every time): snapshots with BackendTLSPolicies (their
+// ancestors depend on every route) or a Gateway presenting a client certificate (its own clusters).
+import type { IR, IRListener, IRPort } from '../ir/types.ts';
+import { IR_VERSION } from '../ir/types.ts';
+import type { Snapshot } from '../resources/snapshot.ts';
+import type { RouteObject } from '../resources/types.ts';
+import type { TranslateOptions, TranslateResult } from './api.ts';
+import { ROUTE_FIELDS, stageHolds, type GatewayStage } from './gateway-stage.ts';
+import type { Attachment, ListenerNode, PolicyNode, RouteNode } from './graph.ts';
+import { buildIR } from './ir-build.ts';
+import { kindConflictLosses, withLosses, type Loss } from './kind-conflicts.ts';
+import { clusterNamesOf, serveListener, updateListener, upperBound, type ServedListener } from './listener-ir.ts';
+import { compareAge, compareByName, compareStrings, sortByAge } from './meta.ts';
+import { attachRoute, pushedAttachments } from './parent-refs.ts';
+import { compileRoute, isOurRoute } from './route-compile.ts';
+import { compileMemo, envOf } from './route-memo.ts';
+import { buildStatusesFrom } from './status.ts';
+
+/** A listener's attachments: all of them, those lost to a kind clash, and those that stay. */
+interface Listening {
+  raw: Set<Attachment>;
+  http: number;
+  grpc: number;
+  lost: Map<Attachment, RouteNode> | undefined;
+  final: Set<Attachment>;
+}
+
+interface Tracked {
+  /** The route's node as attached (before kind clashes); undefined for routes that are not ours. */
+  node: RouteNode | undefined;
+  /** The last call that saw the object in its snapshot. */
+  seen: number;
+}
+
+interface State {
+  stage: GatewayStage;
+  env: ReturnType<typeof envOf>;
+  routes: Map<RouteObject, Tracked>;
+  ids: Map<string, RouteNode>;
+  /** Our routes by age, with increasing `order`. */
+  byAge: RouteNode[];
+  /** A route's node after kind clashes, where it differs from the attached one. */
+  final: Map<RouteNode, RouteNode>;
+  /** Final nodes in status order (kind, namespace, name). */
+  statusOrder: RouteNode[];
+  listening: Map<ListenerNode, Listening>;
+  served: Map<ListenerNode, ServedListener>;
+  clusterCount: Map<string, number>;
+  clusterNames: string[];
+  ir: IR;
+  attached: Map<ListenerNode, number>;
+  calls: number;
+}
+
+let state: State | undefined;
+
+/** How translations were made, for tests: updates of the kept state, fresh states. */
+export const keptStats = { changes: 0, fresh: 0 };
+
+/** Stays empty: there are no policies for route compilation to record. */
+const NONE_USED: Set<PolicyNode> = new Set();
+
+const KIND_INDEX: Record<string, number> = { HTTPRoute: 0, GRPCRoute: 1, TLSRoute: 2, TCPRoute: 3, UDPRoute: 4 };
+
+/** sortByAge's order over the concatenated route lists (kinds in list order break ties). */
+function byAgeThenKind(a: RouteNode, b: RouteNode): number {
+  return compareAge(a.obj, b.obj) || KIND_INDEX[a.kind]! - KIND_INDEX[b.kind]!;
+}
+
+function byStatusOrder(a: RouteNode, b: RouteNode): number {
+  return compareStrings(a.kind, b.kind) || compareByName(a.obj, b.obj);
+}
+
+/** Forgets the kept translation (the next call builds everything). */
+export function forgetState(): void {
+  state = undefined;
+}
+
+/**
+ * The translation of `snapshot` by updating the kept one, or undefined when it cannot be kept
+ * (no state, or something besides routes changed): the caller then builds a stage.
+ */
+export function translateChange(snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
+  const s = state;
+  if (!s || !stageHolds(s.stage, snapshot, options)) return undefined;
+  try {
+    return change(s, snapshot, options);
+  } catch (err) {
+    // A state half updated must not be used again; the full path then reports the problem.
+    state = undefined;
+    void err;
+    return undefined;
+  }
+}
+
+/** Whether a fresh state can be built on this stage (else index.ts translates in full). */
+export function stageKeepable(stage: GatewayStage): boolean {
+  return stage.policies.nodes.size === 0 && !stage.gateways.some((g) => g.accepted && g.clientCertificate);
+}
+
+/** A fresh state on `stage` with every route of `snapshot`; undefined when ids are not unique. */
+export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
+  state = undefined;
+  const env = envOf(snapshot);
+  const routes = new Map<RouteObject, Tracked>();
+  const candidates: RouteObject[] = [];
+  for (const f of ROUTE_FIELDS) {
+    for (const obj of snapshot[f] as RouteObject[]) {
+      if (routes.has(obj)) return undefined;
+      routes.set(obj, { node: undefined, seen: 0 });
+      if (isOurRoute(obj, stage.parents)) candidates.push(obj);
+    }
+  }
+  const sorted = sortByAge(candidates); // stable: ties keep the kinds' order
+  const ids = new Map<string, RouteNode>();
+  const byAge: RouteNode[] = [];
+  for (let order = 0; order < sorted.length; order++) {
+    const obj = sorted[order]!;
+    const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
+    if (ids.has(node.id)) return undefined;
+    node.order = order;
+    attachRoute(stage.lookup, stage.parents, node, false);
+    ids.set(node.id, node);
+    routes.get(obj)!.node = node;
+    byAge.push(node);
+  }
+  const s: State = {
+    stage,
+    env,
+    routes,
+    ids,
+    byAge,
+    final: new Map(),
+    statusOrder: [],
+    listening: new Map(),
+    served: new Map(),
+    clusterCount: new Map(),
+    clusterNames: [],
+    ir: { version: IR_VERSION, ports: [], clusters: {} },
+    attached: new Map(),
+    calls: 0,
+  };
+  apply(s, [], byAge, true);
+  state = s;
+  keptStats.fresh++;
+  return result(s, options.controllerName);
+}
+
+function change(s: State, snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
+  const call = ++s.calls;
+  let kept = 0;
+  const fresh: RouteObject[] = [];
+  for (const f of ROUTE_FIELDS) {
+    const list = snapshot[f] as RouteObject[];
+    for (let i = 0; i < list.length; i++) {
+      const obj = list[i]!;
+      const t = s.routes.get(obj);
+      if (t === undefined) fresh.push(obj);
+      else if (t.seen === call) return undefined; // the same object twice
+      else {
+        t.seen = call;
+        kept++;
+      }
+    }
+  }
+  const goneObjs: RouteObject[] = [];
+  if (kept !== s.routes.size) for (const [obj, t] of s.routes) if (t.seen !== call) goneObjs.push(obj);
+  if (goneObjs.length === 0 && fresh.length === 0) return result(s, options.controllerName);
+  if (new Set(fresh).size !== fresh.length) return undefined;
+  // The stage holds, so every list a compiled route depends on is as when s.env was made (not
+  // envOf(): another translation in between, of other objects, may have replaced its token).
+  const env = s.env;
+
+  // Everything that can refuse the change first; the state is modified only after.
+  const removed: RouteNode[] = [];
+  const goneIds = new Set<string>();
+  for (const obj of goneObjs) {
+    const node = s.routes.get(obj)!.node;
+    if (node) {
+      removed.push(node);
+      goneIds.add(node.id);
+    }
+  }
+  const { stage } = s;
+  const added: RouteNode[] = [];
+  const addedIds = new Set<string>();
+  const others: RouteObject[] = [];
+  for (const obj of fresh) {
+    if (!isOurRoute(obj, stage.parents)) {
+      others.push(obj);
+      continue;
+    }
+    const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
+    if ((s.ids.has(node.id) && !goneIds.has(node.id)) || addedIds.has(node.id)) return undefined;
+    addedIds.add(node.id);
+    added.push(node);
+  }
+  let byAge = s.byAge;
+  if (removed.length > 0) {
+    const gone = new Set(removed);
+    byAge = byAge.filter((n) => !gone.has(n));
+  }
+  if (added.length > 0) {
+    if (byAge === s.byAge) byAge = byAge.slice();
+    for (const node of added) {
+      const i = upperBound(byAge, node, byAgeThenKind);
+      const before = byAge[i - 1];
+      const after = byAge[i];
+      if (before !== undefined && byAgeThenKind(before, node) === 0) return undefined; // a tie sortByAge breaks by list position
+      const order = before === undefined ? (after === undefined ? 0 : after.order - 1) : after === undefined ? before.order + 1 : (before.order + after.order) / 2;
+      if ((before !== undefined && !(before.order < order)) || (after !== undefined && !(order < after.order))) return undefined; // no number left between them
+      node.order = order;
+      byAge.splice(i, 0, node);
+    }
+    for (const node of added) attachRoute(stage.lookup, stage.parents, node, false);
+  }
+
+  for (const obj of goneObjs) s.routes.delete(obj);
+  for (const node of removed) s.ids.delete(node.id);
+  for (const obj of others) s.routes.set(obj, { node: undefined, seen: call });
+  for (const node of added) {
+    s.routes.set(node.obj, { node, seen: call });
+    s.ids.set(node.id, node);
+  }
+  s.byAge = byAge;
+  apply(s, removed, added, false);
+  keptStats.changes++;
+  return result(s, options.controllerName);
+}
+
+interface ListenerChange {
+  removed: Attachment[];
+  added: Attachment[];
+  pending: Attachment[];
+}
+
+/**
+ * Takes `removed` (attached nodes) off the state and puts `added` (attached, ordered, in byAge) on:
+ * listeners, kind clashes, final nodes, status order, IR listeners, ports, clusters. `bulk`: the
+ * state is empty and `added` is every route (sorts instead of inserting one by one).
+ */
+function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNode[], bulk: boolean): void {
+  const touched = new Map<ListenerNode, ListenerChange>();
+  const changeOf = (l: ListenerNode) => {
+    let c = touched.get(l);
+    if (c === undefined) touched.set(l, (c = { removed: [], added: [], pending: [] }));
+    return c;
+  };
+  for (const r of removed) {
+    for (const a of pushedAttachments(r)) {
+      const st = s.listening.get(a.listener)!;
+      st.raw.delete(a);
+      count(st, a, -1);
+      const c = changeOf(a.listener);
+      if (st.final.delete(a)) c.removed.push(a);
+    }
+  }
+  for (const r of added) {
+    for (const a of pushedAttachments(r)) {
+      let st = s.listening.get(a.listener);
+      if (st === undefined) s.listening.set(a.listener, (st = { raw: new Set(), http: 0, grpc: 0, lost: undefined, final: new Set() }));
+      st.raw.add(a);
+      count(st, a, 1);
+      changeOf(a.listener).pending.push(a);
+    }
+  }
+
+  // Kind clashes, again on the listeners touched where both kinds are (or were) present.
+  const isAdded = new Set(added);
+  const dirty = new Set<RouteNode>();
+  for (const [l, c] of touched) {
+    const st = s.listening.get(l)!;
+    const before = st.lost;
+    const now = st.http > 0 && st.grpc > 0 && s.stage.listenerIndex.has(l) ? kindConflictLosses(l, st.raw) : undefined;
+    if (before === undefined && now === undefined) {
+      for (const a of c.pending) {
+        st.final.add(a);
+        c.added.push(a);
+      }
+      continue;
+    }
+    for (const a of st.raw) {
+      const was = before?.get(a);
+      const is = now?.get(a);
+      if (was?.id !== is?.id && !isAdded.has(a.route)) dirty.add(a.route);
+      if (is === undefined) {
+        if (!st.final.has(a)) {
+          st.final.add(a);
+          c.added.push(a);
+        }
+      } else if (st.final.delete(a)) c.removed.push(a);
+    }
+    st.lost = now;
+  }
+
+  // Final nodes, and the status order they are reported in.
+  const replaced = new Map<RouteNode, RouteNode | null>();
+  for (const r of removed) {
+    replaced.set(s.final.get(r) ?? r, null);
+    s.final.delete(r);
+  }
+  for (const r of dirty) {
+    const old = s.final.get(r) ?? r;
+    const now = finalNode(s, r);
+    if (now !== old) replaced.set(old, now);
+  }
+  const addedFinal = added.map((r) => finalNode(s, r));
+  if (bulk) {
+    s.statusOrder = addedFinal.slice().sort(byStatusOrder);
+  } else if (replaced.size > 0 || addedFinal.length > 0) {
+    const order: RouteNode[] = [];
+    for (const f of s.statusOrder) {
+      const n = replaced.get(f);
+      if (n === undefined) order.push(f);
+      else if (n !== null) order.push(n);
+    }
+    for (const f of addedFinal) order.splice(upperBound(order, f, byStatusOrder), 0, f);
+    s.statusOrder = order;
+  }
+
+  // attachedRoutes counts: a new map only when one changed (results keep theirs).
+  let counts = s.attached;
+  for (const [l] of touched) {
+    const n = s.listening.get(l)!.final.size;
+    if ((counts.get(l) ?? 0) === n) continue;
+    if (counts === s.attached) counts = new Map(counts);
+    counts.set(l, n);
+  }
+  s.attached = counts;
+
+  if (bulk) buildServed(s);
+  else updateServed(s, touched);
+}
+
+function count(st: Listening, a: Attachment, by: number): void {
+  if (a.route.kind === 'HTTPRoute') st.http += by;
+  else if (a.route.kind === 'GRPCRoute') st.grpc += by;
+}
+
+/** The node of an attached route after the kind clashes it lost (itself when none). */
+function finalNode(s: State, r: RouteNode): RouteNode {
+  const losses: Loss[] = [];
+  for (const a of pushedAttachments(r)) {
+    const winner = s.listening.get(a.listener)?.lost?.get(a);
+    if (winner) losses.push({ listener: a.listener, attachment: a, winner });
+  }
+  if (losses.length === 0) {
+    s.final.delete(r);
+    return r;
+  }
+  const index = s.stage.listenerIndex;
+  losses.sort((x, y) => index.get(x.listener)! - index.get(y.listener)!);
+  const f = withLosses(r, losses);
+  s.final.set(r, f);
+  return f;
+}
+
+/** The IR of a fresh state: buildIR over the stage's Gateways, each listener served from the state. */
+function buildServed(s: State): void {
+  const { stage } = s;
+  const ir = buildIR(
+    { classes: [], gateways: stage.gateways, listenerSets: stage.listenerSets, routes: [], policies: [], clusters: new Map() },
+    (l) => {
+      const sv = serveListener(l, s.listening.get(l)?.final ?? []);
+      s.served.set(l, sv);
+      countServed(s, sv, 1, undefined);
+      return sv.ir;
+    },
+  );
+  s.clusterNames = [...s.clusterCount.keys()].sort(compareStrings);
+  s.ir = { version: ir.version, ports: ir.ports, clusters: clusterRecord(s) };
+}
+
+function updateServed(s: State, touched: Map<ListenerNode, ListenerChange>): void {
+  const newIR = new Map<IRListener, IRListener>();
+  const names = new Set<string>();
+  for (const [l, c] of touched) {
+    if (c.removed.length === 0 && c.added.length === 0) continue;
+    const sv = s.served.get(l);
+    if (sv === undefined) continue; // not served (listener not programmed, Gateway not accepted)
+    const next = updateListener(sv, c.removed, c.added, s.listening.get(l)!.final);
+    if (sv.hosts) {
+      for (const a of c.removed) for (const n of clusterNamesOf(a.route)) bump(s, n, -1, names);
+      for (const a of c.added) for (const n of clusterNamesOf(a.route)) bump(s, n, 1, names);
+    } else {
+      countServed(s, sv, -1, names);
+      countServed(s, next, 1, names);
+    }
+    s.served.set(l, next);
+    if (next.ir !== sv.ir) newIR.set(sv.ir, next.ir);
+  }
+  let clusters = s.ir.clusters;
+  if (names.size > 0) {
+    let list = s.clusterNames;
+    for (const n of names) {
+      const used = s.clusterCount.has(n);
+      const i = upperBound(list, n, compareStrings);
+      const listed = i > 0 && list[i - 1] === n;
+      if (used === listed) continue;
+      if (list === s.clusterNames) list = list.slice();
+      if (used) list.splice(i, 0, n);
+      else list.splice(i - 1, 1);
+    }
+    if (list !== s.clusterNames) {
+      s.clusterNames = list;
+      clusters = clusterRecord(s);
+    }
+  }
+  let ports = s.ir.ports;
+  if (newIR.size > 0) {
+    ports = ports.map((p): IRPort => (p.listeners.some((x) => newIR.has(x)) ? { ...p, listeners: p.listeners.map((x) => newIR.get(x) ?? x) } : p));
+  }
+  if (ports !== s.ir.ports || clusters !== s.ir.clusters) s.ir = { version: s.ir.version, ports, clusters };
+}
+
+/** Counts the clusters a served listener refers to into the state (by = 1) or out of it (-1). */
+function countServed(s: State, sv: ServedListener, by: number, names: Set<string> | undefined): void {
+  if (sv.clusters) {
+    for (const n of sv.clusters) bump(s, n, by, names);
+    return;
+  }
+  const st = s.listening.get(sv.node);
+  if (st) for (const a of st.final) for (const n of clusterNamesOf(a.route)) bump(s, n, by, names);
+}
+
+function bump(s: State, name: string, by: number, names: Set<string> | undefined): void {
+  const n = (s.clusterCount.get(name) ?? 0) + by;
+  if (n > 0) s.clusterCount.set(name, n);
+  else s.clusterCount.delete(name);
+  names?.add(name);
+}
+
+function clusterRecord(s: State): IR['clusters'] {
+  const out: IR['clusters'] = {};
+  for (const name of s.clusterNames) {
+    const c = s.stage.ctx.clusters.get(name);
+    if (c === undefined) throw new Error(`cluster ${name} is referred to but was never resolved`);
+    out[name] = c;
+  }
+  return out;
+}
+
+function result(s: State, controllerName: string): TranslateResult {
+  const input = { classes: [...s.stage.classes.values()], gateways: s.stage.gateways, listenerSets: s.stage.listenerSets, routes: s.statusOrder, attached: s.attached };
+  let statuses: TranslateResult['statuses'] | undefined;
+  return {
+    ir: s.ir,
+    get statuses() {
+      return (statuses ??= buildStatusesFrom(input, controllerName));
+    },
+  };
+}
