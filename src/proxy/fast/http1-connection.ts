@@ -18,6 +18,7 @@ import { coarseNow, IdleSweep } from './idle-sweep.ts';
 import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
 import { RequestBody } from './request-body.ts';
 import { installReadInto, pushCopy, setReadCallback } from './read-into.ts';
+import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -78,6 +79,7 @@ function onSocketRead(this: Socket & { [kConn]: FastConnection }, nread: number,
   this[kConn].onData(buf.subarray(0, nread));
   return true;
 }
+
 
 /** `b` itself, or a copy when it lies in the shared read buffer (which the next read overwrites). */
 function own(b: Buffer): Buffer {
@@ -144,6 +146,12 @@ export class FastConnection {
   private readState: ReadState | null = null;
   /** Reads land in CLIENT_READ through onSocketRead instead of 'data' events. */
   private readonly direct: boolean;
+  /**
+   * A read buffer of this connection alone while a request body streams to an upstream sink: its
+   * bytes are lent to the upstream write, and reading pauses while a write holds them.
+   */
+  ownRead: Buffer | null = null;
+  // (Node asks for the next read's buffer after every read: ownRead, or the shared one.)
 
   constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
     this.socket = socket;
@@ -156,7 +164,8 @@ export class FastConnection {
     this.borrowedFlushed = () => this.onBorrowedFlushed();
     (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
-    this.direct = (socket as Partial<TLSSocket>).encrypted !== true && installReadInto(socket as Socket & { [kConn]: FastConnection }, CLIENT_READ, onSocketRead);
+    this.direct =
+      (socket as Partial<TLSSocket>).encrypted !== true && installReadInto(socket as Socket & { [kConn]: FastConnection }, CLIENT_READ, onSocketRead, () => this.ownRead ?? CLIENT_READ);
     if (!this.direct) socket.on('data', onSocketData);
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
@@ -236,7 +245,7 @@ export class FastConnection {
     const res = new FastResponse(this, r.method === 'HEAD', r.close || slot.closing, hasBody);
     this.current = res;
     if (hasBody) {
-      this.body = new RequestBody(this.resumeBody);
+      this.body = new RequestBody(this.resumeBody, r.chunked ? -1 : r.contentLength);
       res.bodyStream = this.body;
       this.bodyRemaining = r.chunked ? -1 : r.contentLength;
       this.bodyDecoder = r.chunked ? new ChunkedDecoder() : null;
@@ -250,6 +259,18 @@ export class FastConnection {
     x.run();
   }
 
+  /** Body bytes to the RequestBody: to its sink (lent when they are in `ownRead`), or pushed as a copy. */
+  private deliver(body: RequestBody, chunk: Buffer): boolean {
+    const sink = body.sink;
+    if (sink === null) return body.push(own(chunk));
+    // The rest of the body is read into a buffer of this connection's own (from the next read on),
+    // lent to the upstream write without a copy.
+    if (this.ownRead === null && this.direct) this.ownRead = Buffer.allocUnsafe(CLIENT_READ.length);
+    const r = sink.onBodyData(chunk.buffer === CLIENT_READ.buffer ? Buffer.copyBytesFrom(chunk) : chunk);
+    // Held: nothing more may be read into the buffer until the sink releases it (body.release()).
+    return r === BORROW_DONE;
+  }
+
   /** Body bytes in; bytes past the end of the body stay buffered as the next request's. */
   private feedBody(chunk: Buffer): void {
     const body = this.body!;
@@ -258,17 +279,17 @@ export class FastConnection {
     if (this.bodyDecoder === null) {
       used = Math.min(this.bodyRemaining, chunk.length);
       this.bodyRemaining -= used;
-      if (!body.abandoned && used > 0) pushed = body.push(own(used === chunk.length ? chunk : chunk.subarray(0, used)));
+      if (!body.abandoned && used > 0) pushed = this.deliver(body, used === chunk.length ? chunk : chunk.subarray(0, used));
     } else {
       const dec = this.bodyDecoder;
       used = dec.feed(chunk, 0, (c) => {
-        if (!body.abandoned) pushed = body.push(own(c)) && pushed;
+        if (!body.abandoned) pushed = this.deliver(body, c) && pushed;
         return true;
       });
       if (used === -1) {
         // Broken chunked framing: the request cannot be delimited, so the connection ends.
         this.body = null;
-        body.destroy(new Error('invalid chunked request body'));
+        failBody(body, 'invalid chunked request body');
         this.socket.destroy();
         return;
       }
@@ -277,7 +298,13 @@ export class FastConnection {
     if (complete) {
       this.body = null;
       this.bodyDecoder = null;
-      if (!body.abandoned) body.push(null);
+      // A write may still hold the last bytes lent from it: the next reads go to the shared buffer.
+      this.ownRead = null;
+      body.complete = true;
+      if (!body.abandoned) {
+        if (body.sink !== null) body.sink.onBodyEnd();
+        else body.push(null);
+      }
       if (used < chunk.length) this.buf = chunk.subarray(used);
       if (this.current === null) this.next();
       return;
@@ -359,7 +386,7 @@ export class FastConnection {
     }
     const body = this.body;
     this.body = null;
-    if (body !== null && !body.destroyed) body.destroy(new Error('client closed the connection during the request body'));
+    if (body !== null && !body.destroyed) failBody(body, 'client closed the connection during the request body');
   }
 
   /**
@@ -396,6 +423,14 @@ export class FastConnection {
 
 function nextTick(c: FastConnection): void {
   c.next();
+}
+
+/**
+ * End a request body that cannot complete. As an error only for a reader that listens for one (a
+ * body streamed by the fast pool has none: its upstream request is aborted with the exchange).
+ */
+function failBody(body: RequestBody, message: string): void {
+  body.destroy(body.listenerCount('error') > 0 ? new Error(message) : undefined);
 }
 
 function onFirstBytes(c: FastConnection, bytes: Buffer): void {

@@ -5,7 +5,8 @@
 // symbols and tells the handle with useUserBuffer(); the symbols are found once by their
 // descriptions on a probe socket. If this Node does not have them (or the handle cannot take a
 // user buffer, e.g. a TLS socket), installReadInto() returns false and the caller keeps 'data'
-// events. Semantics once installed are exactly onread's: the callback gets (nread, buffer) with
+// events. With `next`, Node asks it after every read (a plain call, no `this`) which buffer the
+// next read goes to, as when onread's buffer is a function. Semantics once installed are exactly onread's: the callback gets (nread, buffer) with
 // `this` the socket, the bytes are valid only during the call, returning false stops reading,
 // pause()/resume() stop and restart the handle, and 'end' / 'close' / 'error' are emitted as usual.
 import { Socket } from 'node:net';
@@ -15,6 +16,7 @@ type Callback<S extends Socket = Socket> = (this: S, nread: number, buf: Buffer)
 interface Symbols {
   buffer: symbol;
   callback: symbol;
+  generator: symbol;
 }
 
 function findSymbols(): Symbols | null {
@@ -28,13 +30,15 @@ function findSymbols(): Symbols | null {
   }
   let buffer: symbol | null = null;
   let callback: symbol | null = null;
+  let generator: symbol | null = null;
   for (const s of Object.getOwnPropertySymbols(probe)) {
     const v = (probe as unknown as Record<symbol, unknown>)[s];
     if (v === buf && s.description === 'kBuffer') buffer = s;
     else if (v === cb && s.description === 'kBufferCb') callback = s;
+    else if (v === null && s.description === 'kBufferGen') generator = s;
   }
   probe.destroy();
-  return buffer !== null && callback !== null ? { buffer, callback } : null;
+  return buffer !== null && callback !== null && generator !== null ? { buffer, callback, generator } : null;
 }
 
 const symbols = findSymbols();
@@ -49,7 +53,7 @@ interface UserBufferHandle {
  * Bytes the socket's Readable already holds (e.g. put back with unshift) are not touched: read
  * them with socket.read(). False when not possible: the socket is unchanged then.
  */
-export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, callback: Callback<S>): boolean {
+export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, callback: Callback<S>, next?: () => Buffer): boolean {
   if (symbols === null) return false;
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (handle == null || typeof handle.useUserBuffer !== 'function' || socket.destroyed) return false;
@@ -58,6 +62,8 @@ export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, cal
   handle.useUserBuffer(buffer);
   own[symbols.buffer] = buffer;
   own[symbols.callback] = callback;
+  // Asked after every read for the buffer the next read lands in (as onread's buffer function).
+  if (next !== undefined) own[symbols.generator] = next;
   return true;
 }
 

@@ -7,6 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
+import { RequestBody, type BodySink } from './request-body.ts';
 
 /** What Exchange and the mirror give dispatch(). */
 export interface DispatchOptions {
@@ -58,8 +59,27 @@ const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/**
+ * A fast connection's request body that this pool can stream itself: nobody reads it yet, and the
+ * headers frame it as the client did (a filter may have set a Content-Length of its own).
+ */
+function streamableBody(o: DispatchOptions): RequestBody | null {
+  const b = o.body;
+  if (!(b instanceof RequestBody) || !b.attachable) return null;
+  let length = -1;
+  const h = o.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const n = h[i]!;
+    if (n.length === 14 && n.toLowerCase() === 'content-length') {
+      if (length !== -1) return null;
+      length = /^[0-9]{1,15}$/.test(h[i + 1]!) ? Number(h[i + 1]) : -2;
+    } else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') return null;
+  }
+  return length === b.length ? b : null;
+}
+
 /** The request line and header block, or throws like undici on a value it could not send. */
-function requestHead(o: DispatchOptions, hostFallback: string): string {
+function requestHead(o: DispatchOptions, hostFallback: string, chunked = false): string {
   const check = o.checked !== true;
   if (check && !TOKEN.test(o.method)) throw codedError('UND_ERR_INVALID_ARG', 'invalid method');
   if (check && INVALID_PATH.test(o.path)) throw codedError('UND_ERR_INVALID_ARG', 'invalid request path');
@@ -77,6 +97,7 @@ function requestHead(o: DispatchOptions, hostFallback: string): string {
     s += `${n}: ${v}\r\n`;
   }
   if (!host) s += `host: ${hostFallback}\r\n`;
+  if (chunked) s += 'transfer-encoding: chunked\r\n';
   return `${s}\r\n`;
 }
 
@@ -96,7 +117,7 @@ const CLOSED = 3;
 /** Reads of every connection land here unless the connection has a buffer of its own. */
 const READ_BUFFER = Buffer.allocUnsafe(READ_SIZE);
 
-class UpstreamConnection {
+class UpstreamConnection implements BodySink {
   readonly pool: FastPool;
   readonly socket: Socket;
   state = CONNECTING;
@@ -131,6 +152,11 @@ class UpstreamConnection {
   inOwn = false;
   readonly abortFn: (err?: Error) => void;
   readonly resumeFn: () => void;
+  /** The request body streamed by this connection (attached once the head is written), if any. */
+  reqBody: RequestBody | null = null;
+  /** All of reqBody was written. */
+  reqBodyDone = true;
+  private readonly bodyFlushed: () => void;
 
   constructor(pool: FastPool) {
     this.pool = pool;
@@ -167,13 +193,20 @@ class UpstreamConnection {
     s.on('end', () => s.destroy());
     this.abortFn = (err?: Error) => this.abort(err);
     this.resumeFn = () => this.resume();
+    this.bodyFlushed = () => {
+      // Every write done (a late callback of a write that completed at once changes nothing).
+      if (this.socket.writableLength === 0) this.reqBody?.release();
+    };
   }
 
-  start(handler: Handler, head: string, method: string): void {
+  start(handler: Handler, head: string, method: string, body: RequestBody | null = null): void {
     this.handler = handler;
     this.head = head;
     this.method = method;
-    this.retriable = IDEMPOTENT.has(method);
+    this.reqBody = body;
+    this.reqBodyDone = body === null;
+    // A streamed body cannot be sent twice.
+    this.retriable = body === null && IDEMPOTENT.has(method);
     this.response = null;
     this.remaining = -1;
     this.chunked = null;
@@ -196,12 +229,48 @@ class UpstreamConnection {
     // onConnect may abort (the request was answered while it waited for this connection).
     if (this.handler !== h || this.state !== BUSY) return;
     this.socket.write(this.head, 'latin1');
+    const body = this.reqBody;
+    if (body !== null) {
+      // The bytes that arrived while waiting go now; the rest as they come (onBodyData).
+      if (body.abandoned) return this.fail(codedError('UND_ERR_ABORTED', 'request body abandoned'));
+      body.attach(this); // a held write is released by bodyFlushed
+    }
+  }
+
+  /** Request body bytes from the client connection, lent: held while the write is pending. */
+  onBodyData(chunk: Buffer): number {
+    if (this.state !== BUSY) return BORROW_DONE;
+    const s = this.socket;
+    s.cork();
+    if (this.reqBody !== null && this.reqBody.length === -1) {
+      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      s.write(chunk, this.bodyFlushed);
+      s.write('\r\n', 'latin1');
+    } else {
+      s.write(chunk, this.bodyFlushed);
+    }
+    s.uncork();
+    return s.writableLength === 0 ? BORROW_DONE : BORROW_HELD;
+  }
+
+  onBodyEnd(): void {
+    this.reqBodyDone = true;
+    if (this.state !== BUSY) return;
+    if (this.reqBody !== null && this.reqBody.length === -1) this.socket.write('0\r\n\r\n', 'latin1');
+  }
+
+  /** The request body no longer goes to this connection. */
+  private dropBody(): void {
+    const b = this.reqBody;
+    this.reqBody = null;
+    if (b !== null && b.sink === this) b.detach();
   }
 
   private abort(err?: Error): void {
     const h = this.handler;
     if (h === null) return;
     this.handler = null;
+    this.dropBody();
     this.destroy();
     h.onError(err ?? codedError('UND_ERR_ABORTED', 'request aborted'));
   }
@@ -349,7 +418,10 @@ class UpstreamConnection {
     // Its bytes may still be held by the last write; the next response starts on the shared buffer.
     this.own = null;
     this.held = false;
-    const keep = this.reusable && !this.response!.close && !this.untilClose && this.buf === null;
+    // Answered before the whole request body was sent: the connection is mid-request, not reusable.
+    const bodySent = this.reqBodyDone;
+    this.dropBody();
+    const keep = bodySent && this.reusable && !this.response!.close && !this.untilClose && this.buf === null;
     this.response = null;
     if (keep) {
       this.reused = true;
@@ -363,6 +435,7 @@ class UpstreamConnection {
   private fail(err: Error): void {
     const h = this.handler;
     this.handler = null;
+    this.dropBody();
     this.destroy();
     if (h !== null) h.onError(err);
   }
@@ -371,6 +444,7 @@ class UpstreamConnection {
     const was = this.state;
     this.state = CLOSED;
     this.pool.forget(this);
+    this.dropBody();
     const h = this.handler;
     if (h === null) return;
     this.handler = null;
@@ -422,21 +496,23 @@ export class FastPool {
   }
 
   dispatch(o: DispatchOptions, handler: Handler): boolean {
-    // Bodies, per-request timeouts (mirrors) and upgrades stay with undici.
-    if (o.body != null || o.upgrade != null || o.headersTimeout !== undefined || o.bodyTimeout !== undefined || this.closing) {
+    // Other bodies (whole buffers, mirrored streams), per-request timeouts (mirrors) and upgrades
+    // stay with undici.
+    const body = o.body == null ? null : streamableBody(o);
+    if ((o.body != null && body === null) || o.upgrade != null || o.headersTimeout !== undefined || o.bodyTimeout !== undefined || this.closing) {
       return this.inner.dispatch(o as unknown as Dispatcher.DispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
     }
-    const head = requestHead(o, this.hostFallback);
+    const head = requestHead(o, this.hostFallback, body !== null && body.length === -1);
     const conn = this.idle.pop();
-    if (conn !== undefined) conn.start(handler, head, o.method);
-    else this.startOnNew(handler, head, o.method);
+    if (conn !== undefined) conn.start(handler, head, o.method, body);
+    else this.startOnNew(handler, head, o.method, body);
     return true;
   }
 
-  startOnNew(handler: Handler, head: string, method: string): void {
+  startOnNew(handler: Handler, head: string, method: string, body: RequestBody | null = null): void {
     const conn = new UpstreamConnection(this);
     this.all.add(conn);
-    conn.start(handler, head, method);
+    conn.start(handler, head, method, body);
   }
 
   release(conn: UpstreamConnection): void {
