@@ -4,11 +4,17 @@
 // "Spec" for kinds without a `spec` field (Secret, EndpointSlice, …) is everything but metadata and
 // status, so a changed Secret or EndpointSlice also counts as a new generation.
 import type { AnyObject } from '../../resources/types.ts';
+import { jsonEqual } from '../../runtime/json-equal.ts';
 
 interface Tracked {
   firstSeen: string;
   generation: number;
-  specKey: string;
+  /**
+   * The spec (see specOf) of the version last seen. A reference into the served object rather than
+   * a serialisation of it: it costs nothing while the object serves (a sorted-key JSON string of
+   * every spec was ~300 bytes a route), and a new version is compared with it up to key order.
+   */
+  spec: unknown;
   /** The last stamp() call that saw the object: those not seen by the latest are forgotten. */
   round: number;
 }
@@ -51,14 +57,15 @@ export class MetadataTracker {
         return cached.out;
       }
       const key = objectKey(o);
-      const specKey = stableStringify(specOf(o));
+      const spec = specOf(o);
       let t = this.#seen.get(key);
       if (!t) {
-        t = { firstSeen: (now ??= this.#now().toISOString()), generation: 1, specKey, round };
+        t = { firstSeen: (now ??= this.#now().toISOString()), generation: 1, spec, round };
         this.#seen.set(key, t);
-      } else if (t.specKey !== specKey) {
-        t.generation += 1;
-        t.specKey = specKey;
+      } else {
+        if (!jsonEqual(t.spec, spec)) t.generation += 1;
+        // The new version's own spec, so the one before can be freed.
+        t.spec = spec;
       }
       t.round = round;
       const metadata = {
@@ -79,12 +86,4 @@ function specOf(o: AnyObject): unknown {
   if ('spec' in o) return o.spec;
   const { metadata: _m, status: _s, ...rest } = o as AnyObject & { status?: unknown };
   return rest;
-}
-
-/** JSON with object keys sorted, so reordering keys in a manifest is not a spec change. */
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return '[' + v.map(stableStringify).join(',') + ']';
-  const keys = Object.keys(v as object).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify((v as Record<string, unknown>)[k])).join(',') + '}';
 }
