@@ -17,15 +17,16 @@ interface Filled {
   base: string;
   input: ObjectStatus;
   out: ObjectStatus;
-  seen: [string, Seen][];
   /** The last fill() that reported the object: records not reported by the latest are dropped. */
   round: number;
 }
 
 export class TransitionTimes {
-  /** Every condition of the objects last reported, by object, place and type. */
-  #seen = new Map<string, Seen>();
-  /** Per object (apiVersion|kind|namespace|name): what it was given and returned last time. */
+  /**
+   * Per object (apiVersion|kind|namespace|name): what it was given and returned last time. The
+   * times of its conditions are read back from `out` when its status changes, so nothing else is
+   * kept per condition (a table of every condition by a long place key was ~1 KB a route).
+   */
   #last = new Map<string, Filled>();
   /**
    * The same records by the status object given: the translator hands back the same object for a
@@ -40,7 +41,10 @@ export class TransitionTimes {
     this.#now = now;
   }
 
-  /** Returns copies of the statuses with lastTransitionTime set on each condition. */
+  /**
+   * Returns copies of the statuses with lastTransitionTime set on each condition. A copy shares
+   * with its input every part that holds no condition (parentRefs and the like).
+   */
   fill(statuses: ObjectStatus[]): ObjectStatus[] {
     const round = ++this.#round;
     let now: string | undefined;
@@ -59,48 +63,65 @@ export class TransitionTimes {
         this.#byInput.set(s, before);
         return before.out;
       }
-      const seen: [string, Seen][] = [];
-      const filled = { ...s, status: walk(s.status, base, (key, cond) => {
-        const prev = this.#seen.get(key);
+      // The conditions as last reported for this object (this call's first report, for an object
+      // reported twice), by place and type: a time is kept while its condition's status is.
+      const seen = new Map<string, Seen>();
+      if (before !== undefined) {
+        walk(before.out.status, '', (key, cond) => {
+          seen.set(key, { status: String(cond['status']), time: String(cond['lastTransitionTime']) });
+          return cond;
+        });
+      }
+      const filled = { ...s, status: walk(s.status, '', (key, cond) => {
+        const prev = seen.get(key);
         const status = String(cond['status']);
         const time = prev && prev.status === status ? prev.time : (now ??= this.#now().toISOString());
-        seen.push([key, { status, time }]);
         return { ...cond, lastTransitionTime: time };
       }) as Record<string, unknown> };
       // An object reported twice in one call: the first report is the one remembered.
       if (before !== undefined && before.round === round) return filled;
-      if (before !== undefined) for (const [k] of before.seen) this.#seen.delete(k);
-      for (const [k, v] of seen) this.#seen.set(k, v);
-      const record: Filled = { base, input: s, out: filled, seen, round };
+      const record: Filled = { base, input: s, out: filled, round };
       this.#last.set(base, record);
       this.#byInput.set(s, record);
       return filled;
     });
-    for (const [base, record] of this.#last) {
-      if (record.round === round) continue;
-      this.#last.delete(base);
-      for (const [k] of record.seen) this.#seen.delete(k);
-    }
+    for (const [base, record] of this.#last) if (record.round !== round) this.#last.delete(base);
     return out;
   }
 }
 
 type Cond = Record<string, unknown>;
 
+/**
+ * `v` with each condition replaced by onCondition's answer; containers with no condition below
+ * them are returned as they are (shared, not copied).
+ */
 function walk(v: unknown, path: string, onCondition: (key: string, c: Cond) => Cond): unknown {
-  if (Array.isArray(v)) return v.map((e, i) => walk(e, `${path}[${entryId(e, i)}]`, onCondition));
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const e: unknown = v[i];
+      const w = walk(e, `${path}[${entryId(e, i)}]`, onCondition);
+      if (w !== e) (copy ??= v.slice())[i] = w;
+    }
+    return copy ?? v;
+  }
   if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
+  let copy: Record<string, unknown> | undefined;
   for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+    let w: unknown;
     if (k === 'conditions' && Array.isArray(child)) {
-      out[k] = child.map((c) =>
+      w = child.map((c) =>
         c && typeof c === 'object' && 'type' in c ? onCondition(`${path}.conditions[${String((c as Cond)['type'])}]`, c as Cond) : c,
       );
+    } else if (child !== null && typeof child === 'object') {
+      w = walk(child, `${path}.${k}`, onCondition);
     } else {
-      out[k] = walk(child, `${path}.${k}`, onCondition);
+      continue;
     }
+    if (w !== child) (copy ??= { ...(v as Record<string, unknown>) })[k] = w;
   }
-  return out;
+  return copy ?? v;
 }
 
 function entryId(e: unknown, index: number): string {

@@ -64,3 +64,47 @@ test('transition times move only when a condition status changes', () => {
   assert.deepEqual(times(back[0]!), ['2026-01-01T00:00:03.000Z', '2026-01-01T00:00:00.000Z']);
   assert.deepEqual(times(back[1]!), ['2026-01-01T00:00:05.000Z', '2026-01-01T00:00:05.000Z']);
 });
+
+test('conditions are told apart by parent, the copy shares what holds no condition, and the input is left as it was', () => {
+  let clock = 0;
+  const t = new TransitionTimes(() => new Date(Date.UTC(2026, 0, 1, 0, 0, clock)));
+  const twoParents = (first: string, second: string): ObjectStatus => {
+    const s = route('r', first);
+    const parents = s.status['parents'] as { parentRef: { name: string }; conditions: { status: string }[] }[];
+    const other = structuredClone(parents[0]!);
+    other.parentRef = { name: 'gw2' };
+    other.conditions[0]!.status = second;
+    return { ...s, status: { parents: [parents[0], other] } };
+  };
+  const input = twoParents('True', 'True');
+  const before = JSON.stringify(input);
+  const [first] = t.fill([input]);
+  assert.equal(JSON.stringify(input), before, 'the input is not changed');
+  const parentsIn = input.status['parents'] as { parentRef: object }[];
+  const parentsOut = first!.status['parents'] as { parentRef: object; conditions: { lastTransitionTime: string }[] }[];
+  assert.equal(parentsOut[0]!.parentRef, parentsIn[0]!.parentRef, 'parentRef shared, not copied');
+
+  clock = 7;
+  // Swap the order of the parents and flip the second one's Accepted: only that condition moves.
+  const swapped = twoParents('True', 'False');
+  const parents = swapped.status['parents'] as unknown[];
+  swapped.status['parents'] = [parents[1], parents[0]];
+  const [second] = t.fill([swapped]);
+  const out = second!.status['parents'] as { parentRef: { name: string }; conditions: { lastTransitionTime: string }[] }[];
+  assert.equal(out[0]!.parentRef.name, 'gw2');
+  assert.deepEqual(out[0]!.conditions.map((c) => c.lastTransitionTime), ['2026-01-01T00:00:07.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual(out[1]!.conditions.map((c) => c.lastTransitionTime), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+});
+
+test('an object reported twice in one call: the first report is remembered', () => {
+  let clock = 0;
+  const t = new TransitionTimes(() => new Date(Date.UTC(2026, 0, 1, 0, 0, clock)));
+  t.fill([route('a', 'True')]);
+  clock = 1;
+  const [x, y] = t.fill([route('a', 'True'), route('a', 'False')]);
+  assert.deepEqual(times(x!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual(times(y!), ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:00.000Z']);
+  clock = 2;
+  const [z] = t.fill([route('a', 'True')]);
+  assert.deepEqual(times(z!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+});
