@@ -44,17 +44,14 @@ interface Listening {
   final: Set<Attachment>;
 }
 
-interface Tracked {
-  /** The route's node as attached (before kind clashes); undefined for routes that are not ours. */
-  node: RouteNode | undefined;
-  /** The last call that saw the object in its snapshot. */
-  seen: number;
-}
 
 interface State {
   stage: GatewayStage;
   env: ReturnType<typeof envOf>;
-  routes: Map<RouteObject, Tracked>;
+  /** Every route object of the snapshot, with its node as attached (before kind clashes); undefined when not ours. */
+  routes: Map<RouteObject, RouteNode | undefined>;
+  /** The snapshot's route lists (copies: callers may reuse their arrays), in ROUTE_FIELDS order. */
+  lists: RouteObject[][];
   ids: Map<string, RouteNode>;
   /** Our routes by age, with increasing `order`. */
   byAge: RouteNode[];
@@ -68,7 +65,6 @@ interface State {
   clusterNames: string[];
   ir: IR;
   attached: Map<ListenerNode, number>;
-  calls: number;
 }
 
 let state: State | undefined;
@@ -121,12 +117,12 @@ export function stageKeepable(stage: GatewayStage): boolean {
 export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
   state = undefined;
   const env = envOf(snapshot);
-  const routes = new Map<RouteObject, Tracked>();
+  const routes = new Map<RouteObject, RouteNode | undefined>();
   const candidates: RouteObject[] = [];
   for (const f of ROUTE_FIELDS) {
     for (const obj of snapshot[f] as RouteObject[]) {
       if (routes.has(obj)) return undefined;
-      routes.set(obj, { node: undefined, seen: 0 });
+      routes.set(obj, undefined);
       if (isOurRoute(obj, stage.parents)) candidates.push(obj);
     }
   }
@@ -140,13 +136,14 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     node.order = order;
     attachRoute(stage.lookup, stage.parents, node, false);
     ids.set(node.id, node);
-    routes.get(obj)!.node = node;
+    routes.set(obj, node);
     byAge.push(node);
   }
   const s: State = {
     stage,
     env,
     routes,
+    lists: ROUTE_FIELDS.map((f) => [...(snapshot[f] as RouteObject[])]),
     ids,
     byAge,
     final: new Map(),
@@ -157,7 +154,6 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     clusterNames: [],
     ir: { version: IR_VERSION, ports: [], clusters: {} },
     attached: new Map(),
-    calls: 0,
   };
   apply(s, [], byAge, true);
   state = s;
@@ -166,26 +162,39 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
 }
 
 function change(s: State, snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
-  const call = ++s.calls;
-  let kept = 0;
-  const fresh: RouteObject[] = [];
-  for (const f of ROUTE_FIELDS) {
-    const list = snapshot[f] as RouteObject[];
-    for (let i = 0; i < list.length; i++) {
-      const obj = list[i]!;
-      const t = s.routes.get(obj);
-      if (t === undefined) fresh.push(obj);
-      else if (t.seen === call) return undefined; // the same object twice
-      else {
-        t.seen = call;
-        kept++;
-      }
-    }
+  // What changed, list by list: providers keep unchanged objects' identity and order, so the
+  // lists are compared by reference from both ends and only what differs in between is looked at.
+  const lists = ROUTE_FIELDS.map((f) => snapshot[f] as RouteObject[]);
+  const middleOld = new Set<RouteObject>();
+  const middleNew: RouteObject[] = [];
+  const differs: boolean[] = [];
+  for (let k = 0; k < lists.length; k++) {
+    const now = lists[k]!;
+    const then = s.lists[k]!;
+    let a = 0;
+    const n = Math.min(now.length, then.length);
+    while (a < n && now[a] === then[a]) a++;
+    let b = 0;
+    while (b < n - a && now[now.length - 1 - b] === then[then.length - 1 - b]) b++;
+    for (let i = a; i < then.length - b; i++) middleOld.add(then[i]!);
+    for (let i = a; i < now.length - b; i++) middleNew.push(now[i]!);
+    differs.push(a + b !== now.length || now.length !== then.length);
   }
+  if (!differs.includes(true)) return result(s, options.controllerName);
+  const fresh: RouteObject[] = [];
+  const moved = new Set<RouteObject>();
+  for (const obj of middleNew) {
+    if (!s.routes.has(obj)) {
+      fresh.push(obj);
+      continue;
+    }
+    // Known and not between the ends of its old list: it is also at one of the ends (twice).
+    if (!middleOld.has(obj) || moved.has(obj)) return undefined;
+    moved.add(obj);
+  }
+  if (new Set(fresh).size !== fresh.length) return undefined; // a new object twice
   const goneObjs: RouteObject[] = [];
-  if (kept !== s.routes.size) for (const [obj, t] of s.routes) if (t.seen !== call) goneObjs.push(obj);
-  if (goneObjs.length === 0 && fresh.length === 0) return result(s, options.controllerName);
-  if (new Set(fresh).size !== fresh.length) return undefined;
+  for (const obj of middleOld) if (!moved.has(obj)) goneObjs.push(obj);
   // The stage holds, so every list a compiled route depends on is as when s.env was made (not
   // envOf(): another translation in between, of other objects, may have replaced its token).
   const env = s.env;
@@ -194,7 +203,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
   const removed: RouteNode[] = [];
   const goneIds = new Set<string>();
   for (const obj of goneObjs) {
-    const node = s.routes.get(obj)!.node;
+    const node = s.routes.get(obj);
     if (node) {
       removed.push(node);
       goneIds.add(node.id);
@@ -216,8 +225,8 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
   }
   let byAge = s.byAge;
   if (removed.length > 0) {
-    const gone = new Set(removed);
-    byAge = byAge.filter((n) => !gone.has(n));
+    byAge = byAge.slice();
+    for (const node of removed) removeSorted(byAge, node, byAgeThenKind);
   }
   if (added.length > 0) {
     if (byAge === s.byAge) byAge = byAge.slice();
@@ -236,9 +245,10 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
 
   for (const obj of goneObjs) s.routes.delete(obj);
   for (const node of removed) s.ids.delete(node.id);
-  for (const obj of others) s.routes.set(obj, { node: undefined, seen: call });
+  for (const obj of others) s.routes.set(obj, undefined);
+  s.lists = lists.map((l, k) => (differs[k] ? [...l] : s.lists[k]!));
   for (const node of added) {
-    s.routes.set(node.obj, { node, seen: call });
+    s.routes.set(node.obj, node);
     s.ids.set(node.id, node);
   }
   s.byAge = byAge;
@@ -323,15 +333,17 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
     const now = finalNode(s, r);
     if (now !== old) replaced.set(old, now);
   }
-  const addedFinal = added.map((r) => finalNode(s, r));
+  // Only routes with a parent of ours are reported (every route we keep has one: isOurRoute).
+  const addedFinal = added.map((r) => finalNode(s, r)).filter((f) => f.parents.length > 0);
   if (bulk) {
-    s.statusOrder = addedFinal.slice().sort(byStatusOrder);
+    s.statusOrder = addedFinal.sort(byStatusOrder);
   } else if (replaced.size > 0 || addedFinal.length > 0) {
-    const order: RouteNode[] = [];
-    for (const f of s.statusOrder) {
-      const n = replaced.get(f);
-      if (n === undefined) order.push(f);
-      else if (n !== null) order.push(n);
+    const order = s.statusOrder.slice();
+    for (const [old, now] of replaced) {
+      if (old.parents.length === 0) continue;
+      // A replacement has the old node's kind, namespace and name: it takes the same place.
+      if (now === null) removeSorted(order, old, byStatusOrder);
+      else order[indexSorted(order, old, byStatusOrder)] = now;
     }
     for (const f of addedFinal) order.splice(upperBound(order, f, byStatusOrder), 0, f);
     s.statusOrder = order;
@@ -349,6 +361,18 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
 
   if (bulk) buildServed(s);
   else updateServed(s, touched);
+}
+
+/** The index of `item` in `list`, sorted by `cmp` (ties allowed): a binary search, then the tied run. */
+function indexSorted<T>(list: readonly T[], item: T, cmp: (a: T, b: T) => number): number {
+  let i = upperBound(list, item, cmp) - 1;
+  while (i >= 0 && list[i] !== item && cmp(list[i]!, item) === 0) i--;
+  if (i >= 0 && list[i] === item) return i;
+  throw new Error('kept translation: an item is missing from its sorted list');
+}
+
+function removeSorted<T>(list: T[], item: T, cmp: (a: T, b: T) => number): void {
+  list.splice(indexSorted(list, item, cmp), 1);
 }
 
 function count(st: Listening, a: Attachment, by: number): void {

@@ -14,14 +14,31 @@ function usable(o: unknown, needsSpec: boolean): boolean {
   return !needsSpec || (!!obj.spec && typeof obj.spec === 'object');
 }
 
+/**
+ * The last list of each field found usable throughout (a copy). Objects are never mutated, so the
+ * same object at either end of the next list is known to be usable: only the ones in between are
+ * checked (a change of one route among thousands checks one object, not thousands).
+ */
+const lastUsable = new Map<string, unknown[]>();
+
+function allUsable(field: string, items: unknown[], needsSpec: boolean): boolean {
+  const then = lastUsable.get(field) ?? [];
+  const n = Math.min(items.length, then.length);
+  let a = 0;
+  while (a < n && items[a] === then[a]) a++;
+  let b = 0;
+  while (b < n - a && items[items.length - 1 - b] === then[then.length - 1 - b]) b++;
+  for (let i = a; i < items.length - b; i++) if (!usable(items[i], needsSpec)) return false;
+  if (a + b !== items.length || items.length !== then.length) lastUsable.set(field, [...items]);
+  return true;
+}
+
 export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
   let out: Snapshot | null = null;
   for (const [field, list] of Object.entries(snapshot) as [keyof Snapshot, unknown[]][]) {
     const items = Array.isArray(list) ? list : [];
     const needsSpec = !NO_SPEC.has(field);
-    let ok = items === list;
-    for (let i = 0; ok && i < items.length; i++) ok = usable(items[i], needsSpec);
-    if (ok) continue;
+    if (items === list && allUsable(field, items, needsSpec)) continue;
     out ??= { ...snapshot };
     (out as unknown as Record<string, unknown[]>)[field] = items.filter((o) => usable(o, needsSpec));
   }

@@ -46,7 +46,7 @@ export interface StatusInput {
   classes: readonly ClassNode[];
   gateways: readonly GatewayNode[];
   listenerSets: readonly ListenerSetNode[];
-  /** Routes to report, already in status order (kind, namespace, name). */
+  /** Routes to report (each with a parent of ours), already in status order (kind, namespace, name). Never modified. */
   routes: readonly RouteNode[];
   /** attachedRoutes per listener (the listener nodes are shared across translations). */
   attached: ReadonlyMap<ListenerNode, number>;
@@ -68,15 +68,48 @@ export function buildStatusesFrom(input: StatusInput, controllerName: string): O
     others.push(memoized(ls, ls.allowed ? ls.listeners.map(count).join(',') : '', () => listenerSetStatus(ls, count)));
   }
   others.sort(compareStatuses);
-  const out: ObjectStatus[] = [];
-  let i = 0;
-  for (const r of input.routes) {
-    if (r.parents.length === 0) continue;
-    const st = routeStatus(r, controllerName);
-    while (i < others.length && compareStatuses(others[i]!, st) < 0) out.push(others[i++]!);
-    out.push(st);
+  const out = routeStatuses(input.routes, controllerName).slice();
+  // The few other objects go where they sort among the routes (none ties with a route: other kinds).
+  for (let k = others.length - 1; k >= 0; k--) {
+    const o = others[k]!;
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareStatuses(out[mid]!, o) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    out.splice(lo, 0, o);
   }
-  while (i < others.length) out.push(others[i++]!);
+  return out;
+}
+
+/**
+ * The route statuses of the last buildStatusesFrom, with the nodes they were made for: the next
+ * call (a few routes changed) compares the node lists by reference from both ends and makes only
+ * the statuses in between.
+ */
+let lastRoutes: readonly RouteNode[] = [];
+let lastRouteStatuses: ObjectStatus[] = [];
+let lastController = '';
+
+function routeStatuses(routes: readonly RouteNode[], controllerName: string): ObjectStatus[] {
+  if (routes === lastRoutes && controllerName === lastController) return lastRouteStatuses;
+  let a = 0;
+  let b = 0;
+  if (controllerName === lastController) {
+    const n = Math.min(routes.length, lastRoutes.length);
+    while (a < n && routes[a] === lastRoutes[a]) a++;
+    while (b < n - a && routes[routes.length - 1 - b] === lastRoutes[lastRoutes.length - 1 - b]) b++;
+  }
+  const out = lastRouteStatuses.slice(0, a);
+  for (let i = a; i < routes.length - b; i++) {
+    out.push(routeStatus(routes[i]!, controllerName));
+  }
+  for (let i = lastRouteStatuses.length - b; i < lastRouteStatuses.length; i++) out.push(lastRouteStatuses[i]!);
+  lastRoutes = routes;
+  lastRouteStatuses = out;
+  lastController = controllerName;
   return out;
 }
 
