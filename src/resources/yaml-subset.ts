@@ -42,6 +42,7 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*$/;
 const SPACE = 32;
 const HASH = 35;
 const DASH = 45;
+const COLON = 58;
 const SQUOTE = 39;
 const DQUOTE = 34;
 
@@ -230,8 +231,8 @@ class Reader {
     for (;;) {
       const end = this.#end[l]!;
       // The key: an identifier up to `:`, followed by a space or the end of the line.
-      const colon = text.indexOf(':', col);
-      if (colon === -1 || colon >= end) throw OUTSIDE;
+      const colon = this.#find(COLON, col, end);
+      if (colon === -1) throw OUTSIDE;
       const after = colon + 1;
       if (after < end && text.charCodeAt(after) !== SPACE) throw OUTSIDE;
       const key = text.slice(col, colon);
@@ -332,9 +333,16 @@ class Reader {
     const text = this.#text;
     const c = text.charCodeAt(at);
     if (c === SQUOTE || c === DQUOTE) return false;
-    const colon = text.indexOf(':', at);
-    if (colon === -1 || colon >= end) return false;
+    const colon = this.#find(COLON, at, end);
+    if (colon === -1) return false;
     return colon + 1 === end || text.charCodeAt(colon + 1) === SPACE;
+  }
+
+  /** The first `code` in [from, end) — within the line, never a search through the rest of the text. */
+  #find(code: number, from: number, end: number): number {
+    const text = this.#text;
+    for (let i = from; i < end; i++) if (text.charCodeAt(i) === code) return i;
+    return -1;
   }
 
   #skipSpaces(at: number, end: number): number {
@@ -354,8 +362,12 @@ class Reader {
       if (!(c === DASH && at + 1 < end && text.charCodeAt(at + 1) !== SPACE)) throw OUTSIDE;
     }
     let stop = end;
-    const hash = text.indexOf(' #', at);
-    if (hash !== -1 && hash < end) stop = hash;
+    for (let i = this.#find(HASH, at, end); i !== -1; i = this.#find(HASH, i + 1, end)) {
+      if (text.charCodeAt(i - 1) === SPACE) {
+        stop = i;
+        break;
+      }
+    }
     while (stop > at && text.charCodeAt(stop - 1) === SPACE) stop--;
     const raw = text.slice(at, stop);
     // `a: b` inside a value is a nested mapping (an error in the library); a value ending in `:` too.
@@ -373,8 +385,8 @@ class Reader {
     let i = at + 1;
     let value = '';
     for (;;) {
-      const q = text.indexOf("'", i);
-      if (q === -1 || q >= end) throw OUTSIDE; // continues on the next line
+      const q = this.#find(SQUOTE, i, end);
+      if (q === -1) throw OUTSIDE; // continues on the next line
       value += text.slice(i, q);
       if (q + 1 < end && text.charCodeAt(q + 1) === SQUOTE) {
         value += "'";
@@ -388,8 +400,8 @@ class Reader {
 
   #doubleQuoted(at: number, end: number): string {
     const text = this.#text;
-    const q = text.indexOf('"', at + 1);
-    if (q === -1 || q >= end) throw OUTSIDE;
+    const q = this.#find(DQUOTE, at + 1, end);
+    if (q === -1) throw OUTSIDE;
     const value = text.slice(at + 1, q);
     if (value.includes('\\')) throw OUTSIDE; // escapes are the library's
     this.#afterQuoted(q + 1, end);
