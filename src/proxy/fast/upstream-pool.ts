@@ -1,9 +1,12 @@
 // A keep-alive pool of raw TCP connections to one plain-HTTP/1.1 endpoint, for requests without a
-// body. It takes the same dispatch(options, handler) calls as undici (the subset Exchange and the
-// mirror filter use: onConnect, onHeaders, onData, onComplete, onError), so the core does not know
-// which one it talks to; everything it does not handle (request bodies, per-request header/body
-// timeouts, upgrades) goes to the undici Pool it wraps. Per request: one head string written in one
-// write, one response-head parse; the connection object is reused, idle ones kept LIFO.
+// body or with a fast connection's streamed body (request-body.ts). It takes the same
+// dispatch(options, handler) calls as undici (the subset Exchange and the mirror filter use:
+// onConnect, onHeaders, onData, onComplete, onError, plus onBorrowedData when the handler has it),
+// so the core does not know which one it talks to; everything it does not handle (other bodies,
+// per-request header/body timeouts, upgrades) goes to the undici Pool it wraps. Per request: one
+// head string written in one write, one response-head parse; the connection object is reused, idle
+// ones kept LIFO. Reads land in one shared buffer, or in a connection's own while it lends a large
+// body to the client write (see deliver()).
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
