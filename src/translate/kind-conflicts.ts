@@ -19,12 +19,26 @@ export function kindConflictLosses(l: ListenerNode, attached: Iterable<Attachmen
   if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') return undefined;
   const list = [...attached];
   if (!list.some((a) => a.route.kind === 'GRPCRoute') || !list.some((a) => a.route.kind === 'HTTPRoute')) return undefined;
-  const kept: Attachment[] = [];
   const lost = new Map<Attachment, RouteNode>();
-  for (const a of list.sort((x, y) => x.route.order - y.route.order)) {
-    const winner = kept.find((k) => k.route.kind !== a.route.kind && intersects(k.hostnames, a.hostnames));
-    if (winner) lost.set(a, winner.route);
-    else kept.push(a);
+  list.sort((x, y) => x.route.order - y.route.order);
+  if (list.every((a) => a.route.kind === 'HTTPRoute' || a.route.kind === 'GRPCRoute')) {
+    // Kept so far, oldest first, by kind: a route can only lose to the oldest kept route of the
+    // other kind whose hostnames intersect its own (linear, not quadratic, with few of one kind).
+    const keptHttp: Attachment[] = [];
+    const keptGrpc: Attachment[] = [];
+    for (const a of list) {
+      const grpc = a.route.kind === 'GRPCRoute';
+      const winner = (grpc ? keptHttp : keptGrpc).find((k) => intersects(k.hostnames, a.hostnames));
+      if (winner) lost.set(a, winner.route);
+      else (grpc ? keptGrpc : keptHttp).push(a);
+    }
+  } else {
+    const kept: Attachment[] = [];
+    for (const a of list) {
+      const winner = kept.find((k) => k.route.kind !== a.route.kind && intersects(k.hostnames, a.hostnames));
+      if (winner) lost.set(a, winner.route);
+      else kept.push(a);
+    }
   }
   return lost.size > 0 ? lost : undefined;
 }
