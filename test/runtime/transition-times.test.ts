@@ -108,3 +108,16 @@ test('an object reported twice in one call: the first report is remembered', () 
   const [z] = t.fill([route('a', 'True')]);
   assert.deepEqual(times(z!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
 });
+
+test('equal conditions filled in one call are one object (memory at thousands of routes), and stay correct when one object changes', () => {
+  let clock = 0;
+  const t = new TransitionTimes(() => new Date(Date.UTC(2026, 0, 1, 0, 0, clock)));
+  const [a, b] = t.fill([route('a', 'True'), route('b', 'True')]);
+  const conds = (s: ObjectStatus) => (s.status['parents'] as { conditions: unknown[] }[])[0]!.conditions;
+  assert.equal(conds(a!), conds(b!), 'one list of conditions for both');
+  clock = 1;
+  const [a2, b2] = t.fill([route('a', 'False'), route('b', 'True')]);
+  assert.deepEqual(times(a2!), ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual(times(b2!), ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.equal((conds(b2!)[0] as { status: string }).status, 'True', "b's shared conditions were not changed by a's update");
+});
