@@ -26,6 +26,12 @@ import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
 export const KEEP_ALIVE_MS = 65_000;
 /** A request head must arrive complete within this long of its first byte (slowloris bound). */
 export const HEADERS_TIMEOUT_MS = 60_000;
+/**
+ * After answering a request whose body was not read to its end, the rest is read and dropped for
+ * at most this long (so the client reads the answer before the close, not a reset), then the
+ * connection is destroyed.
+ */
+export const LINGER_MS = 5_000;
 /** Pipelined bytes buffered while a request is served before reading pauses. */
 const MAX_BUFFERED = 64 * 1024;
 /** Bodies up to this size are sent in one string with the response head. */
@@ -60,7 +66,7 @@ const CHUNKED_LINE = Buffer.from('transfer-encoding: chunked\r\n', 'latin1');
 const CLOSE_LINE = Buffer.from('connection: close\r\n', 'latin1');
 
 export interface FastFrontEnd {
-  timeouts: { keepAliveMs: number; headersMs: number };
+  timeouts: { keepAliveMs: number; headersMs: number; lingerMs: number };
   /** Hand a connection to node:http (bytes already put back). */
   fallback(socket: Socket): void;
   /** The open connections, and their keep-alive and head timeouts. */
@@ -323,6 +329,7 @@ export class FastConnection {
       // (A request body not read to its end leaves no request boundary to go on from.)
       this.socket.end();
       this.gone = true;
+      if (this.body !== null) this.linger();
       return;
     }
     if (this.socket.isPaused()) this.socket.resume();
@@ -331,6 +338,19 @@ export class FastConnection {
       this.scheduled = true;
       process.nextTick(nextTick, this);
     }
+  }
+
+  /**
+   * The answer is out but the request body is not: read on (dropping the bytes: `gone`) until the
+   * client closes, for at most lingerMs. A connection left paused here (by backpressure from an
+   * upstream that is gone) would otherwise never see the client's close.
+   */
+  private linger(): void {
+    // An upstream write may still hold the buffer lent from it; the next reads go to the shared one.
+    this.ownRead = null;
+    const s = this.socket;
+    if (s.isPaused()) s.resume();
+    setTimeout(destroySocket, this.fe.timeouts.lingerMs, s).unref();
   }
 
   private refuse(status: number): void {
@@ -433,6 +453,10 @@ function nextTick(c: FastConnection): void {
  */
 function failBody(body: RequestBody, message: string): void {
   body.destroy(body.listenerCount('error') > 0 ? new Error(message) : undefined);
+}
+
+function destroySocket(s: Socket): void {
+  s.destroy();
 }
 
 function onFirstBytes(c: FastConnection, bytes: Buffer): void {

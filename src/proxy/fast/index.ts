@@ -3,7 +3,7 @@
 // both off (every connection then goes through node:http and every request through undici).
 import type { Socket } from 'node:net';
 import type { PortSlot } from '../port-slot.ts';
-import { FastConnection, HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, type FastFrontEnd } from './http1-connection.ts';
+import { FastConnection, HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, LINGER_MS, type FastFrontEnd } from './http1-connection.ts';
 import { IdleSweep } from './idle-sweep.ts';
 
 export function fastPathEnabled(): boolean {
@@ -20,7 +20,7 @@ export interface FastHttp1 {
 }
 
 /** Client-side timeouts of fast connections; tests shorten them (read when a port is bound). */
-export const fastTimeouts = { keepAliveMs: KEEP_ALIVE_MS, headersMs: HEADERS_TIMEOUT_MS };
+export const fastTimeouts = { keepAliveMs: KEEP_ALIVE_MS, headersMs: HEADERS_TIMEOUT_MS, lingerMs: LINGER_MS };
 
 export function createFastHttp1(slot: PortSlot, fallback: (socket: Socket) => void): FastHttp1 {
   const fe: FastFrontEnd = {

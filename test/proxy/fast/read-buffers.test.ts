@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { fastTimeouts } from '../../../src/proxy/fast/index.ts';
 import { cluster, freePort, httpPort, ir, listener, match, newDataPlane, rule, startBackend, vhost, type Backend } from '../helpers.ts';
 
 const dp = newDataPlane();
@@ -92,8 +93,9 @@ class Client {
   data = Buffer.alloc(0);
   closed = false;
   private waiters: (() => void)[] = [];
-  constructor() {
-    this.sock = connect(port, '127.0.0.1');
+  /** `halfOpen`: the client does not close when the server does (it stays until destroyed). */
+  constructor(halfOpen = false) {
+    this.sock = connect({ port, host: '127.0.0.1', allowHalfOpen: halfOpen });
     this.sock.setNoDelay(true);
     this.sock.on('data', (c: Buffer) => {
       this.data = Buffer.concat([this.data, c]);
@@ -298,6 +300,28 @@ describe('fast path read buffers', () => {
       assert.deepEqual(bodies(t), [{ url: '/still' }]);
     } finally {
       d.close();
+    }
+  });
+
+  test('after an early answer, a client that neither sends the rest of its body nor closes is closed after the linger time', async () => {
+    const saved = fastTimeouts.lingerMs;
+    fastTimeouts.lingerMs = 300;
+    const c = new Client(true);
+    try {
+      await c.write(`POST /early HTTP/1.1\r\nHost: example.com\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`);
+      await c.write(PATTERN.subarray(0, 1024 * 1024));
+      await c.until((t) => t.includes('\r\n\r\n'));
+      assert.deepEqual(statuses(c.text), ['413']);
+      await tick(600);
+      // A half-open client learns that the proxy is gone only when it sends (a reset comes back).
+      for (let i = 0; i < 200 && !c.closed; i++) {
+        c.sock.write(PATTERN.subarray(0, 16 * 1024));
+        await tick(10);
+      }
+      assert.equal(c.closed, true, 'the proxy kept the connection open');
+    } finally {
+      fastTimeouts.lingerMs = saved;
+      c.close();
     }
   });
 
