@@ -80,10 +80,10 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
   }
   const t = s.hosts;
   const touched = new Set<string>();
-  const gone = new Set<string>();
+  const gone = new Set<RouteRule>();
   const carried = new Map<string, number>();
   for (const a of removed) {
-    gone.add(a.route.id);
+    for (const e of routeEntries(a.route, undefined)) gone.add(e.rule);
     for (const h of a.hostnames) {
       touched.add(h);
       carried.set(h, (carried.get(h) ?? 0) - 1);
@@ -108,9 +108,9 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
     const carriers = (t.carriers.get(h) ?? 0) + carried.get(h)!;
     if (carriers > 0) t.carriers.set(h, carriers);
     else t.carriers.delete(h);
-    // Ids are unique among the routes served (route-state.ts falls back otherwise), and a route
-    // has one attachment per listener: removing by id removes exactly the removed attachments.
-    const kept = old && gone.size > 0 ? old.filter((e) => !gone.has(e.rule.route)) : old;
+    // A route's IR rules are the same objects for as long as its compiled rules are (routeEntries),
+    // and a route has one attachment per listener: removing its rules removes exactly its attachment.
+    const kept = old && gone.size > 0 ? old.filter((e) => !gone.has(e.rule)) : old;
     const next = carriers > 0 ? mergeEntries(kept ?? [], more.get(h)) : [];
     if (next === old || (!old && carriers === 0)) continue;
     changed.add(h);

@@ -126,7 +126,9 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
  * The attachments attachRoute adds to listeners for an attached route: its parents' attachments,
  * the first one per listener only (a route attaches to a listener at most once).
  */
-export function pushedAttachments(route: RouteNode): Attachment[] {
+export function pushedAttachments(route: RouteNode): readonly Attachment[] {
+  // One parent's attachments are on distinct listeners already (the common case: no copy).
+  if (route.parents.length === 1) return route.parents[0]!.attachments;
   const out: Attachment[] = [];
   for (const p of route.parents) {
     for (const a of p.attachments) if (!out.some((x) => x.listener === a.listener)) out.push(a);

@@ -52,7 +52,7 @@ interface State {
   routes: Map<RouteObject, RouteNode | undefined>;
   /** The snapshot's route lists (copies: callers may reuse their arrays), in ROUTE_FIELDS order. */
   lists: RouteObject[][];
-  ids: Map<string, RouteNode>;
+  ids: RouteIds;
   /** Our routes by age, with increasing `order`. */
   byAge: RouteNode[];
   /** A route's node after kind clashes, where it differs from the attached one. */
@@ -121,21 +121,22 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
   const candidates: RouteObject[] = [];
   for (const f of ROUTE_FIELDS) {
     for (const obj of snapshot[f] as RouteObject[]) {
-      if (routes.has(obj)) return undefined;
-      routes.set(obj, undefined);
       if (isOurRoute(obj, stage.parents)) candidates.push(obj);
+      else if (routes.has(obj)) return undefined;
+      else routes.set(obj, undefined);
     }
   }
   const sorted = sortByAge(candidates); // stable: ties keep the kinds' order
-  const ids = new Map<string, RouteNode>();
+  const ids = new RouteIds();
   const byAge: RouteNode[] = [];
   for (let order = 0; order < sorted.length; order++) {
     const obj = sorted[order]!;
+    if (routes.has(obj)) return undefined;
     const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
-    if (ids.has(node.id)) return undefined;
+    if (ids.has(node)) return undefined;
     node.order = order;
     attachRoute(stage.lookup, stage.parents, node, false);
-    ids.set(node.id, node);
+    ids.add(node);
     routes.set(obj, node);
     byAge.push(node);
   }
@@ -219,7 +220,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
       continue;
     }
     const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
-    if ((s.ids.has(node.id) && !goneIds.has(node.id)) || addedIds.has(node.id)) return undefined;
+    if ((s.ids.has(node) && !goneIds.has(node.id)) || addedIds.has(node.id)) return undefined;
     addedIds.add(node.id);
     added.push(node);
   }
@@ -244,12 +245,12 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   for (const obj of goneObjs) s.routes.delete(obj);
-  for (const node of removed) s.ids.delete(node.id);
+  for (const node of removed) s.ids.delete(node);
   for (const obj of others) s.routes.set(obj, undefined);
   s.lists = lists.map((l, k) => (differs[k] ? [...l] : s.lists[k]!));
   for (const node of added) {
     s.routes.set(node.obj, node);
-    s.ids.set(node.id, node);
+    s.ids.add(node);
   }
   s.byAge = byAge;
   apply(s, removed, added, false);
@@ -295,7 +296,7 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   }
 
   // Kind clashes, again on the listeners touched where both kinds are (or were) present.
-  const isAdded = new Set(added);
+  let isAdded: Set<RouteNode> | undefined;
   const dirty = new Set<RouteNode>();
   for (const [l, c] of touched) {
     const st = s.listening.get(l)!;
@@ -311,7 +312,7 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
     for (const a of st.raw) {
       const was = before?.get(a);
       const is = now?.get(a);
-      if (was?.id !== is?.id && !isAdded.has(a.route)) dirty.add(a.route);
+      if (!bulk && was?.id !== is?.id && !(isAdded ??= new Set(added)).has(a.route)) dirty.add(a.route);
       if (is === undefined) {
         if (!st.final.has(a)) {
           st.final.add(a);
@@ -323,6 +324,8 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   }
 
   // Final nodes, and the status order they are reported in.
+  let losing = false;
+  for (const st of s.listening.values()) if (st.lost) losing = true;
   const replaced = new Map<RouteNode, RouteNode | null>();
   for (const r of removed) {
     replaced.set(s.final.get(r) ?? r, null);
@@ -330,11 +333,11 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   }
   for (const r of dirty) {
     const old = s.final.get(r) ?? r;
-    const now = finalNode(s, r);
+    const now = finalNode(s, r, losing);
     if (now !== old) replaced.set(old, now);
   }
   // Only routes with a parent of ours are reported (every route we keep has one: isOurRoute).
-  const addedFinal = added.map((r) => finalNode(s, r)).filter((f) => f.parents.length > 0);
+  const addedFinal = added.map((r) => finalNode(s, r, losing)).filter((f) => f.parents.length > 0);
   if (bulk) {
     s.statusOrder = addedFinal.sort(byStatusOrder);
   } else if (replaced.size > 0 || addedFinal.length > 0) {
@@ -363,6 +366,42 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   else updateServed(s, touched);
 }
 
+/**
+ * Route ids (`Kind/namespace/name`) in use, by name first: ids are built strings, and hashing
+ * thousands of them on every fresh state costs more than this.
+ */
+class RouteIds {
+  readonly #byName = new Map<string, RouteNode | RouteNode[]>();
+
+  has(node: RouteNode): boolean {
+    const x = this.#byName.get(node.obj.metadata.name);
+    if (x === undefined) return false;
+    return Array.isArray(x) ? x.some((y) => sameId(y, node)) : sameId(x, node);
+  }
+
+  add(node: RouteNode): void {
+    const name = node.obj.metadata.name;
+    const x = this.#byName.get(name);
+    if (x === undefined) this.#byName.set(name, node);
+    else if (Array.isArray(x)) x.push(node);
+    else this.#byName.set(name, [x, node]);
+  }
+
+  delete(node: RouteNode): void {
+    const name = node.obj.metadata.name;
+    const x = this.#byName.get(name);
+    if (x === node) this.#byName.delete(name);
+    else if (Array.isArray(x)) {
+      const rest = x.filter((y) => y !== node);
+      this.#byName.set(name, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
+}
+
+function sameId(a: RouteNode, b: RouteNode): boolean {
+  return a.kind === b.kind && a.namespace === b.namespace && a.obj.metadata.name === b.obj.metadata.name;
+}
+
 /** The index of `item` in `list`, sorted by `cmp` (ties allowed): a binary search, then the tied run. */
 function indexSorted<T>(list: readonly T[], item: T, cmp: (a: T, b: T) => number): number {
   let i = upperBound(list, item, cmp) - 1;
@@ -381,7 +420,11 @@ function count(st: Listening, a: Attachment, by: number): void {
 }
 
 /** The node of an attached route after the kind clashes it lost (itself when none). */
-function finalNode(s: State, r: RouteNode): RouteNode {
+function finalNode(s: State, r: RouteNode, losing: boolean): RouteNode {
+  if (!losing) {
+    s.final.delete(r);
+    return r;
+  }
   const losses: Loss[] = [];
   for (const a of pushedAttachments(r)) {
     const winner = s.listening.get(a.listener)?.lost?.get(a);
