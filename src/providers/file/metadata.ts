@@ -47,38 +47,55 @@ export class MetadataTracker {
     const round = ++this.#round;
     // One timestamp per read: objects that appear together tie, and ties break by namespace/name
     // (as the spec says) rather than by how many milliseconds the read happened to take.
-    let now: string | undefined;
-    const out = objects.map((o) => {
-      const cached = this.#stamped.get(o);
-      // Same instance, still tracked as the same object at the same generation: nothing to redo
-      // (not even its key: this runs for every object on every reload).
-      if (cached && this.#seen.get(cached.key) === cached.tracked && cached.tracked.generation === cached.generation && cached.tracked.round !== round) {
-        cached.tracked.round = round;
-        return cached.out;
-      }
-      const key = objectKey(o);
-      const spec = specOf(o);
-      let t = this.#seen.get(key);
-      if (!t) {
-        t = { firstSeen: (now ??= this.#now().toISOString()), generation: 1, spec, round };
-        this.#seen.set(key, t);
-      } else {
-        if (!jsonEqual(t.spec, spec)) t.generation += 1;
-        // The new version's own spec, so the one before can be freed.
-        t.spec = spec;
-      }
-      t.round = round;
-      const metadata = {
-        ...o.metadata,
-        creationTimestamp: o.metadata.creationTimestamp ?? t.firstSeen,
-        generation: o.metadata.generation ?? t.generation,
-      };
-      const stamped = { ...o, metadata } as AnyObject;
-      this.#stamped.set(o, { key, out: stamped, tracked: t, generation: t.generation });
-      return stamped;
-    });
+    const now = { value: undefined as string | undefined };
+    const out = objects.map((o) => this.#stampOne(o, round, now));
     for (const [key, t] of this.#seen) if (t.round !== round) this.#seen.delete(key);
     return out;
+  }
+
+  /**
+   * stamp() for part of the objects (those of files read again): the stamped copies returned
+   * before for the others stay valid, since their files did not change. `gone`: keys of objects no
+   * longer served by any file, forgotten as stamp() forgets what it is not given. Costs what
+   * changed, where stamp() visits every object.
+   */
+  stampSome(objects: AnyObject[], gone: Iterable<string>): AnyObject[] {
+    const round = ++this.#round;
+    const now = { value: undefined as string | undefined };
+    const out = objects.map((o) => this.#stampOne(o, round, now));
+    for (const key of gone) this.#seen.delete(key);
+    return out;
+  }
+
+  /** One object of a stamp() or stampSome() call (`now`: the call's one timestamp, taken when first needed). */
+  #stampOne(o: AnyObject, round: number, now: { value: string | undefined }): AnyObject {
+    const cached = this.#stamped.get(o);
+    // Same instance, still tracked as the same object at the same generation: nothing to redo
+    // (not even its key: this runs for every object on every reload).
+    if (cached && this.#seen.get(cached.key) === cached.tracked && cached.tracked.generation === cached.generation && cached.tracked.round !== round) {
+      cached.tracked.round = round;
+      return cached.out;
+    }
+    const key = objectKey(o);
+    const spec = specOf(o);
+    let t = this.#seen.get(key);
+    if (!t) {
+      t = { firstSeen: (now.value ??= this.#now().toISOString()), generation: 1, spec, round };
+      this.#seen.set(key, t);
+    } else {
+      if (!jsonEqual(t.spec, spec)) t.generation += 1;
+      // The new version's own spec, so the one before can be freed.
+      t.spec = spec;
+    }
+    t.round = round;
+    const metadata = {
+      ...o.metadata,
+      creationTimestamp: o.metadata.creationTimestamp ?? t.firstSeen,
+      generation: o.metadata.generation ?? t.generation,
+    };
+    const stamped = { ...o, metadata } as AnyObject;
+    this.#stamped.set(o, { key, out: stamped, tracked: t, generation: t.generation });
+    return stamped;
   }
 }
 
