@@ -8,6 +8,7 @@
 // take effect). Deleting a file removes its objects.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { ErrorCodes } from '../../errors.ts';
 import { logger } from '../../log.ts';
 import type { Diagnostic } from '../../resources/diagnostic.ts';
@@ -19,7 +20,7 @@ import { debounce, type Debouncer } from './debounce.ts';
 import { MetadataTracker, objectKey } from './metadata.ts';
 import { loaderParser } from './loader-parser.ts';
 import type { FileParser } from './parse-file.ts';
-import { scanPaths } from './scan.ts';
+import { isManifestName, scanPaths } from './scan.ts';
 import { DirectoryWatcher } from './watch.ts';
 
 export interface FileProviderOptions {
@@ -65,19 +66,44 @@ interface FileState {
   diagnostics: Diagnostic[];
   /** objectKey() of each of `objects`, computed once per version of the file. */
   keys?: string[];
+  /**
+   * The stamped copies of `objects` by snapshot field, while no object is defined twice (see
+   * #assemble): a reload after one file changed stamps only that file's objects.
+   */
+  stamped?: [keyof Snapshot, AnyObject[]][];
+}
+
+/** What the last full scan found: which changed paths a reload can look at alone. */
+interface Scope {
+  /** The paths given with `-f`, resolved, and those of them that are files. */
+  roots: Set<string>;
+  rootFiles: Set<string>;
+  /** Every directory walked, and those with symbolic links among their entries. */
+  dirs: Set<string>;
+  linkDirs: Set<string>;
 }
 
 export class FileProvider implements Provider {
   readonly #opts: Required<Omit<FileProviderOptions, 'now'>>;
   readonly #files = new Map<string, FileState>();
+  /** The files that have a state, in the order a scan lists them (sorted): objects are read in it. */
+  readonly #order: string[] = [];
   readonly #metadata: MetadataTracker;
   #watcher: DirectoryWatcher | undefined;
   #debouncer: Debouncer | undefined;
   #onUpdate: ((u: SnapshotUpdate) => void) | undefined;
-  /** What the last update held: its objects (compared by identity) and its diagnostics (as JSON). */
-  #lastObjects: AnyObject[] | undefined;
-  #lastDiagnostics = '';
   #statuses: ObjectStatus[] = [];
+  /** Paths that change events named since the last reload, and whether an event named none. */
+  #dirty = new Set<string>();
+  #rescan = true;
+  #scope: Scope | undefined;
+  /** Roots the last full scan could not read. */
+  #missing: Diagnostic[] = [];
+  #lastMissing = '';
+  #emitted = false;
+  /** How many files' objects claim each object key, and how many keys more than one claims. */
+  readonly #claims = new Map<string, number>();
+  #contested = 0;
 
   constructor(opts: FileProviderOptions) {
     this.#opts = {
@@ -98,7 +124,11 @@ export class FileProvider implements Provider {
         this.#opts.quietMs,
         this.#opts.maxDelayMs,
       );
-      this.#watcher = new DirectoryWatcher((atOnce) => this.#debouncer?.trigger(atOnce));
+      this.#watcher = new DirectoryWatcher((atOnce, path) => {
+        if (path === undefined) this.#rescan = true;
+        else this.#dirty.add(path);
+        this.#debouncer?.trigger(atOnce);
+      });
     }
     await this.#reload();
   }
@@ -123,50 +153,167 @@ export class FileProvider implements Provider {
     this.#onUpdate = undefined;
   }
 
+  /**
+   * Reads what changed and emits a snapshot if anything did. When every event since the last
+   * reload named its path (the usual case), only those paths are looked at; otherwise (start, an
+   * event without a name, a directory appearing or vanishing) the paths given are scanned again.
+   */
   async #reload(): Promise<void> {
     const started = performance.now();
-    const scan = scanPaths(this.#opts.paths);
-    const diagnostics: Diagnostic[] = scan.missing.map((m) => ({
-      code: ErrorCodes.READ,
-      file: m.path,
-      message: `cannot read: ${m.message}`,
-    }));
-
-    const seen = new Set<string>();
-    for (const file of scan.files) {
-      const prev = this.#files.get(file);
-      const stat = statKey(file);
-      if (stat === null) continue; // removed between the scan and the read: treated as deleted
-      // Only files whose stat changed are read again: a reload after one file changed reads that file.
-      if (prev && prev.stat !== undefined && prev.stat === stat) {
-        seen.add(file);
-        continue;
+    const changed = new Set<string>();
+    const gone = new Set<string>();
+    const touched = this.#rescan ? null : this.#touched();
+    let scanned = 0;
+    if (touched === null) {
+      this.#rescan = false;
+      this.#dirty.clear();
+      const scan = scanPaths(this.#opts.paths);
+      scanned = scan.files.length;
+      this.#missing = scan.missing.map((m) => ({ code: ErrorCodes.READ, file: m.path, message: `cannot read: ${m.message}` }));
+      const roots = new Set(this.#opts.paths.map((p) => resolve(p)));
+      this.#scope = { roots, rootFiles: new Set(scan.files.filter((f) => roots.has(f))), dirs: new Set(scan.directories), linkDirs: new Set(scan.linkDirs) };
+      const listed = new Set(scan.files);
+      for (const file of [...this.#files.keys()]) if (!listed.has(file)) this.#setState(file, undefined, changed, gone);
+      for (const file of scan.files) this.#refresh(file, changed, gone);
+      if (this.#watcher?.update(this.#opts.paths, scan.directories)) {
+        // Files may have landed in a newly watched directory before its watcher existed.
+        this.#rescan = true;
+        this.#debouncer?.trigger(true);
       }
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue; // removed between the scan and the read: treated as deleted
-      }
-      seen.add(file);
-      const settled = settledStat(stat);
-      const digest = textDigest(text);
-      if (prev && prev.digest === digest) {
-        prev.stat = settled;
-        continue;
-      }
-      if (this.#looksMidWrite(file, text, prev)) continue;
-      this.#files.set(file, { ...this.#parseFile(file, text, digest, prev), stat: settled });
+    } else {
+      for (const file of touched) this.#refresh(file, changed, gone);
     }
-    for (const file of [...this.#files.keys()]) if (!seen.has(file)) this.#files.delete(file);
+    const missing = JSON.stringify(this.#missing);
+    if (this.#emitted && changed.size === 0 && missing === this.#lastMissing) return;
+    this.#lastMissing = missing;
+    this.#emitted = true;
+    const update = this.#assemble(changed, gone);
+    logger.debug('manifests read', { files: this.#order.length, scanned, read: changed.size, problems: update.diagnostics.length, ms: round(performance.now() - started) });
+    try {
+      this.#onUpdate?.(update);
+    } catch (err) {
+      logger.error('snapshot consumer failed', { err: err as Error });
+    }
+  }
 
+  /** The manifest files among the paths events named, or null when a full scan is needed. */
+  #touched(): string[] | null {
+    const scope = this.#scope;
+    if (scope === undefined) return null;
+    const files: string[] = [];
+    for (const path of this.#dirty) {
+      if (scope.dirs.has(path)) return null; // a walked directory itself moved or went
+      let isDir = false;
+      let exists = true;
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch {
+        exists = false;
+      }
+      const dir = dirname(path);
+      if (scope.roots.has(path)) {
+        // A root appearing, vanishing (reported as unreadable) or turning into a directory.
+        if (isDir || !exists || !scope.rootFiles.has(path)) return null;
+        files.push(path);
+      } else if (scope.linkDirs.has(dir)) {
+        return null; // a link there may now point elsewhere, whatever entry the event names
+      } else if (scope.dirs.has(dir) && !basename(path).startsWith('.')) {
+        if (isDir) return null; // a new directory to walk
+        if (isManifestName(basename(path)) && (exists || this.#files.has(path))) files.push(path);
+      }
+      // Anything else is not ours: a sibling of a root file, a hidden or temporary file.
+    }
+    this.#dirty.clear();
+    return files;
+  }
+
+  /** Reads one file again if its stat says it may have changed; notes a changed or removed state. */
+  #refresh(file: string, changed: Set<string>, gone: Set<string>): void {
+    const prev = this.#files.get(file);
+    const stat = statKey(file);
+    // Removed (or unreadable) between the event and the read: treated as deleted.
+    if (stat === null) return this.#setState(file, undefined, changed, gone);
+    // Only files whose stat changed are read again.
+    if (prev && prev.stat !== undefined && prev.stat === stat) return;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return this.#setState(file, undefined, changed, gone);
+    }
+    const settled = settledStat(stat);
+    const digest = textDigest(text);
+    if (prev && prev.digest === digest) {
+      prev.stat = settled;
+      return;
+    }
+    if (this.#looksMidWrite(file, text, prev)) return;
+    this.#setState(file, { ...this.#parseFile(file, text, digest, prev), stat: settled }, changed, gone);
+  }
+
+  /** Replaces (or with undefined, removes) a file's state, keeping the order and the key claims. */
+  #setState(file: string, st: FileState | undefined, changed: Set<string>, gone: Set<string>): void {
+    const prev = this.#files.get(file);
+    if (prev === undefined && st === undefined) return;
+    if (prev !== undefined) for (const k of keysOf(prev)) this.#claim(k, -1, gone);
+    if (st !== undefined) {
+      for (const k of keysOf(st)) this.#claim(k, 1, gone);
+      this.#files.set(file, st);
+      if (prev === undefined) this.#order.splice(sortedIndex(this.#order, file), 0, file);
+    } else {
+      this.#files.delete(file);
+      this.#order.splice(sortedIndex(this.#order, file), 1);
+    }
+    changed.add(file);
+  }
+
+  #claim(key: string, delta: number, gone: Set<string>): void {
+    const before = this.#claims.get(key) ?? 0;
+    const n = before + delta;
+    if (before > 1 !== n > 1) this.#contested += n > 1 ? 1 : -1;
+    if (n > 0) this.#claims.set(key, n);
+    else this.#claims.delete(key);
+    if (n === 0) gone.add(key);
+    else if (before === 0) gone.delete(key);
+  }
+
+  /**
+   * The snapshot and problems of the files in force. While no object is defined twice (the usual
+   * case), each file keeps its stamped objects and only the changed files' are stamped: the rest is
+   * concatenation. Otherwise the first definition (in file order) wins and the others are reported.
+   */
+  #assemble(changed: Set<string>, gone: Set<string>): SnapshotUpdate {
+    const diagnostics: Diagnostic[] = [...this.#missing];
+    const snapshot = emptySnapshot();
+    if (this.#contested === 0) {
+      const fresh: FileState[] = [];
+      const objects: AnyObject[] = [];
+      for (const file of this.#order) {
+        const st = this.#files.get(file)!;
+        if (st.stamped !== undefined) continue;
+        fresh.push(st);
+        objects.push(...st.objects);
+      }
+      const stamped = this.#metadata.stampSome(objects, gone);
+      let at = 0;
+      for (const st of fresh) {
+        st.stamped = byField(stamped.slice(at, at + st.objects.length));
+        at += st.objects.length;
+      }
+      for (const file of this.#order) {
+        const st = this.#files.get(file)!;
+        if (st.diagnostics.length > 0) diagnostics.push(...st.diagnostics);
+        for (const [field, list] of st.stamped!) (snapshot[field] as AnyObject[]).push(...list);
+      }
+      return { snapshot, diagnostics };
+    }
     const objects: AnyObject[] = [];
     const owner = new Map<string, string>();
-    for (const file of scan.files) {
-      const st = this.#files.get(file);
-      if (!st) continue;
+    for (const file of this.#order) {
+      const st = this.#files.get(file)!;
+      st.stamped = undefined; // stamped below with every object; the fast path restamps per file
       diagnostics.push(...st.diagnostics);
-      const keys = (st.keys ??= st.objects.map(objectKey));
+      const keys = keysOf(st);
       for (let i = 0; i < st.objects.length; i++) {
         const o = st.objects[i]!;
         const key = keys[i]!;
@@ -186,24 +333,8 @@ export class FileProvider implements Provider {
         objects.push(o);
       }
     }
-
-    const stamped = this.#metadata.stamp(objects);
-    const snapshot = fileSnapshot(stamped);
-    if (this.#watcher?.update(this.#opts.paths, scan.directories)) this.#debouncer?.trigger(true);
-
-    const update: SnapshotUpdate = { snapshot, diagnostics };
-    // Unchanged objects keep their identity across reloads (files not re-parsed, stamps cached), so
-    // "nothing changed" is an identity check rather than a serialisation of the whole snapshot.
-    const diagnosticsJson = JSON.stringify(diagnostics);
-    if (this.#lastObjects && sameItems(this.#lastObjects, stamped) && diagnosticsJson === this.#lastDiagnostics) return;
-    this.#lastObjects = stamped;
-    this.#lastDiagnostics = diagnosticsJson;
-    logger.debug('manifests read', { files: scan.files.length, problems: diagnostics.length, ms: round(performance.now() - started) });
-    try {
-      this.#onUpdate?.(update);
-    } catch (err) {
-      logger.error('snapshot consumer failed', { err: err as Error });
-    }
+    for (const [field, list] of byField(this.#metadata.stamp(objects))) (snapshot[field] as AnyObject[]).push(...list);
+    return { snapshot, diagnostics };
   }
 
   /**
@@ -221,7 +352,10 @@ export class FileProvider implements Provider {
       return false; // gone: the next scan treats it as deleted
     }
     if (age >= EMPTY_RECHECK_MS) return false;
-    const t = setTimeout(() => this.#debouncer?.trigger(true), EMPTY_RECHECK_MS - Math.max(0, age) + 1);
+    const t = setTimeout(() => {
+      this.#dirty.add(file);
+      this.#debouncer?.trigger(true);
+    }, EMPTY_RECHECK_MS - Math.max(0, age) + 1);
     t.unref();
     return true;
   }
@@ -247,10 +381,32 @@ export class FileProvider implements Provider {
   }
 }
 
-function fileSnapshot(objects: AnyObject[]): Snapshot {
-  const s = emptySnapshot();
-  for (const o of objects) (s[SNAPSHOT_FIELD[o.kind]] as AnyObject[]).push(o);
-  return s;
+/** Objects grouped by snapshot field, each group in the order given. */
+function byField(objects: AnyObject[]): [keyof Snapshot, AnyObject[]][] {
+  const groups = new Map<keyof Snapshot, AnyObject[]>();
+  for (const o of objects) {
+    const field = SNAPSHOT_FIELD[o.kind];
+    const list = groups.get(field);
+    if (list === undefined) groups.set(field, [o]);
+    else list.push(o);
+  }
+  return [...groups];
+}
+
+function keysOf(st: FileState): string[] {
+  return (st.keys ??= st.objects.map(objectKey));
+}
+
+/** Where `s` is or would go in the sorted list `list` (the order Array.prototype.sort gives strings). */
+function sortedIndex(list: readonly string[], s: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -275,12 +431,6 @@ function statKey(file: string): string | null {
 function settledStat(key: string): string | undefined {
   const ctimeNs = BigInt(key.slice(key.lastIndexOf(':') + 1));
   return BigInt(Date.now()) * 1_000_000n - ctimeNs > 1_000_000_000n ? key : undefined;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function round(ms: number): number {

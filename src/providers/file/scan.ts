@@ -6,11 +6,21 @@ import { join, resolve } from 'node:path';
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
+/** Whether a directory entry of this name is read as a manifest (not hidden, a manifest extension). */
+export function isManifestName(name: string): boolean {
+  return !name.startsWith('.') && MANIFEST_EXT.test(name);
+}
+
 export interface ScanResult {
   /** Manifest files found, absolute paths, sorted so objects are read in a stable order. */
   files: string[];
   /** Every directory walked, so the watcher can watch each one. */
   directories: string[];
+  /**
+   * Directories with a symbolic link among their entries: what a link there points to can change
+   * through any entry, hidden ones included (a ConfigMap volume swaps its `..data` link).
+   */
+  linkDirs: string[];
   /** Roots that could not be read (missing, permission), with the error message. */
   missing: { path: string; message: string }[];
 }
@@ -18,6 +28,7 @@ export interface ScanResult {
 export function scanPaths(paths: string[]): ScanResult {
   const files = new Set<string>();
   const directories = new Set<string>();
+  const linkDirs = new Set<string>();
   const missing: ScanResult['missing'] = [];
   for (const p of paths) {
     const abs = resolve(p);
@@ -28,16 +39,16 @@ export function scanPaths(paths: string[]): ScanResult {
       missing.push({ path: abs, message: (err as Error).message });
       continue;
     }
-    if (st.isDirectory()) walk(abs, files, directories, 0);
+    if (st.isDirectory()) walk(abs, files, directories, linkDirs, 0);
     else files.add(abs);
   }
-  return { files: [...files].sort(), directories: [...directories].sort(), missing };
+  return { files: [...files].sort(), directories: [...directories].sort(), linkDirs: [...linkDirs], missing };
 }
 
 // Depth is bounded so a symlink loop cannot make the walk run forever.
 const MAX_DEPTH = 32;
 
-function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: number): void {
+function walk(dir: string, files: Set<string>, dirs: Set<string>, linkDirs: Set<string>, depth: number): void {
   if (depth > MAX_DEPTH || dirs.has(dir)) return;
   dirs.add(dir);
   let entries: Dirent[];
@@ -47,11 +58,12 @@ function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: number)
     return; // vanished between the event and the walk: the next event rescans
   }
   for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
+    if (e.name.startsWith('.')) continue; // hidden entries: neither read nor walked
     const full = join(dir, e.name);
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
+      linkDirs.add(dir);
       try {
         const st = statSync(full);
         isDir = st.isDirectory();
@@ -60,7 +72,7 @@ function walk(dir: string, files: Set<string>, dirs: Set<string>, depth: number)
         continue; // dangling link
       }
     }
-    if (isDir) walk(full, files, dirs, depth + 1);
+    if (isDir) walk(full, files, dirs, linkDirs, depth + 1);
     else if (isFile && MANIFEST_EXT.test(e.name)) files.add(full);
   }
 }

@@ -1,21 +1,25 @@
-// Watches the directories that hold the manifests and calls `onEvent` on any change in them.
+// Watches the directories that hold the manifests and calls `onEvent` on any change in them, with
+// the path the event names when it names one (so a reload can look at that file alone).
 // Watching directories rather than files is what makes editors that save by writing a new file
 // and renaming it over the old one work: a watch on the old file's inode would go silent. Each
 // directory gets its own non-recursive watcher; after every scan the set is brought up to date,
 // so directories created later are watched too.
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { logger } from '../../log.ts';
 
 export class DirectoryWatcher {
-  /** `atOnce`: the event was a file appearing, vanishing or being renamed (see debounce.ts). */
-  readonly #onEvent: (atOnce: boolean) => void;
+  /**
+   * `atOnce`: the event was a file appearing, vanishing or being renamed (see debounce.ts). `path`:
+   * the entry it names, absent when the platform did not say (then anything may have changed).
+   */
+  readonly #onEvent: (atOnce: boolean, path?: string) => void;
   readonly #watchers = new Map<string, FSWatcher>();
   /** Directories already warned about, so a reload does not repeat the warning. */
   readonly #warned = new Set<string>();
   #closed = false;
 
-  constructor(onEvent: (atOnce: boolean) => void) {
+  constructor(onEvent: (atOnce: boolean, path?: string) => void) {
     this.#onEvent = onEvent;
   }
 
@@ -33,7 +37,7 @@ export class DirectoryWatcher {
     for (const dir of want) {
       if (this.#watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: true }, (eventType) => this.#onEvent(eventType === 'rename'));
+        const w = watch(dir, { persistent: true }, (eventType, name) => this.#onEvent(eventType === 'rename', name ? join(dir, name) : undefined));
         w.on('error', () => {
           // The directory went away; forget it so a new one of the same name is watched again.
           w.close();
