@@ -322,7 +322,9 @@ class Reader {
       }
       if (next >= this.#stop || this.#indent[next] !== indent || !this.#isSeqItem(next, this.#start[next]! + indent)) {
         if (next < this.#stop && this.#indent[next]! > indent) throw OUTSIDE;
-        return { value: out, next };
+        // An exact-size copy: an array grown by push() keeps room for 16 more entries (~130
+        // bytes), and most lists in a manifest hold one or two entries and are kept while served.
+        return { value: out.slice(), next };
       }
       l = next;
     }
