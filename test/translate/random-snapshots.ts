@@ -138,7 +138,18 @@ function mixedGateway(name: string, narrow: string): AnyObject {
     { name: 'tls', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, allowedRoutes: { namespaces: { from: 'All' } } },
     { name: 'tcp', port: 9000, protocol: 'TCP', allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'TCPRoute' }] } },
   ];
-  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'default', creationTimestamp: ts(0) }, spec: { gatewayClassName: 'wicket', listeners } } as AnyObject;
+  const spec = { gatewayClassName: 'wicket', listeners, allowedListeners: { namespaces: { from: 'All' } } };
+  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'default', creationTimestamp: ts(0) }, spec } as AnyObject;
+}
+
+/** A ListenerSet of gw1 in team-a: one more HTTP listener, its hostname a wildcard. */
+function listenerSet(): AnyObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'ListenerSet',
+    metadata: { name: 'ls1', namespace: 'team-a', creationTimestamp: ts(1) },
+    spec: { parentRef: { name: 'gw1', namespace: 'default' }, listeners: [{ name: 'extra', port: 8081, protocol: 'HTTP', hostname: '*.example.com', allowedRoutes: { namespaces: { from: 'All' } } }] },
+  } as AnyObject;
 }
 
 /** A base for routeEdit: two mixed Gateways, Services everywhere, grants into team-b. */
@@ -153,6 +164,7 @@ export function routeBase(r: Rand): Snapshot {
     }
   }
   s.referenceGrants.push(grant('team-b') as never);
+  s.listenerSets.push(listenerSet() as never);
   for (let i = 0; i < 8; i++) s = routeEdit(r, s, i);
   return s;
 }
@@ -163,11 +175,14 @@ const FIELD: Record<RouteKindName, 'httpRoutes' | 'grpcRoutes' | 'tlsRoutes' | '
 /** A random route of any kind: shared hostnames and paths, few names and ages (ties), some invalid. */
 function anyRoute(r: Rand, kind: RouteKindName, ns: string, name: string, seq: number): AnyObject {
   const backend = () => ({ name: pick(r, [...SERVICES, 'missing']), port: pick(r, [80, 80, 81]), ...(r() < 0.15 ? { namespace: pick(r, NAMESPACES) } : {}), ...(r() < 0.2 ? { weight: Math.floor(r() * 3) } : {}) });
-  const parentRef = () => ({
-    name: pick(r, ['gw1', 'gw1', 'gw2', 'nope']),
-    namespace: 'default',
-    ...(r() < 0.35 ? { sectionName: pick(r, ['http', 'narrow', 'tls', 'tcp', 'nope']) } : {}),
-  });
+  const parentRef = () =>
+    r() < 0.15
+      ? { kind: 'ListenerSet', name: 'ls1', namespace: 'team-a' }
+      : {
+          name: pick(r, ['gw1', 'gw1', 'gw2', 'nope']),
+          namespace: 'default',
+          ...(r() < 0.35 ? { sectionName: pick(r, ['http', 'narrow', 'tls', 'tcp', 'nope']) } : {}),
+        };
   const parentRefs = [parentRef(), ...(r() < 0.2 ? [parentRef()] : [])];
   const hostnames = r() < 0.25 ? [] : [pick(r, R_HOSTS), ...(r() < 0.3 ? [pick(r, R_HOSTS)] : [])];
   const path = () => ({ type: pick(r, ['PathPrefix', 'Exact', 'PathPrefix', 'RegularExpression']), value: pick(r, ['/', '/a', '/a/b', '/c', '/a/']) });
