@@ -43,6 +43,19 @@ export function latin1(buf: Buffer, start: number, end: number): string {
 
 const CR = 13;
 const LF = 10;
+
+/**
+ * Offset of the first CRLFCRLF at or after `from`, or -1. A plain loop: Buffer#indexOf with a
+ * string needle costs about twice as much on a head of a few hundred bytes (it is called for
+ * every request and every response).
+ */
+export function headEnd(buf: Buffer, from: number): number {
+  const last = buf.length - 3;
+  for (let i = from; i < last; i++) {
+    if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR && buf[i + 3] === LF) return i;
+  }
+  return -1;
+}
 const SP = 32;
 const HT = 9;
 
@@ -70,7 +83,7 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   // RFC 9112 §2.2: at least one empty line before the request line may be ignored.
   let p = start;
   while (p + 1 < buf.length && buf[p] === CR && buf[p + 1] === LF && p - start < 8) p += 2;
-  const end = buf.indexOf('\r\n\r\n', p, 'latin1');
+  const end = headEnd(buf, p);
   if (end === -1) {
     if (buf.length - start > MAX_HEAD_BYTES) return 431;
     // A byte that can never start a request line means garbage: refuse now, not at the timeout.

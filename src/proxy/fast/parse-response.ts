@@ -4,7 +4,7 @@
 // response with both Transfer-Encoding and Content-Length is read as chunked and its connection not
 // reused (RFC 9112 §6.3), so a confused upstream can never shift the framing of the next response.
 import { TCHAR, VCHAR } from './byte-classes.ts';
-import { latin1 } from './parse-request.ts';
+import { headEnd, latin1 } from './parse-request.ts';
 
 /**
  * A parsed response head. Header names and values are kept as offsets into the bytes parsed and
@@ -142,7 +142,7 @@ function digits(buf: Buffer, v0: number, v1: number): number {
  * `into`, that object is reset and filled instead of a new one (its earlier contents are gone).
  */
 export function parseResponseHead(buf: Buffer, start: number, into?: ResponseHead): ResponseHead | number {
-  const end = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const end = headEnd(buf, start);
   if (end === -1) return buf.length - start > MAX_RESPONSE_HEAD ? INVALID : 0;
   if (end + 4 - start > MAX_RESPONSE_HEAD) return INVALID;
   let p = start;

@@ -3,7 +3,7 @@
 // boundary parses exactly like the whole head.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NEED_MORE, parseRequest, type ParsedRequest } from '../../../src/proxy/fast/parse-request.ts';
+import { headEnd, NEED_MORE, parseRequest, type ParsedRequest } from '../../../src/proxy/fast/parse-request.ts';
 import { ChunkedDecoder, INVALID, parseResponseHead, type ResponseHead } from '../../../src/proxy/fast/parse-response.ts';
 
 function req(s: string): ParsedRequest | number {
@@ -15,6 +15,18 @@ function ok(s: string): ParsedRequest {
   assert.equal(typeof r, 'object', `expected a parse of ${JSON.stringify(s)}, got ${String(r)}`);
   return r as ParsedRequest;
 }
+
+describe('head end', () => {
+  test('the first CRLFCRLF at or after the start, as Buffer#indexOf finds it', () => {
+    const cases = ['', '\r\n\r', '\r\n\r\n', 'a\r\n\r\n', 'a\r\r\n\r\nb\r\n\r\n', 'a\n\r\n\r\n', 'x\r\n\rx\n\r\n', 'ab\r\n\r\n\r\n\r\n'];
+    for (const c of cases) {
+      const b = Buffer.from(c, 'latin1');
+      for (let from = 0; from <= b.length; from++) {
+        assert.equal(headEnd(b, from), b.indexOf('\r\n\r\n', from, 'latin1'), `${JSON.stringify(c)} from ${from}`);
+      }
+    }
+  });
+});
 
 describe('request heads', () => {
   test('a plain GET', () => {
