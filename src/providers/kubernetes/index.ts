@@ -13,8 +13,8 @@ import type { WatchedKind } from './kinds.ts';
 import { LeaderElector } from './leader-election.ts';
 import { Reflector } from './reflector.ts';
 import type { Snapshot } from '../../resources/snapshot.ts';
-import { assembleSnapshot, inputPrint, sameInputs } from './snapshot-assembly.ts';
-import type { KindCaches } from './snapshot-assembly.ts';
+import { inputPrint, sameInputs } from './snapshot-assembly.ts';
+import { SnapshotAssembler, type KindSource } from './incremental-assembly.ts';
 import { StatusWriter } from './status-writer.ts';
 
 export interface KubernetesProviderOptions {
@@ -83,6 +83,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
   let lastSnapshot: Snapshot | undefined;
+  const assembler = new SnapshotAssembler(options.controllerName);
   let stopped = false;
   // A snapshot went out whose statuses have not come back yet: a resync now would write older ones.
   let emittedSincePublish = false;
@@ -91,9 +92,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   const emit = () => {
     if (stopped || !onUpdate) return;
     for (const r of reflectors.values()) if (!r.synced) return; // never a partial snapshot
-    const caches: KindCaches = {};
-    for (const [kind, r] of reflectors) caches[kind] = r.items();
-    const snapshot = assembleSnapshot(caches, options.controllerName);
+    // What changed since the last snapshot, kind by kind: assembling costs that, not every object.
+    const sources = new Map<WatchedKind, KindSource>();
+    for (const [kind, r] of reflectors) sources.set(kind, { changes: r.takeChanges(), items: () => r.items(), get: (k) => r.getByKey(k) });
+    const snapshot = assembler.assemble(sources);
     if (lastSnapshot && sameInputs(snapshot, lastSnapshot)) return;
     lastSnapshot = snapshot;
     emittedSincePublish = true;

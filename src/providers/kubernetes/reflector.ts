@@ -43,6 +43,8 @@ export class Reflector {
   readonly #client: KubeClient;
   readonly #opts: Required<Omit<ReflectorOptions, 'sameInputs'>> & Pick<ReflectorOptions, 'sameInputs'>;
   #store = new Map<string, any>();
+  /** Keys changed since takeChanges() last ran; null: everything may have (a list replaced the store). */
+  #changes: Set<string> | null = null;
   #resourceVersion = '';
   #stopped = false;
   #failures = 0;
@@ -68,6 +70,18 @@ export class Reflector {
   /** The cached objects (shared; callers must not mutate them). */
   items(): any[] {
     return [...this.#store.values()];
+  }
+
+  /** The cached object under a store key (`namespace/name` or `name`). */
+  getByKey(key: string): any {
+    return this.#store.get(key);
+  }
+
+  /** The keys whose objects changed (set, replaced, deleted) since the last call, or 'all'. */
+  takeChanges(): ReadonlySet<string> | 'all' {
+    const c = this.#changes;
+    this.#changes = new Set();
+    return c ?? 'all';
   }
 
   get(name: string, namespace?: string): any {
@@ -160,6 +174,7 @@ export class Reflector {
     }
     this.version = undefined;
     this.#store = new Map();
+    this.#changes = null;
     this.#resourceVersion = '';
     this.state = 'absent';
     this.#opts.onChange();
@@ -204,6 +219,7 @@ export class Reflector {
       else next.set(key, item);
     }
     this.#store = next;
+    this.#changes = null;
     this.state = 'synced';
     // The provider compares snapshots, so a relist that changed nothing emits nothing.
     this.#opts.onChange();
@@ -254,10 +270,15 @@ export class Reflector {
             this.#takeStatus(before, after);
           } else {
             this.#store.set(key, after);
+            this.#changes?.add(key);
             this.#opts.onChange();
           }
         } else if (type === 'DELETED') {
-          if (this.#store.delete(keyOf(obj))) this.#opts.onChange();
+          const key = keyOf(obj);
+          if (this.#store.delete(key)) {
+            this.#changes?.add(key);
+            this.#opts.onChange();
+          }
         }
         // BOOKMARK: only the resourceVersion moves.
       };

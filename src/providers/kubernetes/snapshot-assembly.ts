@@ -10,7 +10,7 @@ import { KINDS } from './kinds.ts';
 
 export type KindCaches = Partial<Record<WatchedKind, readonly any[]>>;
 
-interface Refs {
+export interface Refs {
   secrets: Set<string>;
   configMaps: Set<string>;
   services: Set<string>;
@@ -18,7 +18,7 @@ interface Refs {
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
-function byNamespaceName(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): number {
+export function byNamespaceName(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): number {
   const an = a.metadata.namespace ?? '';
   const bn = b.metadata.namespace ?? '';
   if (an !== bn) return an < bn ? -1 : 1;
@@ -81,22 +81,42 @@ export function referencedObjects(s: Snapshot, controllerName: string): Refs {
     if (parent && ourGateways.has(key(parent.namespace ?? ns, parent.name))) addListenerRefs(refs, ns, ls.spec.listeners);
   }
   const routes: RouteObject[] = [...s.httpRoutes, ...s.grpcRoutes, ...s.tlsRoutes, ...s.tcpRoutes, ...s.udpRoutes];
-  for (const r of routes) {
-    const ns = r.metadata.namespace;
-    for (const rule of (r.spec?.rules ?? []) as any[]) {
-      addFilterBackends(refs, ns, rule?.filters);
-      for (const b of rule?.backendRefs ?? []) {
-        addBackend(refs, ns, b);
-        addFilterBackends(refs, ns, b?.filters);
-      }
+  for (const r of routes) for (const k of routeServices(r)) refs.services.add(k);
+  addPolicyRefs(refs, s);
+  return refs;
+}
+
+const routeServiceCache = new WeakMap<object, string[]>();
+
+/** The Services a route refers to (backends, mirrors, external auth), cached by object identity. */
+export function routeServices(r: RouteObject): string[] {
+  let out = routeServiceCache.get(r);
+  if (out !== undefined) return out;
+  const refs: Refs = { secrets: new Set(), configMaps: new Set(), services: new Set() };
+  const ns = r.metadata.namespace;
+  for (const rule of (r.spec?.rules ?? []) as any[]) {
+    addFilterBackends(refs, ns, rule?.filters);
+    for (const b of rule?.backendRefs ?? []) {
+      addBackend(refs, ns, b);
+      addFilterBackends(refs, ns, b?.filters);
     }
   }
+  out = [...refs.services];
+  routeServiceCache.set(r, out);
+  return out;
+}
+
+/** What everything but routes references (GatewayClasses, Gateways, ListenerSets, BackendTLSPolicies). */
+export function referencedByNonRoutes(s: Snapshot, controllerName: string): Refs {
+  return referencedObjects({ ...s, httpRoutes: [], grpcRoutes: [], tlsRoutes: [], tcpRoutes: [], udpRoutes: [] }, controllerName);
+}
+
+function addPolicyRefs(refs: Refs, s: Snapshot): void {
   for (const p of s.backendTLSPolicies) {
     const ns = p.metadata.namespace;
     for (const t of p.spec?.targetRefs ?? []) if (t?.name && isCore(t, 'Service', 'Service')) refs.services.add(key(ns, t.name));
     addCertRefs(refs, ns, p.spec?.validation?.caCertificateRefs, 'ConfigMap');
   }
-  return refs;
 }
 
 /** Builds the snapshot from complete caches: sorted, with unreferenced core objects left out. */
@@ -156,6 +176,7 @@ export function sameInputs(a: Snapshot, b: Snapshot): boolean {
     const x = a[info.field] as unknown as object[];
     const y = b[info.field] as unknown as object[];
     if (x.length !== y.length) return false;
+    if (x === y) continue; // a kind's list is shared by snapshots while the kind is unchanged
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && inputPrint(x[i]) !== inputPrint(y[i])) return false;
   }
   return true;
