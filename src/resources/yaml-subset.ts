@@ -141,6 +141,7 @@ class Reader {
   /** Last line (exclusive) of the document being read. */
   #stop = 0;
   #positions: Map<string, number> | undefined;
+  readonly #keys = new Map<string, string>();
 
   constructor(text: string, strings: Intern, record: boolean) {
     this.#text = text;
@@ -221,6 +222,16 @@ class Reader {
     this.#positions?.set(path, l + 1);
   }
 
+  /** The shared copy of a key taken by the subset (checked once per distinct key: a manifest repeats a few dozen). */
+  #key(key: string): string {
+    const known = this.#keys.get(key);
+    if (known !== undefined) return known;
+    if (!KEY.test(key) || TRUE_WORD.test(key) || FALSE_WORD.test(key) || NULL_WORD.test(key) || key === '__proto__') throw OUTSIDE;
+    const k = intern(this.#strings, key);
+    this.#keys.set(k, k);
+    return k;
+  }
+
   /**
    * A block mapping whose first key starts at column `col` of line `l` (which may follow a `- `),
    * its keys all at `indent`. Returns the object and the first line after it.
@@ -235,10 +246,8 @@ class Reader {
       if (colon === -1) throw OUTSIDE;
       const after = colon + 1;
       if (after < end && text.charCodeAt(after) !== SPACE) throw OUTSIDE;
-      const key = text.slice(col, colon);
-      if (!KEY.test(key) || TRUE_WORD.test(key) || FALSE_WORD.test(key) || NULL_WORD.test(key) || key === '__proto__') throw OUTSIDE;
-      if (Object.hasOwn(out, key)) throw OUTSIDE; // the library reports duplicate keys
-      const k = intern(this.#strings, key);
+      const k = this.#key(text.slice(col, colon));
+      if (Object.hasOwn(out, k)) throw OUTSIDE; // the library reports duplicate keys
       const childPath = this.#record ? childKey(path, k) : '';
       this.#mark(childPath, l);
       const rest = this.#skipSpaces(after, end);
