@@ -1,6 +1,8 @@
 // translate(snapshot, options) → { ir, statuses }: pure and deterministic. Builds the resource
 // graph stage by stage (classes → gateways → listener sets → listeners' conflicts → routes →
-// backends and policies), then reads both the IR and every status from it.
+// backends and policies), then reads both the IR and every status from it. The translation is
+// kept across calls (route-state.ts): a snapshot that differs from the last only in routes updates
+// it instead; translateFull below is the path for what it does not keep (same results).
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { RouteObject } from '../resources/types.ts';
 import type { TranslateOptions, TranslateResult } from './api.ts';
@@ -44,8 +46,8 @@ export function translateScratch(input: Snapshot, options: TranslateOptions): Tr
 }
 
 /**
- * The whole translation, nothing kept: for snapshots route-state.ts does not keep (BackendTLSPolicies,
- * Gateway client certificates, routes with the same kind, namespace and name).
+ * The whole translation, nothing kept: for snapshots route-state.ts does not keep (a Gateway
+ * client certificate, routes with the same kind, namespace and name).
  */
 function translateFull(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): TranslateResult {
   const { lookup, classes, gateways: gatewayList, listenerSets: listenerSetList, parents, policies, ctx } = stage;

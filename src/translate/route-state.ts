@@ -17,15 +17,16 @@
 // - nothing published is modified afterwards: route nodes, parents, IR objects and the lists the
 //   statuses are read from are replaced, never changed, so a result's lazy statuses stay its own.
 //
-// Not kept (index.ts translates them in full every time): snapshots with BackendTLSPolicies (their
-// ancestors depend on every route) or a Gateway presenting a client certificate (its own clusters).
+// BackendTLSPolicy ancestors (the Gateways carrying a route that uses the policy) are counted per
+// (route, parent), in and out as final nodes change. Not kept (index.ts translates them in full
+// every time): snapshots with a Gateway presenting a client certificate (its own cluster copies).
 import type { IR, IRListener, IRPort } from '../ir/types.ts';
 import { IR_VERSION } from '../ir/types.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { RouteObject } from '../resources/types.ts';
 import type { TranslateOptions, TranslateResult } from './api.ts';
 import { ROUTE_FIELDS, stageHolds, type GatewayStage } from './gateway-stage.ts';
-import type { Attachment, ListenerNode, PolicyNode, RouteNode } from './graph.ts';
+import type { Attachment, GatewayNode, ListenerNode, PolicyNode, RouteNode } from './graph.ts';
 import { buildIR } from './ir-build.ts';
 import { kindConflictLosses, withLosses, type Loss } from './kind-conflicts.ts';
 import { clusterNamesOf, serveListener, updateListener, upperBound, type ServedListener } from './listener-ir.ts';
@@ -33,7 +34,7 @@ import { compareAge, compareByName, compareStrings, sortByAge } from './meta.ts'
 import { attachRoute, pushedAttachments } from './parent-refs.ts';
 import { compileRoute, isOurRoute } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
-import { buildStatusesFrom } from './status.ts';
+import { buildStatusesFrom, type PolicyView } from './status.ts';
 
 /** A listener's attachments: all of them, those lost to a kind clash, and those that stay. */
 interface Listening {
@@ -65,6 +66,12 @@ interface State {
   clusterNames: string[];
   ir: IR;
   attached: Map<ListenerNode, number>;
+  /** BackendTLSPolicies each route's backends use (routes that use none are not listed). */
+  used: Map<RouteNode, PolicyNode[]>;
+  /** Per policy, the Gateways that carry a route using it, each with how many (route, parent) do. */
+  ancestors: Map<PolicyNode, Map<string, { gateway: GatewayNode; n: number }>>;
+  /** The policies to report and their ancestors (key order), as statuses read them. Never modified. */
+  policyView: PolicyView[];
 }
 
 let state: State | undefined;
@@ -110,7 +117,17 @@ export function translateChange(snapshot: Snapshot, options: TranslateOptions): 
 
 /** Whether a fresh state can be built on this stage (else index.ts translates in full). */
 export function stageKeepable(stage: GatewayStage): boolean {
-  return stage.policies.nodes.size === 0 && !stage.gateways.some((g) => g.accepted && g.clientCertificate);
+  return !stage.gateways.some((g) => g.accepted && g.clientCertificate);
+}
+
+/** Compiles (or reuses) a route's node, recording the policies it uses. */
+function compiled(s: Pick<State, 'stage' | 'used'>, env: ReturnType<typeof envOf>, obj: RouteObject): RouteNode {
+  const { ctx } = s.stage;
+  // Without BackendTLSPolicies no route uses one: no set per route is needed.
+  const used = ctx.policies.nodes.size === 0 ? NONE_USED : new Set<PolicyNode>();
+  const node = compileMemo(env, ctx, obj, used, (u) => compileRoute(ctx, obj, u));
+  if (used.size > 0) s.used.set(node, [...used]);
+  return node;
 }
 
 /** A fresh state on `stage` with every route of `snapshot`; undefined when ids are not unique. */
@@ -127,12 +144,13 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     }
   }
   const sorted = sortByAge(candidates); // stable: ties keep the kinds' order
+  const used = new Map<RouteNode, PolicyNode[]>();
   const ids = new RouteIds();
   const byAge: RouteNode[] = [];
   for (let order = 0; order < sorted.length; order++) {
     const obj = sorted[order]!;
     if (routes.has(obj)) return undefined;
-    const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
+    const node = compiled({ stage, used }, env, obj);
     if (ids.has(node)) return undefined;
     node.order = order;
     attachRoute(stage.lookup, stage.parents, node, false);
@@ -155,6 +173,9 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     clusterNames: [],
     ir: { version: IR_VERSION, ports: [], clusters: {} },
     attached: new Map(),
+    used,
+    ancestors: new Map(),
+    policyView: [],
   };
   apply(s, [], byAge, true);
   state = s;
@@ -219,7 +240,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
       others.push(obj);
       continue;
     }
-    const node = compileMemo(env, stage.ctx, obj, NONE_USED, (u) => compileRoute(stage.ctx, obj, u));
+    const node = compiled(s, env, obj);
     if ((s.ids.has(node) && !goneIds.has(node.id)) || addedIds.has(node.id)) return undefined;
     addedIds.add(node.id);
     added.push(node);
@@ -327,17 +348,27 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   let losing = false;
   for (const st of s.listening.values()) if (st.lost) losing = true;
   const replaced = new Map<RouteNode, RouteNode | null>();
+  const policiesTouched = new Set<PolicyNode>();
   for (const r of removed) {
-    replaced.set(s.final.get(r) ?? r, null);
+    const old = s.final.get(r) ?? r;
+    replaced.set(old, null);
     s.final.delete(r);
+    countAncestors(s, old, s.used.get(r), -1, policiesTouched);
+    s.used.delete(r);
   }
   for (const r of dirty) {
     const old = s.final.get(r) ?? r;
     const now = finalNode(s, r, losing);
-    if (now !== old) replaced.set(old, now);
+    if (now === old) continue;
+    replaced.set(old, now);
+    countAncestors(s, old, s.used.get(r), -1, policiesTouched);
+    countAncestors(s, now, s.used.get(r), 1, policiesTouched);
   }
+  const finals = added.map((r) => finalNode(s, r, losing));
+  if (s.used.size > 0) for (let i = 0; i < added.length; i++) countAncestors(s, finals[i]!, s.used.get(added[i]!), 1, policiesTouched);
+  if (policiesTouched.size > 0) s.policyView = policyView(s);
   // Only routes with a parent of ours are reported (every route we keep has one: isOurRoute).
-  const addedFinal = added.map((r) => finalNode(s, r, losing)).filter((f) => f.parents.length > 0);
+  const addedFinal = finals.filter((f) => f.parents.length > 0);
   if (bulk) {
     s.statusOrder = addedFinal.sort(byStatusOrder);
   } else if (replaced.size > 0 || addedFinal.length > 0) {
@@ -412,6 +443,38 @@ function indexSorted<T>(list: readonly T[], item: T, cmp: (a: T, b: T) => number
 
 function removeSorted<T>(list: T[], item: T, cmp: (a: T, b: T) => number): void {
   list.splice(indexSorted(list, item, cmp), 1);
+}
+
+/**
+ * Counts a final node's BackendTLSPolicy ancestors in (by = 1) or out (-1): each Gateway a parent
+ * with attachments carries, for each policy the route uses (what translateFull sets in p.ancestors).
+ */
+function countAncestors(s: State, f: RouteNode, used: PolicyNode[] | undefined, by: number, touched: Set<PolicyNode>): void {
+  if (used === undefined) return;
+  for (const p of used) {
+    for (const parent of f.parents) {
+      if (parent.attachments.length === 0) continue;
+      let m = s.ancestors.get(p);
+      if (m === undefined) s.ancestors.set(p, (m = new Map()));
+      const key = parent.gateway.key;
+      const n = (m.get(key)?.n ?? 0) + by;
+      if (n > 0) m.set(key, { gateway: parent.gateway, n });
+      else m.delete(key);
+      touched.add(p);
+    }
+  }
+}
+
+/** The policies with ancestors, in the stage's order, each with its Gateways by key. */
+function policyView(s: State): PolicyView[] {
+  const out: PolicyView[] = [];
+  for (const p of s.stage.policies.nodes.values()) {
+    const m = s.ancestors.get(p);
+    if (m === undefined || m.size === 0) continue;
+    const keys = [...m.keys()].sort(compareStrings);
+    out.push({ node: p, gateways: keys.map((k) => m.get(k)!.gateway) });
+  }
+  return out;
 }
 
 function count(st: Listening, a: Attachment, by: number): void {
@@ -527,7 +590,14 @@ function clusterRecord(s: State): IR['clusters'] {
 }
 
 function result(s: State, controllerName: string): TranslateResult {
-  const input = { classes: [...s.stage.classes.values()], gateways: s.stage.gateways, listenerSets: s.stage.listenerSets, routes: s.statusOrder, attached: s.attached };
+  const input = {
+    classes: [...s.stage.classes.values()],
+    gateways: s.stage.gateways,
+    listenerSets: s.stage.listenerSets,
+    routes: s.statusOrder,
+    policies: s.policyView,
+    attached: s.attached,
+  };
   let statuses: TranslateResult['statuses'] | undefined;
   return {
     ir: s.ir,

@@ -4,7 +4,7 @@ import type { Condition, ListenerStatus, ObjectMeta, RouteGroupKind } from '../r
 import type { ObjectStatus } from './api.ts';
 import * as C from './conditions.ts';
 import { SUPPORTED_FEATURES } from './features.ts';
-import type { ClassNode, GatewayNode, Graph, ListenerNode, ListenerSetNode, RouteNode } from './graph.ts';
+import type { ClassNode, GatewayNode, Graph, ListenerNode, ListenerSetNode, PolicyNode, RouteNode } from './graph.ts';
 import { compareByName, compareStrings, generationOf } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
@@ -48,8 +48,16 @@ export interface StatusInput {
   listenerSets: readonly ListenerSetNode[];
   /** Routes to report (each with a parent of ours), already in status order (kind, namespace, name). Never modified. */
   routes: readonly RouteNode[];
+  /** BackendTLSPolicies with ancestors (their nodes' own `ancestors` maps are not read). */
+  policies: readonly PolicyView[];
   /** attachedRoutes per listener (the listener nodes are shared across translations). */
   attached: ReadonlyMap<ListenerNode, number>;
+}
+
+export interface PolicyView {
+  node: PolicyNode;
+  /** The Gateways carrying a route that uses it, by key. */
+  gateways: readonly GatewayNode[];
 }
 
 /**
@@ -66,6 +74,9 @@ export function buildStatusesFrom(input: StatusInput, controllerName: string): O
   }
   for (const ls of input.listenerSets) {
     others.push(memoized(ls, ls.allowed ? ls.listeners.map(count).join(',') : '', () => listenerSetStatus(ls, count)));
+  }
+  for (const { node, gateways } of input.policies) {
+    others.push(memoized(node, `${controllerName}\n${gateways.map((g) => g.key).join(',')}`, () => policyStatus(node, gateways, controllerName)));
   }
   others.sort(compareStatuses);
   const out = routeStatuses(input.routes, controllerName).slice();
@@ -124,6 +135,17 @@ function memoized(node: object, counts: string, make: () => ObjectStatus): Objec
   return out;
 }
 
+/** A BackendTLSPolicy's status: one ancestor per Gateway (in key order) carrying a route that uses it. */
+function policyStatus(p: PolicyNode, gateways: readonly GatewayNode[], controllerName: string): ObjectStatus {
+  const m = p.obj.metadata;
+  const ancestors = gateways.map((gw) => ({
+    ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gw.obj.metadata.namespace ?? 'default', name: gw.obj.metadata.name },
+    controllerName,
+    conditions: stamp([p.accepted, p.resolvedRefs], m),
+  }));
+  return entry(p.obj, { ancestors });
+}
+
 function classStatus(c: ClassNode): ObjectStatus {
   return entry(c.obj, { conditions: stamp(c.conditions, c.obj.metadata), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })) });
 }
@@ -174,15 +196,7 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
   }
   for (const p of graph.policies) {
     if (p.ancestors.size === 0) continue;
-    const m = p.obj.metadata;
-    const ancestors = [...p.ancestors.values()]
-      .sort((a, b) => compareStrings(a.key, b.key))
-      .map((gw) => ({
-        ancestorRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gw.obj.metadata.namespace ?? 'default', name: gw.obj.metadata.name },
-        controllerName,
-        conditions: stamp([p.accepted, p.resolvedRefs], m),
-      }));
-    out.push(entry(p.obj, { ancestors }));
+    out.push(policyStatus(p, [...p.ancestors.values()].sort((a, b) => compareStrings(a.key, b.key)), controllerName));
   }
   return out.sort(compareStatuses);
 }

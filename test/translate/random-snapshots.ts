@@ -165,6 +165,20 @@ export function routeBase(r: Rand): Snapshot {
   }
   s.referenceGrants.push(grant('team-b') as never);
   s.listenerSets.push(listenerSet() as never);
+  // Half the worlds have BackendTLSPolicies (their ancestors follow the routes that use them).
+  if (r() < 0.5) {
+    const policy = (name: string, ns: string, svc: string, t: number, validation: Record<string, unknown>) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { name, namespace: ns, creationTimestamp: ts(t) },
+      spec: { targetRefs: [{ group: '', kind: 'Service', name: svc }], validation },
+    });
+    s.backendTLSPolicies.push(
+      policy('tls-s1', 'default', 's1', 0, { hostname: 'backend.example', wellKnownCACertificates: 'System' }) as never,
+      policy('tls-s1-later', 'default', 's1', 1, { hostname: 'other.example', wellKnownCACertificates: 'System' }) as never,
+      policy('tls-s2', 'team-b', 's2', 0, { hostname: 'backend.example' }) as never,
+    );
+  }
   for (let i = 0; i < 8; i++) s = routeEdit(r, s, i);
   return s;
 }
