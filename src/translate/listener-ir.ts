@@ -101,7 +101,7 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
     }
   }
   const newHosts: string[] = [];
-  let hostsGone = false;
+  const goneHosts: string[] = [];
   const changed = new Set<string>();
   for (const h of touched) {
     const old = t.own.get(h);
@@ -115,12 +115,10 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
     if (next === old || (!old && carriers === 0)) continue;
     changed.add(h);
     if (carriers === 0) {
-      if (old) {
-        t.own.delete(h);
-        t.ownRules.delete(h);
-        hostsGone = true;
-        if (isWildcard(h)) t.wildcards--;
-      }
+      t.own.delete(h);
+      t.ownRules.delete(h);
+      goneHosts.push(h);
+      if (isWildcard(h)) t.wildcards--;
       continue;
     }
     if (!old) {
@@ -131,10 +129,24 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
     t.ownRules.set(h, next.map((e) => e.rule));
   }
   if (changed.size === 0) return s;
-  if (hostsGone) t.order = t.order.filter((h) => t.own.has(h));
-  if (newHosts.length > 0) {
+  // The virtual-host list is patched where hostnames come, go or change (not rebuilt: thousands).
+  const before = s.ir.virtualHosts!;
+  let list = before;
+  if (goneHosts.length > 0 || newHosts.length > 0) {
     t.order = t.order.slice();
-    for (const h of newHosts) t.order.splice(upperBound(t.order, h, compareHostnameSpecificity), 0, h);
+    list = list.slice();
+  }
+  for (const h of goneHosts) {
+    const i = hostIndex(t.order, h);
+    t.order.splice(i, 1);
+    list.splice(i, 1);
+    t.vhosts.delete(h);
+    rememberVirtualHost(s.node.name, h, undefined);
+  }
+  for (const h of newHosts) {
+    const i = upperBound(t.order, h, compareHostnameSpecificity);
+    t.order.splice(i, 0, h);
+    list.splice(i, 0, undefined as unknown as VirtualHost); // set below: a new hostname is in `changed`
   }
   // Virtual hosts to rebuild: the changed hostnames, and those a changed wildcard covers.
   const rebuild = new Set(changed);
@@ -142,23 +154,26 @@ export function updateListener(s: ServedListener, removed: readonly Attachment[]
   if (wild.length > 0) {
     for (const h of t.order) if (!rebuild.has(h) && coveringPatterns(h).some((c) => wild.includes(c))) rebuild.add(h);
   }
-  let vhostsChanged = hostsGone || newHosts.length > 0;
   for (const h of rebuild) {
-    if (!t.own.has(h)) {
-      t.vhosts.delete(h);
-      rememberVirtualHost(s.node.name, h, undefined);
-      continue;
-    }
+    if (!t.own.has(h)) continue;
     const rules = hostRules(t, h);
     const old = t.vhosts.get(h);
     if (old && sameItems(old.rules, rules)) continue;
     const vh: VirtualHost = { hostname: h, rules };
     t.vhosts.set(h, vh);
     rememberVirtualHost(s.node.name, h, vh);
-    vhostsChanged = true;
+    if (list === before) list = list.slice();
+    list[hostIndex(t.order, h)] = vh;
   }
-  if (!vhostsChanged) return s;
-  return { node: s.node, ir: { ...s.ir, virtualHosts: t.order.map((h) => t.vhosts.get(h)!) }, hosts: t };
+  if (list === before) return s;
+  return { node: s.node, ir: { ...s.ir, virtualHosts: list }, hosts: t };
+}
+
+/** Where hostname `h` is in `order` (most specific first, no two alike). */
+function hostIndex(order: readonly string[], h: string): number {
+  const i = upperBound(order, h, compareHostnameSpecificity) - 1;
+  if (order[i] !== h) throw new Error(`kept translation: hostname ${h} is missing from its listener`);
+  return i;
 }
 
 /** A virtual host's rules: its own, then those of the less specific hostnames that cover it. */
