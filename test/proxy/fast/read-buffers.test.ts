@@ -78,6 +78,13 @@ before(async () => {
     }
   });
   backend.server.on('connection', (s: Socket) => s.on('close', () => backendClosed++));
+  // Upgrades: 101, then every byte echoed upper-cased.
+  backend.server.on('upgrade', (_req: IncomingMessage, s: Socket, head: Buffer) => {
+    s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    if (head.length > 0) s.write(head.toString('latin1').toUpperCase());
+    s.on('data', (c: Buffer) => s.write(c.toString('latin1').toUpperCase()));
+    s.on('error', () => {});
+  });
   port = await freePort();
   await dp.apply(ir([httpPort(port, [listener('l', [vhost('*', [rule(match(), 'b')])])])], [cluster('b', { port: backend.port })]));
 });
@@ -113,14 +120,20 @@ class Client {
   get text(): string {
     return this.data.toString('latin1');
   }
-  /** Resolves once `done(text)` holds, or rejects when the connection closes first. */
-  async until(done: (text: string) => boolean): Promise<string> {
-    for (let i = 0; i < 100_000; i++) {
-      if (done(this.text)) return this.text;
-      if (this.closed) throw new Error(`closed; got ${JSON.stringify(this.text.slice(0, 300))}`);
-      await new Promise<void>((r) => this.waiters.push(r));
+  /** Resolves once `done(text)` holds; rejects when the connection closes first, or after `ms`. */
+  async until(done: (text: string) => boolean, ms = 20_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    const poll = setInterval(() => this.wake(), 100);
+    try {
+      for (;;) {
+        if (done(this.text)) return this.text;
+        if (this.closed) throw new Error(`closed; got ${JSON.stringify(this.text.slice(0, 300))}`);
+        if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(this.text.slice(-300))}`);
+        await new Promise<void>((r) => this.waiters.push(r));
+      }
+    } finally {
+      clearInterval(poll);
     }
-    throw new Error('no end');
   }
   write(b: string | Buffer): Promise<void> {
     return new Promise((r) => this.sock.write(b, () => r()));
@@ -163,6 +176,32 @@ describe('fast path read buffers', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  test('an upgrade after a fast request goes to node:http, and every later read reaches it intact while another connection reads', async () => {
+    const c = new Client();
+    const other = new Client();
+    try {
+      await c.write('GET /before HTTP/1.1\r\nHost: example.com\r\n\r\n');
+      await c.until((t) => t.endsWith('}'));
+      await c.write('GET /up/grade HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+      await c.until((t) => t.includes('HTTP/1.1 101'));
+      let expect = '';
+      for (let i = 0; i < 20; i++) {
+        const msg = `message-${i}-${'x'.repeat(i * 37)};`;
+        expect += msg.toUpperCase();
+        await c.write(msg);
+        // Another connection's read overwrites the shared buffer between the upgraded reads.
+        const seen = statuses(other.text).length;
+        await other.write(`GET /between/${i} HTTP/1.1\r\nHost: example.com\r\n\r\n`);
+        await other.until((t) => statuses(t).length === seen + 1 && t.endsWith('}'));
+      }
+      const t = await c.until((x) => x.endsWith(expect.slice(-40)) && x.length >= expect.length);
+      assert.ok(t.endsWith(expect), 'the upgraded stream lost or changed bytes');
+    } finally {
+      c.close();
+      other.close();
     }
   });
 
