@@ -97,8 +97,14 @@ function onSocketClose(this: Socket & { [kConn]: FastConnection }): void {
   this[kConn].onClose();
 }
 function onSocketEnd(this: Socket & { [kConn]: FastConnection }): void {
+  const c = this[kConn];
+  // Bytes read before the end are still to be delivered (see the constructor): the end comes after.
+  if (c.firstPending) {
+    c.endPending = true;
+    return;
+  }
   // The client half-closed: like node:http, we close too; a response in flight is abandoned.
-  this[kConn].gone = true;
+  c.gone = true;
   this.end();
 }
 function onSocketError(this: Socket): void {
@@ -152,6 +158,9 @@ export class FastConnection {
   private scheduled = false;
   /** The socket's Readable state, to skip its read-more tick (plain sockets only; see readStateOf). */
   private readState: ReadState | null = null;
+  /** Bytes read before this connection took the socket are still to be delivered; and an end after them. */
+  firstPending = false;
+  endPending = false;
   /** Reads land in CLIENT_READ through onSocketRead instead of 'data' events. */
   private readonly direct: boolean;
   /**
@@ -186,7 +195,10 @@ export class FastConnection {
       // Bytes read before (the HTTP/2 sniff puts them back): served on the next tick, as a
       // 'data' event would have delivered them.
       const first = socket.read() as Buffer | null;
-      if (first !== null) process.nextTick(onFirstBytes, this, first);
+      if (first !== null) {
+        this.firstPending = true;
+        process.nextTick(onFirstBytes, this, first);
+      }
     }
   }
 
@@ -460,7 +472,9 @@ function destroySocket(s: Socket): void {
 }
 
 function onFirstBytes(c: FastConnection, bytes: Buffer): void {
+  c.firstPending = false;
   c.onData(bytes);
+  if (c.endPending) onSocketEnd.call(c.socket as Socket & { [kConn]: FastConnection });
 }
 
 /** One response on a fast connection: the Downstream an Exchange answers through. */
