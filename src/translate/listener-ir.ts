@@ -210,20 +210,18 @@ export function upperBound<T>(list: readonly T[], x: T, cmp: (a: T, b: T) => num
   return lo;
 }
 
-/** The cluster names an HTTP route's rules refer to (backends and mirrors), once per compiled rule list. */
-const routeClusterNames = new WeakMap<object, string[]>();
-
+/**
+ * The cluster names an HTTP route's rules refer to (backends and mirrors; a name once per
+ * reference). Not kept per route: a list for each of thousands of routes costs more memory than
+ * walking a changed route's few rules again costs time.
+ */
 export function clusterNamesOf(route: RouteNode): string[] {
-  let names = routeClusterNames.get(route.rules);
-  if (names === undefined) {
-    names = [];
-    for (const rule of route.rules) {
-      for (const m of rule.matches) {
-        backendClusters(m.backends, names);
-        filterClusters(m.filters, names);
-      }
+  const names: string[] = [];
+  for (const rule of route.rules) {
+    for (const m of rule.matches) {
+      backendClusters(m.backends, names);
+      filterClusters(m.filters, names);
     }
-    routeClusterNames.set(route.rules, names);
   }
   return names;
 }

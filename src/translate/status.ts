@@ -209,18 +209,7 @@ export function buildStatuses(graph: Graph, controllerName: string): ObjectStatu
 type ReportedParent = Pick<RouteNode['parents'][number], 'ref' | 'accepted'>;
 const routeStatusMemo = new WeakMap<object, { controllerName: string; parents: ReportedParent[]; resolvedRefs: C.Cond; partiallyInvalid?: C.Cond; out: ObjectStatus }>();
 
-/** The status last made for a route node: nodes kept across translations (route-state.ts) are never modified. */
-const nodeRouteStatus = new WeakMap<RouteNode, { controllerName: string; out: ObjectStatus }>();
-
 function routeStatus(r: RouteNode, controllerName: string): ObjectStatus {
-  const known = nodeRouteStatus.get(r);
-  if (known !== undefined && known.controllerName === controllerName) return known.out;
-  const out = routeStatusOf(r, controllerName);
-  nodeRouteStatus.set(r, { controllerName, out });
-  return out;
-}
-
-function routeStatusOf(r: RouteNode, controllerName: string): ObjectStatus {
   const hit = routeStatusMemo.get(r.obj);
   if (
     hit !== undefined &&
