@@ -1,11 +1,23 @@
 // Multi-document YAML (or JSON) text → plain objects, each with its source file, the line where it
 // starts, and the line of every field in it, so a diagnostic can point at the field's own line.
 // A document that does not parse becomes a diagnostic; the other documents of the file still load.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Tags } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Tags } from 'yaml';
 import { ErrorCodes } from '../errors.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { childIndex, childKey, parentPath } from './field-path.ts';
 import { parseYamlSubset } from './yaml-subset.ts';
+
+type YamlLibrary = typeof import('yaml');
+let library: YamlLibrary | undefined;
+
+/**
+ * The YAML library, loaded when a text first needs it: manifests within the subset never do, and
+ * a serving process then does not keep the library's modules (~1 MB of heap and their code).
+ */
+function yaml(): YamlLibrary {
+  return (library ??= createRequire(import.meta.url)('yaml') as YamlLibrary);
+}
 
 export interface ParsedDocument {
   /** The document as plain JSON data (a mapping). */
@@ -61,6 +73,7 @@ export function parseManifests(text: string, file: string): ParseResult {
 export function parseWithLibrary(text: string, file: string): ParseResult {
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  const { isMap, isScalar, LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, ...KUBECTL_YAML });
   const list = Array.isArray(docs) ? docs : [];
@@ -145,6 +158,7 @@ function firstLine(message: string): string {
  * that is a collection (JSON cannot hold one), or undefined when there is none.
  */
 function collectPositions(node: unknown, path: string, out: Map<string, number>, line: (offset: number) => number): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   let complexKey: number | undefined;
   if (isMap(node)) {
     for (const pair of node.items) {
