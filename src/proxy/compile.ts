@@ -2,6 +2,7 @@
 // router whose rules carry compiled filter plans, backends and metric children. Pure apart from
 // reusing pools and TLS contexts across applies; throws with the object named on bad input
 // (e.g. an invalid regular expression), which apply() reports without touching what is served.
+import { isDeepStrictEqual } from 'node:util';
 import { IR_VERSION, type Cluster, type Filter, type IR, type IRListener, type IRPort, type RouteRule } from '../ir/types.ts';
 import { logger } from '../log.ts';
 import { compilePlan, type FilterDeps } from './filters/compile.ts';
@@ -42,7 +43,7 @@ interface RuleEntry {
   /** The clusters the rule uses, and the identity (CompileCache.clusters id) of each it was built with. */
   clusters: string[];
   ids: number[];
-  /** All of the above and the rule's JSON, computed once, when the entry is built. */
+  /** Where it is served and the rule's id (see CompileCache.byKey), computed once, when the entry is built. */
   key: string;
   requests: string[];
   duration: string[];
@@ -65,7 +66,11 @@ export class CompileCache {
    * route is unchanged, so most rules are found here without serialising them.
    */
   byRule = new WeakMap<RouteRule, RuleEntry[]>();
-  /** Entries in use by key (rule JSON and where it is served): rules remade with the same content. */
+  /**
+   * Entries in use by where they are served and rule id: a rule remade with the same content (a
+   * new object) is found here and compared field by field, rather than every rule being
+   * serialised into a key when it is built (10,000 rules at start-up).
+   */
   byKey = new Map<string, RuleEntry[]>();
   /** The entry of each run-time rule built with this cache. */
   entryOf = new WeakMap<RuleRuntime, RuleEntry>();
@@ -271,8 +276,8 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
     if (same !== undefined) return same.rt;
     const names = clustersOf(rule);
     const ids = names.map((c) => next.clusters.get(c)?.id ?? 0);
-    const key = `${p.port}|${l.name}|${l.gateway}|${ids.join(',')}|${JSON.stringify(rule)}`;
-    const alike = cache.byKey.get(key)?.find((e) => fits(e, p.port, l, next.clusters));
+    const key = `${p.port}|${l.name}|${l.gateway}|${rule.id}`;
+    const alike = cache.byKey.get(key)?.find((e) => fits(e, p.port, l, next.clusters) && isDeepStrictEqual(e.rule, rule));
     if (alike !== undefined) return alike.rt;
     const mine = new SeriesInUse();
     const rt = build(rule, vh, l, mine);
