@@ -24,6 +24,8 @@ export const ErrorCodes = {
   INVALID_BACKEND: 'WICKET_ERR_INVALID_BACKEND',
   /** Kubernetes API errors the provider could not recover from by retrying. */
   KUBE_API: 'WICKET_ERR_KUBE_API',
+  /** A data-plane worker was sent an IR delta referring to an object it does not hold (a lost message); the primary resends in full. */
+  IR_REFERENCE: 'WICKET_ERR_IR_REFERENCE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
