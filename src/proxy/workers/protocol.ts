@@ -3,9 +3,11 @@
 // metrics on their own (`metrics`), so the primary's /metrics never waits on a worker.
 import type { IR } from '../../ir/types.ts';
 import type { ApplyResult } from '../api.ts';
+import type { EncodedIR } from './ir-delta.ts';
 
 export type ToWorker =
-  | { type: 'apply'; id: number; ir: IR }
+  /** `ir` refers to objects of earlier applies to the same process (see ir-delta.ts). */
+  | { type: 'apply'; id: number; ir: EncodedIR }
   | { type: 'drain'; id: number; deadlineMs: number };
 
 export type FromWorker =

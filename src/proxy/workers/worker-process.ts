@@ -3,9 +3,11 @@
 // process is given the configuration in force (`restartIR`), and an apply that was waiting on the
 // dead one is answered by that re-apply, since it carries the newest IR.
 import { fork, type ChildProcess } from 'node:child_process';
+import { ErrorCodes } from '../../errors.ts';
 import type { IR } from '../../ir/types.ts';
 import { logger } from '../../log.ts';
 import type { ApplyResult } from '../api.ts';
+import { IrEncoder } from './ir-delta.ts';
 import type { BoundPort, FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 
 export interface Applied {
@@ -45,6 +47,8 @@ export class WorkerProcess {
   private fastDeaths = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly o: WorkerProcessOptions;
+  /** What the current process was sent, so an IR goes as a delta (ir-delta.ts). */
+  private readonly encoder = new IrEncoder();
 
   constructor(o: WorkerProcessOptions) {
     this.o = o;
@@ -60,10 +64,21 @@ export class WorkerProcess {
 
   async apply(ir: IR): Promise<Applied> {
     await this.ready();
+    try {
+      return await this.applyOnce(ir);
+    } catch (err) {
+      // A message lost on the way left the process without objects the encoder thinks it holds.
+      if ((err as { code?: string }).code !== ErrorCodes.IR_REFERENCE) throw err;
+      this.encoder.reset();
+      return this.applyOnce(ir);
+    }
+  }
+
+  private applyOnce(ir: IR): Promise<Applied> {
     const id = this.nextId++;
     return new Promise<Applied>((resolve, reject) => {
       this.applies.set(id, { resolve, reject });
-      this.send({ type: 'apply', id, ir });
+      this.send({ type: 'apply', id, ir: this.encoder.encode(ir) });
     });
   }
 
@@ -112,6 +127,7 @@ export class WorkerProcess {
 
   private spawn(): void {
     this.isReady = false;
+    this.encoder.reset(); // a new process holds nothing yet
     this.startedAt = performance.now();
     const child = fork(this.o.entry, [JSON.stringify(this.o.settings)], {
       execArgv: workerExecArgv(process.execArgv),

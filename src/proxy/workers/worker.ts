@@ -2,9 +2,12 @@
 // plane, unchanged, driven over IPC. It applies each IR it is sent and replies with the result and the ports it bound,
 // drains on request, and pushes its metrics text when it changed. If the primary goes away (IPC
 // disconnect), it drains at once and exits: a worker never outlives the process that owns it.
+import { ErrorCodes } from '../../errors.ts';
+import type { IR } from '../../ir/types.ts';
 import { logger, setLogLevel, setLogSink } from '../../log.ts';
 import { defaultRegistry } from '../../metrics/registry.ts';
 import { createDataPlane } from '../index.ts';
+import { IrDecoder } from './ir-delta.ts';
 import type { BoundPort, FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 import { enableReusePortForListeners } from './reuse-port.ts';
 
@@ -45,9 +48,19 @@ const stop = async (deadlineMs: number): Promise<void> => {
   await plane.drain(deadlineMs);
 };
 
+const decoder = new IrDecoder();
+
 process.on('message', (m: ToWorker) => {
   if (m.type === 'apply') {
-    plane.apply(m.ir).then(
+    // Decoded on arrival, in message order: later messages refer to the objects of this one.
+    let ir: IR;
+    try {
+      ir = decoder.decode(m.ir);
+    } catch (err) {
+      send({ type: 'apply-failed', id: m.id, message: (err as Error).message, code: (err as { code?: string }).code ?? ErrorCodes.IR_REFERENCE });
+      return;
+    }
+    plane.apply(ir).then(
       (result) => {
         const bound: BoundPort[] = [...plane.boundPorts()].map(([name, a]) => ({ name, address: a.address, port: a.port }));
         send({ type: 'applied', id: m.id, result, bound });
