@@ -26,12 +26,12 @@ export function translate(input: Snapshot, options: TranslateOptions): Translate
   // A change of routes only: the kept translation is updated (route-state.ts).
   const changed = translateChange(snapshot, options);
   if (changed) return changed;
+  // Let the old state go before a new one is built (two at once cost memory and GC time).
+  forgetState();
   const stage = buildGatewayStage(snapshot, options);
   if (stageKeepable(stage)) {
     const kept = translateFresh(stage, snapshot, options);
     if (kept) return kept;
-  } else {
-    forgetState();
   }
   return translateFull(stage, snapshot, options);
 }

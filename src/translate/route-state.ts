@@ -12,8 +12,9 @@
 // an empty state), and the rules for what may be kept are:
 // - a route's order (its rank by age, which breaks precedence ties) only needs to sort like
 //   sortByAge: a new route gets a number between its neighbours' (no other route is renumbered);
-// - route ids are unique (a snapshot with two routes of one kind, namespace and name, or the same
-//   object twice, is translated by the full path in index.ts, which keeps list order for such ties);
+// - no two routes have one kind, namespace and name (the status order), and no object is there
+//   twice: such snapshots are translated by the full path in index.ts, which keeps list order
+//   for those ties;
 // - nothing published is modified afterwards: route nodes, parents, IR objects and the lists the
 //   statuses are read from are replaced, never changed, so a result's lazy statuses stay its own.
 //
@@ -53,7 +54,6 @@ interface State {
   routes: Map<RouteObject, RouteNode | undefined>;
   /** The snapshot's route lists (copies: callers may reuse their arrays), in ROUTE_FIELDS order. */
   lists: RouteObject[][];
-  ids: RouteIds;
   /** Our routes by age, with increasing `order`. */
   byAge: RouteNode[];
   /** A route's node after kind clashes, where it differs from the attached one. */
@@ -130,7 +130,7 @@ function compiled(s: Pick<State, 'stage' | 'used'>, env: ReturnType<typeof envOf
   return node;
 }
 
-/** A fresh state on `stage` with every route of `snapshot`; undefined when ids are not unique. */
+/** A fresh state on `stage` with every route of `snapshot`; undefined when two routes tie in status order. */
 export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
   state = undefined;
   const env = envOf(snapshot);
@@ -145,16 +145,13 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
   }
   const sorted = sortByAge(candidates); // stable: ties keep the kinds' order
   const used = new Map<RouteNode, PolicyNode[]>();
-  const ids = new RouteIds();
   const byAge: RouteNode[] = [];
   for (let order = 0; order < sorted.length; order++) {
     const obj = sorted[order]!;
     if (routes.has(obj)) return undefined;
     const node = compiled({ stage, used }, env, obj);
-    if (ids.has(node)) return undefined;
     node.order = order;
     attachRoute(stage.lookup, stage.parents, node, false);
-    ids.add(node);
     routes.set(obj, node);
     byAge.push(node);
   }
@@ -163,7 +160,6 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     env,
     routes,
     lists: ROUTE_FIELDS.map((f) => [...(snapshot[f] as RouteObject[])]),
-    ids,
     byAge,
     final: new Map(),
     statusOrder: [],
@@ -177,7 +173,12 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     ancestors: new Map(),
     policyView: [],
   };
-  apply(s, [], byAge, true);
+  try {
+    apply(s, [], byAge, true);
+  } catch (err) {
+    if (err instanceof StatusTie) return undefined;
+    throw err;
+  }
   state = s;
   keptStats.fresh++;
   return result(s, options.controllerName);
@@ -223,17 +224,15 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
 
   // Everything that can refuse the change first; the state is modified only after.
   const removed: RouteNode[] = [];
-  const goneIds = new Set<string>();
   for (const obj of goneObjs) {
     const node = s.routes.get(obj);
     if (node) {
       removed.push(node);
-      goneIds.add(node.id);
     }
   }
   const { stage } = s;
   const added: RouteNode[] = [];
-  const addedIds = new Set<string>();
+  const addedKeys = new Set<string>();
   const others: RouteObject[] = [];
   for (const obj of fresh) {
     if (!isOurRoute(obj, stage.parents)) {
@@ -241,8 +240,12 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
       continue;
     }
     const node = compiled(s, env, obj);
-    if ((s.ids.has(node) && !goneIds.has(node.id)) || addedIds.has(node.id)) return undefined;
-    addedIds.add(node.id);
+    // Another route of the same kind, namespace and name (a status-order tie) only if it goes.
+    const tie = s.statusOrder[upperBound(s.statusOrder, node, byStatusOrder) - 1];
+    if (tie !== undefined && byStatusOrder(tie, node) === 0 && !removed.some((r) => r.obj === tie.obj)) return undefined;
+    const key = `${node.kind}\n${node.obj.metadata.namespace ?? ''}\n${node.obj.metadata.name}`;
+    if (addedKeys.has(key)) return undefined;
+    addedKeys.add(key);
     added.push(node);
   }
   let byAge = s.byAge;
@@ -266,12 +269,10 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
   }
 
   for (const obj of goneObjs) s.routes.delete(obj);
-  for (const node of removed) s.ids.delete(node);
   for (const obj of others) s.routes.set(obj, undefined);
   s.lists = lists.map((l, k) => (differs[k] ? [...l] : s.lists[k]!));
   for (const node of added) {
     s.routes.set(node.obj, node);
-    s.ids.add(node);
   }
   s.byAge = byAge;
   apply(s, removed, added, false);
@@ -371,6 +372,7 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   const addedFinal = finals.filter((f) => f.parents.length > 0);
   if (bulk) {
     s.statusOrder = addedFinal.sort(byStatusOrder);
+    for (let i = 1; i < s.statusOrder.length; i++) if (byStatusOrder(s.statusOrder[i - 1]!, s.statusOrder[i]!) === 0) throw new StatusTie();
   } else if (replaced.size > 0 || addedFinal.length > 0) {
     const order = s.statusOrder.slice();
     for (const [old, now] of replaced) {
@@ -397,41 +399,8 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   else updateServed(s, touched);
 }
 
-/**
- * Route ids (`Kind/namespace/name`) in use, by name first: ids are built strings, and hashing
- * thousands of them on every fresh state costs more than this.
- */
-class RouteIds {
-  readonly #byName = new Map<string, RouteNode | RouteNode[]>();
-
-  has(node: RouteNode): boolean {
-    const x = this.#byName.get(node.obj.metadata.name);
-    if (x === undefined) return false;
-    return Array.isArray(x) ? x.some((y) => sameId(y, node)) : sameId(x, node);
-  }
-
-  add(node: RouteNode): void {
-    const name = node.obj.metadata.name;
-    const x = this.#byName.get(name);
-    if (x === undefined) this.#byName.set(name, node);
-    else if (Array.isArray(x)) x.push(node);
-    else this.#byName.set(name, [x, node]);
-  }
-
-  delete(node: RouteNode): void {
-    const name = node.obj.metadata.name;
-    const x = this.#byName.get(name);
-    if (x === node) this.#byName.delete(name);
-    else if (Array.isArray(x)) {
-      const rest = x.filter((y) => y !== node);
-      this.#byName.set(name, rest.length === 1 ? rest[0]! : rest);
-    }
-  }
-}
-
-function sameId(a: RouteNode, b: RouteNode): boolean {
-  return a.kind === b.kind && a.namespace === b.namespace && a.obj.metadata.name === b.obj.metadata.name;
-}
+/** Two routes of one kind, namespace and name: their statuses' order is the full path's to decide. */
+class StatusTie extends Error {}
 
 /** The index of `item` in `list`, sorted by `cmp` (ties allowed): a binary search, then the tied run. */
 function indexSorted<T>(list: readonly T[], item: T, cmp: (a: T, b: T) => number): number {

@@ -47,6 +47,13 @@ for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
       const odd = r();
       if (odd < 0.02 && s.httpRoutes.length > 0) input = { ...s, httpRoutes: [...s.httpRoutes, s.httpRoutes[0]!] };
       else if (odd < 0.04 && s.httpRoutes.length > 0) input = { ...s, httpRoutes: [...s.httpRoutes, structuredClone(s.httpRoutes[0]!)] };
+      else if (odd < 0.08 && s.httpRoutes.length > 0) {
+        // The same name with the namespace left out (read as `default`), or empty.
+        const copy = structuredClone(s.httpRoutes[Math.floor(r() * s.httpRoutes.length)]!);
+        if (odd < 0.06) delete (copy.metadata as { namespace?: string }).namespace;
+        else copy.metadata.namespace = '';
+        input = { ...s, httpRoutes: [copy, ...s.httpRoutes] };
+      }
       const result = translate(input, OPTIONS);
       const fresh = scratch(input);
       const freshStatuses = JSON.stringify(fresh.statuses);
