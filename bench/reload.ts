@@ -47,7 +47,7 @@ try {
   // Debug level for the process's own timings (which also logs each probe's access line).
   const proc = spawn(process.execPath, [...(values['node-arg'] ?? []), 'src/cli/main.ts', 'run', '-f', dir, '--admin-address', `127.0.0.1:${admin}`, '--log-level', 'debug'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', process.env['RELOAD_STDOUT'] ? 'inherit' : 'ignore', 'pipe'],
   });
   child = proc;
   let buf = '';
@@ -85,7 +85,7 @@ try {
     writeAtomic(join(dir, `route-${route.metadata.name}.yaml`), toYaml([route]));
     const req = requestFor(EXISTING + k);
     const ms = await waitFor200(listenPort, req.host, req.path, { since, timeoutMs: 5000, pollMs: 1 });
-    if (ms === null) throw new Error(`route ${req.host} was never served`);
+    if (ms === null) throw new Error(`route ${req.host} was never served; the serving process's last log lines:\n${logs.slice(-12).map((l) => JSON.stringify(l).slice(0, 400)).join('\n')}`);
     samples.push(ms);
   }
   const cpuPerChange = (cpuMs() - cpu0) / N;
