@@ -4,7 +4,7 @@
 // time so the bench keeps working (and says "unavailable") while they are being written or moved.
 import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
 import { round } from '../lib/stats.ts';
-import { makeRouteSet, sampleRequests } from '../peers/routes.ts';
+import { makeRoute, makeRouteSet, sampleRequests } from '../peers/routes.ts';
 import { emptySnapshot, type Snapshot } from '../../src/resources/snapshot.ts';
 import type { IR, IRPort } from '../../src/ir/types.ts';
 import type { Context } from './context.ts';
@@ -105,11 +105,34 @@ export async function runMicro(ctx: Context): Promise<ScenarioResult> {
     r4.values.wicket = rNs === null ? null : round(rNs, 0);
     if (rNs === null) r4.unavailable = { wicket: 'skipped above 1,000 routes (linear)' };
     rows.push(r1, r2, r3, r4);
+    if (n === 5000) rows.push(changeRow(translate, snap, opts, ctx));
     if (n === 10000) at10k = t2 - t0;
     ctx.log(`  ${n} routes: translate ${r1.values.wicket} ms, compile ${r2.values.wicket} ms, match ${r3.values.wicket} ns (reference ${r4.values.wicket ?? '—'} ns)`);
   }
   checks.push(at10k === null ? { target, met: null, detail: 'not measured' } : { target, met: at10k < 500, detail: `translate + router compile took ${round(at10k, 1)} ms (in process, one run, warmed up by the smaller sizes)` });
   return { name: 'micro', title: TITLE, rows, checks };
+}
+
+/**
+ * translate() of a snapshot with one HTTPRoute more than the last one translated (a file or an
+ * API object added, as convergence measures end to end): the median of 20, each after translating
+ * the snapshot without it again (new arrays, the same objects, as providers hand them over).
+ */
+function changeRow(translate: (s: Snapshot, o: { controllerName: string; defaultAddress: string }) => { ir: IR }, snap: Snapshot, opts: { controllerName: string; defaultAddress: string }, ctx: Context): Row {
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    translate({ ...snap, httpRoutes: [...snap.httpRoutes] }, opts);
+    const extra = makeRoute(snap.httpRoutes.length + i, 50, `route-added-${i}`);
+    const next = { ...snap, httpRoutes: [...snap.httpRoutes, extra] };
+    const t0 = performance.now();
+    translate(next, opts);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const r = row(`${snap.httpRoutes.length} routes: translate, one route added`, 'ms', 'lower');
+  r.values.wicket = round(times[10]!, 2);
+  ctx.log(`  ${snap.httpRoutes.length} routes: translate with one route added ${r.values.wicket} ms (median of 20)`);
+  return r;
 }
 
 const TITLE = 'Micro-benchmarks of the hot paths (in process, Wicket only)';
