@@ -19,7 +19,7 @@ import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-req
 import { coarseNow, IdleSweep } from './idle-sweep.ts';
 import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
 import { RequestBody } from './request-body.ts';
-import { installReadInto, pushCopy, setReadCallback } from './read-into.ts';
+import { installReadInto, pushCopy, setNextBuffer, setReadCallback } from './read-into.ts';
 import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
@@ -168,7 +168,8 @@ export class FastConnection {
    * bytes are lent to the upstream write, and reading pauses while a write holds them.
    */
   ownRead: Buffer | null = null;
-  // (Node asks for the next read's buffer after every read: ownRead, or the shared one.)
+  /** While ownRead is in use, Node asks this after every read where the next read lands. */
+  private nextRead: (() => Buffer) | null = null;
 
   constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
     this.socket = socket;
@@ -182,7 +183,7 @@ export class FastConnection {
     (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
     this.direct =
-      (socket as Partial<TLSSocket>).encrypted !== true && installReadInto(socket as Socket & { [kConn]: FastConnection }, CLIENT_READ, onSocketRead, () => this.ownRead ?? CLIENT_READ);
+      (socket as Partial<TLSSocket>).encrypted !== true && installReadInto(socket as Socket & { [kConn]: FastConnection }, CLIENT_READ, onSocketRead);
     if (!this.direct) socket.on('data', onSocketData);
     socket.on('close', onSocketClose);
     socket.on('end', onSocketEnd);
@@ -279,13 +280,27 @@ export class FastConnection {
     x.run();
   }
 
+  /**
+   * From the next read on, read into a buffer of this connection's own (Node asks nextRead after
+   * each read; once ownRead is dropped it answers the shared buffer and stops being asked).
+   */
+  private useOwnRead(): void {
+    this.nextRead ??= () => {
+      const own = this.ownRead;
+      if (own !== null) return own;
+      setNextBuffer(this.socket, null);
+      return CLIENT_READ;
+    };
+    if (setNextBuffer(this.socket, this.nextRead)) this.ownRead = Buffer.allocUnsafe(CLIENT_READ.length);
+  }
+
   /** Body bytes to the RequestBody: to its sink (lent when they are in `ownRead`), or pushed as a copy. */
   private deliver(body: RequestBody, chunk: Buffer): boolean {
     const sink = body.sink;
     if (sink === null) return body.push(own(chunk));
     // The rest of the body is read into a buffer of this connection's own (from the next read on),
     // lent to the upstream write without a copy.
-    if (this.ownRead === null && this.direct) this.ownRead = Buffer.allocUnsafe(CLIENT_READ.length);
+    if (this.ownRead === null && this.direct) this.useOwnRead();
     const r = sink.onBodyData(chunk.buffer === CLIENT_READ.buffer ? Buffer.copyBytesFrom(chunk) : chunk);
     // Held: nothing more may be read into the buffer until the sink releases it (body.release()).
     return r === BORROW_DONE;

@@ -67,6 +67,17 @@ export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, cal
   return true;
 }
 
+/**
+ * Ask `next` after every read which buffer the next read lands in (null: keep the current one, and
+ * stop asking). Works for sockets set up by installReadInto or created with `onread`; false when
+ * this Node lacks the symbols.
+ */
+export function setNextBuffer(socket: Socket, next: (() => Buffer) | null): boolean {
+  if (symbols === null) return false;
+  (socket as unknown as Record<symbol, unknown>)[symbols.generator] = next;
+  return true;
+}
+
 /** Swap the callback of a socket set up by installReadInto (e.g. when it changes owner). */
 export function setReadCallback<S extends Socket>(socket: S, callback: Callback<S>): void {
   if (symbols !== null) (socket as unknown as Record<symbol, unknown>)[symbols.callback] = callback;

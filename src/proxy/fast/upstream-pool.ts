@@ -10,6 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
+import { setNextBuffer } from './read-into.ts';
 import { RequestBody, type BodySink } from './request-body.ts';
 
 /** What Exchange and the mirror give dispatch(). */
@@ -170,8 +171,8 @@ class UpstreamConnection implements BodySink {
       port: pool.options.port,
       noDelay: true,
       onread: {
-        // Asked for again after every read: a connection that took a buffer of its own reads there.
-        buffer: () => this.own ?? READ_BUFFER,
+        // A connection that takes a buffer of its own reads there (see useOwn()).
+        buffer: READ_BUFFER,
         callback: (n: number, buf: Uint8Array): boolean => {
           this.shared = true;
           this.inOwn = buf === this.own;
@@ -332,9 +333,24 @@ class UpstreamConnection implements BodySink {
     this.body(buf);
     // A body still to come, to a handler that can borrow: the next reads go to a buffer of this
     // connection's own (asked for right after this callback), lent without a copy.
-    if (this.own === null && this.response !== null && this.handler !== null && this.handler.onBorrowedData !== undefined) {
-      this.own = Buffer.allocUnsafe(READ_SIZE);
-    }
+    if (this.own === null && this.response !== null && this.handler !== null && this.handler.onBorrowedData !== undefined) this.useOwn();
+  }
+
+  /** While `own` is in use, Node asks this after every read where the next read lands. */
+  private nextRead: (() => Buffer) | null = null;
+
+  /**
+   * From the next read on, read into a buffer of this connection's own (once `own` is dropped,
+   * nextRead answers the shared buffer and is no longer asked).
+   */
+  private useOwn(): void {
+    this.nextRead ??= () => {
+      const own = this.own;
+      if (own !== null) return own;
+      setNextBuffer(this.socket, null);
+      return READ_BUFFER;
+    };
+    if (setNextBuffer(this.socket, this.nextRead)) this.own = Buffer.allocUnsafe(READ_SIZE);
   }
 
   /** A copy of bytes from the shared read buffer (they are handed on or kept past this read). */
