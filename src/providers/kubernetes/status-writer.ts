@@ -67,6 +67,8 @@ export class StatusWriter {
   readonly #client: KubeClient;
   readonly #o: Required<Omit<StatusWriterOptions, 'onEvent'>> & StatusWriterOptions;
   #latest: ObjectStatus[] | undefined;
+  /** The last set #writeAll wrote through (every job ran; see sameObjects there). */
+  #lastWritten: ObjectStatus[] | undefined;
   #pending: { statuses: ObjectStatus[]; force: boolean; waiters: (() => void)[] } | undefined;
   /** Set while the drain loop runs (synchronously: a loop with nothing to await ends at once). */
   #running = false;
@@ -172,11 +174,17 @@ export class StatusWriter {
     // statuses is not queued behind it.
     const jobs: (() => Promise<void>)[] = [];
     const backlog: (() => Promise<void>)[] = [];
+    // The same objects as the last set (the usual case: a change of one route changes one status
+    // object, not which objects have one): then no object lost its status, and the pass looking
+    // for our stale entries and the pruning of per-object records can be left out.
+    const last = this.#lastWritten;
+    const sameObjects = !force && last !== undefined && last.length === statuses.length && statuses.every((st, i) => st === last[i] || keyOf(st.kind, st) === keyOf(last[i]!.kind, last[i]!));
+    this.#lastWritten = undefined; // set again below once every job of this set ran
     const covered = new Set<string>();
     let skipped = 0;
     for (const st of statuses) {
       const key = keyOf(st.kind, st);
-      covered.add(key);
+      if (!sameObjects) covered.add(key);
       const info = kindInfo(st.kind);
       if (!info?.hasStatus) continue;
       const settled = this.#settled.get(key);
@@ -213,15 +221,17 @@ export class StatusWriter {
     // The changed statuses' writes are sent first; the O(objects) bookkeeping below runs while
     // they are in flight (workers take the jobs appended meanwhile).
     spawn();
-    for (const kind of CLEANUP_KINDS) {
-      const info = kindInfo(kind)!;
-      for (const { obj } of this.#o.source.all(kind)) {
-        if (covered.has(keyOf(kind, obj)) || !withoutOurEntries(kind, obj.status, this.#o.controllerName)) continue;
-        jobs.push(() => this.#writeOne(info, obj.metadata.name, obj.metadata.namespace, (cur) => withoutOurEntries(kind, cur, this.#o.controllerName) ?? cur));
+    if (!sameObjects) {
+      for (const kind of CLEANUP_KINDS) {
+        const info = kindInfo(kind)!;
+        for (const { obj } of this.#o.source.all(kind)) {
+          if (covered.has(keyOf(kind, obj)) || !withoutOurEntries(kind, obj.status, this.#o.controllerName)) continue;
+          jobs.push(() => this.#writeOne(info, obj.metadata.name, obj.metadata.namespace, (cur) => withoutOurEntries(kind, cur, this.#o.controllerName) ?? cur));
+        }
       }
     }
     jobs.push(...backlog);
-    for (const map of [this.#memo, this.#afterWrite, this.#settled, this.#handed]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
+    if (!sameObjects) for (const map of [this.#memo, this.#afterWrite, this.#settled, this.#handed]) for (const k of map.keys()) if (!covered.has(k)) map.delete(k);
     spawn();
     await Promise.all(workers);
     logger.debug('statuses published', {
@@ -232,6 +242,8 @@ export class StatusWriter {
       ms: Math.round(performance.now() - t0),
       ...(next < jobs.length ? { supersededAfter: next } : {}),
     });
+    // Every job ran (none left for a newer set): the next set may skip the stale-entry pass.
+    if (next >= jobs.length) this.#lastWritten = statuses;
     return next < jobs.length && this.#pending !== undefined;
   }
 
