@@ -231,6 +231,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
     }
   }
   const { stage } = s;
+  forgetResolutionsPastBound(stage);
   const added: RouteNode[] = [];
   const addedKeys = new Set<string>();
   const others: RouteObject[] = [];
@@ -397,6 +398,21 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
 
   if (bulk) buildServed(s);
   else updateServed(s, touched);
+}
+
+/**
+ * The backend resolutions a stage caches (by route kind, namespace and reference) live as long as
+ * the stage, which routes coming and going do not end: routes naming ever new backends (that do
+ * not exist) would grow it without end. Past a bound it starts again (it is only a cache).
+ */
+const RESOLUTIONS_KEPT = 50_000;
+
+function forgetResolutionsPastBound(stage: GatewayStage): void {
+  const caches = stage.ctx.resolveCache;
+  if (caches === undefined) return;
+  let n = 0;
+  for (const c of caches.values()) n += c.size;
+  if (n > RESOLUTIONS_KEPT) stage.ctx.resolveCache = undefined;
 }
 
 /** Two routes of one kind, namespace and name: their statuses' order is the full path's to decide. */
