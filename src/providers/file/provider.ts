@@ -203,6 +203,13 @@ export class FileProvider implements Provider {
     const files: string[] = [];
     for (const path of this.#dirty) {
       if (scope.dirs.has(path)) return null; // a walked directory itself moved or went
+      const dir = dirname(path);
+      const root = scope.roots.has(path);
+      if (!root) {
+        if (scope.linkDirs.has(dir)) return null; // a link there may now point elsewhere, whatever entry the event names
+        // Not ours: a sibling of a root file, a hidden or temporary file (no stat needed).
+        if (!scope.dirs.has(dir) || basename(path).startsWith('.')) continue;
+      }
       let isDir = false;
       let exists = true;
       try {
@@ -210,18 +217,14 @@ export class FileProvider implements Provider {
       } catch {
         exists = false;
       }
-      const dir = dirname(path);
-      if (scope.roots.has(path)) {
+      if (root) {
         // A root appearing, vanishing (reported as unreadable) or turning into a directory.
         if (isDir || !exists || !scope.rootFiles.has(path)) return null;
         files.push(path);
-      } else if (scope.linkDirs.has(dir)) {
-        return null; // a link there may now point elsewhere, whatever entry the event names
-      } else if (scope.dirs.has(dir) && !basename(path).startsWith('.')) {
+      } else {
         if (isDir) return null; // a new directory to walk
         if (isManifestName(basename(path)) && (exists || this.#files.has(path))) files.push(path);
       }
-      // Anything else is not ours: a sibling of a root file, a hidden or temporary file.
     }
     this.#dirty.clear();
     return files;
