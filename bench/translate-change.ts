@@ -1,7 +1,8 @@
 // `node bench/translate-change.ts [--routes N] [--iterations K] [--root DIR]`: the translate CPU a
 // one-route change costs at N served routes (default 5,000, the bench's route set), in this
 // process. A snapshot is translated once, then K times (default 60) with one HTTPRoute added, one
-// changed (a new object for an existing route) or one removed, each as a provider hands it over:
+// changed (a new object for an existing route) or one removed, or one EndpointSlice replaced, each
+// as a provider hands it over:
 // unchanged objects keep their identity, every list is a new array. Prints the median and p90 of
 // translate() alone and of translate() + reading `statuses` (the runtime's post-serving pass),
 // measured as thread CPU time so that a shared machine skews it less than wall-clock time.
@@ -28,6 +29,7 @@ const SERVICES = 50;
 const set = makeRouteSet(N, { listenPort: 8080, backend: { address: '127.0.0.1', port: 9000 }, services: SERVICES });
 const stamp = (r: HTTPRoute, t: number): HTTPRoute => ({ ...r, metadata: { ...r.metadata, creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, t)).toISOString(), generation: 1 } });
 let routes = set.routes.map((r) => stamp(r, 0));
+let slices = set.endpointSlices;
 
 /** A snapshot as a provider makes it: new arrays, the same objects. */
 function snapshot(): Snapshot {
@@ -35,7 +37,7 @@ function snapshot(): Snapshot {
   s.gatewayClasses.push(set.gatewayClass);
   s.gateways.push(set.gateway);
   s.services.push(...set.services);
-  s.endpointSlices.push(...set.endpointSlices);
+  s.endpointSlices.push(...slices);
   s.httpRoutes.push(...routes);
   return s;
 }
@@ -69,6 +71,13 @@ const edits: Record<string, (i: number) => void> = {
   // The route added last removed again.
   remove: () => {
     routes = routes.filter((r) => !r.metadata.name.startsWith('new-'));
+  },
+  // One Service's EndpointSlice replaced (another endpoint address): a pod came and went.
+  endpoints: (i) => {
+    const j = i % slices.length;
+    const old = slices[j]!;
+    const slice = { ...old, endpoints: [{ addresses: [`127.0.0.${2 + (i % 200)}`], conditions: { ready: true } }] };
+    slices = slices.map((x, k) => (k === j ? slice : x));
   },
 };
 

@@ -24,6 +24,8 @@ export interface BackendContext {
   resolveCache?: Map<string, Map<string, ResolvedBackend>>;
   /** While set, every cluster a resolution yields is recorded here (route-memo.ts replays them). */
   touched?: Set<string>;
+  /** What each cluster's endpoints are read from, when kept (route-state.ts refreshes them on an EndpointSlice change). */
+  clusterSources?: Map<string, { svc: Service; port: ServicePort }>;
 }
 
 export interface ResolvedBackend {
@@ -135,11 +137,12 @@ function resolveUncached(
     const cluster: Cluster = { name, protocol: p, endpoints: endpointsOf(ctx, svc, svcPort) };
     if (tls) cluster.tls = tls;
     ctx.clusters.set(name, cluster);
+    ctx.clusterSources?.set(name, { svc, port: svcPort });
   }
   return { cluster: name, policies };
 }
 
-function endpointsOf(ctx: BackendContext, svc: Service, port: ServicePort): Endpoint[] {
+export function endpointsOf(ctx: BackendContext, svc: Service, port: ServicePort): Endpoint[] {
   const svcKey = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
   const cacheKey = `${svcKey}:${port.port}`;
   const cached = ctx.endpointCache.get(cacheKey);

@@ -5,7 +5,8 @@
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { TranslateOptions } from './api.ts';
 import { buildPolicyIndex, type PolicyIndex } from './backend-tls.ts';
-import type { BackendContext } from './backends.ts';
+import { endpointsOf, type BackendContext } from './backends.ts';
+import type { Endpoint } from '../ir/types.ts';
 import { buildClasses } from './gateway-class.ts';
 import { buildGateways, finalizeGateway, type SocketClaims } from './gateways.ts';
 import type { ClassNode, GatewayNode, ListenerNode, ListenerSetNode } from './graph.ts';
@@ -83,10 +84,49 @@ export function buildGatewayStage(snapshot: Snapshot, options: TranslateOptions)
     listenerSets: listenerSetList,
     parents,
     policies,
-    ctx: { lookup, policies, clusters: new Map(), endpointCache: new Map() },
+    ctx: { lookup, policies, clusters: new Map(), endpointCache: new Map(), clusterSources: new Map() },
     listeners,
     listenerIndex: new Map(listeners.map((l, i) => [l, i])),
   };
+}
+
+/**
+ * `stage` for a snapshot whose EndpointSlices changed and nothing else but routes: EndpointSlices
+ * are read by nothing but the clusters' endpoints, so everything is kept except those, made again
+ * (a cluster whose endpoints are the same stays the same object). Undefined when anything else differs.
+ */
+export function stageWithEndpoints(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): GatewayStage | undefined {
+  if (stage.optionsKey !== optionsKey(options)) return undefined;
+  for (let i = 0; i < OTHER_FIELDS.length; i++) {
+    if (OTHER_FIELDS[i] === 'endpointSlices') continue;
+    if (!sameItems(snapshot[OTHER_FIELDS[i]!] as unknown[], stage.lists[i]!)) return undefined;
+  }
+  const sources = stage.ctx.clusterSources;
+  if (sources === undefined) return undefined;
+  const routeless: Snapshot = { ...snapshot };
+  for (const f of ROUTE_FIELDS) routeless[f] = [];
+  const lookup = buildLookup(routeless);
+  const ctx: BackendContext = { lookup, policies: stage.policies, clusters: new Map(), endpointCache: new Map(), clusterSources: sources };
+  if (stage.ctx.resolveCache) ctx.resolveCache = stage.ctx.resolveCache; // resolutions do not read EndpointSlices
+  for (const [name, c] of stage.ctx.clusters) {
+    const source = sources.get(name);
+    if (source === undefined) return undefined;
+    const endpoints = endpointsOf(ctx, source.svc, source.port);
+    ctx.clusters.set(name, sameEndpoints(c.endpoints, endpoints) ? c : { ...c, endpoints });
+  }
+  return { ...stage, lists: OTHER_FIELDS.map((f) => [...(snapshot[f] as unknown[])]), lookup, ctx };
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.address !== b[i]!.address || a[i]!.port !== b[i]!.port || a[i]!.weight !== b[i]!.weight) return false;
+  return true;
 }
 
 /** Whether `stage` is what buildGatewayStage would build for this snapshot and these options. */

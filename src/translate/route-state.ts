@@ -21,12 +21,14 @@
 // BackendTLSPolicy ancestors (the Gateways carrying a route that uses the policy) are counted per
 // (route, parent), in and out as final nodes change. Not kept (index.ts translates them in full
 // every time): snapshots with a Gateway presenting a client certificate (its own cluster copies).
+// A change of EndpointSlices only (and maybe routes) keeps the state too: they are read by nothing
+// but the clusters' endpoints, which are made again (gateway-stage.ts, stageWithEndpoints).
 import type { IR, IRListener, IRPort } from '../ir/types.ts';
 import { IR_VERSION } from '../ir/types.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { RouteObject } from '../resources/types.ts';
 import type { TranslateOptions, TranslateResult } from './api.ts';
-import { ROUTE_FIELDS, stageHolds, type GatewayStage } from './gateway-stage.ts';
+import { ROUTE_FIELDS, stageHolds, stageWithEndpoints, type GatewayStage } from './gateway-stage.ts';
 import type { Attachment, GatewayNode, ListenerNode, PolicyNode, RouteNode } from './graph.ts';
 import { buildIR } from './ir-build.ts';
 import { kindConflictLosses, withLosses, type Loss } from './kind-conflicts.ts';
@@ -77,7 +79,7 @@ interface State {
 let state: State | undefined;
 
 /** How translations were made, for tests: updates of the kept state, fresh states. */
-export const keptStats = { changes: 0, fresh: 0 };
+export const keptStats = { changes: 0, fresh: 0, endpoints: 0 };
 
 /** Stays empty: there are no policies for route compilation to record. */
 const NONE_USED: Set<PolicyNode> = new Set();
@@ -104,8 +106,9 @@ export function forgetState(): void {
  */
 export function translateChange(snapshot: Snapshot, options: TranslateOptions): TranslateResult | undefined {
   const s = state;
-  if (!s || !stageHolds(s.stage, snapshot, options)) return undefined;
+  if (!s) return undefined;
   try {
+    if (!stageHolds(s.stage, snapshot, options) && !newEndpoints(s, snapshot, options)) return undefined;
     return change(s, snapshot, options);
   } catch (err) {
     // A state half updated must not be used again; the full path then reports the problem.
@@ -113,6 +116,22 @@ export function translateChange(snapshot: Snapshot, options: TranslateOptions): 
     void err;
     return undefined;
   }
+}
+
+/**
+ * Takes EndpointSlices that changed (and nothing else but routes) into the state: new cluster
+ * objects where endpoints changed, so the IR's cluster map; false when something else changed.
+ */
+function newEndpoints(s: State, snapshot: Snapshot, options: TranslateOptions): boolean {
+  const stage = stageWithEndpoints(s.stage, snapshot, options);
+  if (stage === undefined) return false;
+  s.stage = stage;
+  s.env = envOf(snapshot);
+  keptStats.endpoints++;
+  const clusters = clusterRecord(s);
+  const names = s.clusterNames;
+  if (names.some((n) => clusters[n] !== s.ir.clusters[n])) s.ir = { version: s.ir.version, ports: s.ir.ports, clusters };
+  return true;
 }
 
 /** Whether a fresh state can be built on this stage (else index.ts translates in full). */

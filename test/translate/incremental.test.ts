@@ -21,6 +21,7 @@ const scratch = (s: Snapshot) => translateScratch(structuredClone(s), OPTIONS);
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`random edits translated incrementally equal translating each snapshot from scratch (seed ${seed})`, () => {
     const r = prng(seed);
+    const endpointsBefore = keptStats.endpoints;
     let s = base(r);
     for (let step = 0; step < 120; step++) {
       s = edit(r, s, step);
@@ -30,6 +31,8 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
       // And once more with nothing changed: still the same.
       if (step % 10 === 0) assert.equal(render(translate(s, OPTIONS)), fresh, `seed ${seed}, step ${step}: repeated translation differs`);
     }
+    // EndpointSlice edits (about one step in ten) update the kept translation's clusters.
+    assert.ok(keptStats.endpoints - endpointsBefore >= 3, `only ${keptStats.endpoints - endpointsBefore} EndpointSlice changes kept the translation`);
   });
 }
 
