@@ -158,6 +158,8 @@ export class FastConnection {
   private scheduled = false;
   /** The socket's Readable state, to skip its read-more tick (plain sockets only; see readStateOf). */
   private readState: ReadState | null = null;
+  /** The request asked `Expect: 100-continue` and its body was not wanted yet. */
+  continuePending = false;
   /** Bytes read before this connection took the socket are still to be delivered; and an end after them. */
   firstPending = false;
   endPending = false;
@@ -177,6 +179,7 @@ export class FastConnection {
     this.fe = fe;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.resumeBody = () => {
+      if (this.continuePending) this.sendContinue();
       if (this.body !== null && this.socket.isPaused()) this.socket.resume();
     };
     this.borrowedFlushed = () => this.onBorrowedFlushed();
@@ -263,6 +266,9 @@ export class FastConnection {
       rule = compiled.misdirected;
     }
     const hasBody = r.contentLength > 0 || r.chunked;
+    // 100 Continue goes out when the exchange first wants the body (reads it or streams it), so an
+    // answer that does not need it (404, redirect, error) is not preceded by an invitation to send it.
+    this.continuePending = r.expectContinue && hasBody;
     const res = new FastResponse(this, r.method === 'HEAD', r.close || slot.closing, hasBody);
     this.current = res;
     if (hasBody) {
@@ -278,6 +284,14 @@ export class FastConnection {
     res.events = x;
     slot.env.requestStarted();
     x.run();
+  }
+
+  /** `100 Continue`, once, unless the final response has started. */
+  private sendContinue(): void {
+    this.continuePending = false;
+    const cur = this.current;
+    if (this.gone || cur === null || cur.headersSent || cur.finished) return;
+    this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
   }
 
   /**

@@ -9,7 +9,8 @@
 //    a Transfer-Encoding other than exactly `chunked` is 501;
 //  - HTTP/1.1 needs exactly one Host;
 //  - a head larger than the limit is 431.
-// Requests the fast path does not serve itself (Upgrade, Expect, HTTP/1.0, CONNECT,
+// Requests the fast path does not serve itself (Upgrade, an Expect other than one 100-continue,
+// HTTP/1.0, CONNECT,
 // targets not in origin form) are returned with `fallback` set, already validated, so the node:http
 // server that takes the connection over never sees a head we would have refused.
 import { TCHAR, VCHAR } from './byte-classes.ts';
@@ -34,6 +35,8 @@ export interface ParsedRequest {
   chunked: boolean;
   /** Non-null: the fast path must hand this connection to node:http (the reason, for tests). */
   fallback: string | null;
+  /** `Expect: 100-continue` (the only expectation served here): answer 100 when the body is wanted. */
+  expectContinue: boolean;
 }
 
 /** Buffer's own latin1 decoder without toString()'s argument checks (not in @types/node). */
@@ -119,6 +122,8 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   let hosts = 0;
   let contentLength = -1;
   let te = false;
+  let expects = 0;
+  let expectContinue = false;
   // Header fields up to the blank line at `end`.
   while (p < end + 2) {
     const n0 = p;
@@ -178,16 +183,24 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
         if (eqLower(buf, n0, 'upgrade')) fallback ??= 'upgrade';
         break;
       case 6:
-        if (eqLower(buf, n0, 'expect')) fallback ??= 'expect';
+        if (eqLower(buf, n0, 'expect')) {
+          // One `100-continue` (any case) is served here; anything else goes to node:http (417).
+          expects++;
+          expectContinue = v1 - v0 === 12 && eqLower(buf, v0, '100-continue');
+        }
         break;
       default:
         break;
     }
+  }
+  if (expects > 1 || (expects === 1 && !expectContinue)) {
+    fallback ??= 'expect';
+    expectContinue = false;
   }
   if (te && contentLength !== -1) return 400;
   if (!http10 && hosts !== 1) return 400;
   if (http10 && hosts > 1) return 400;
   if (method === 'CONNECT') fallback ??= 'connect';
   if (target.charCodeAt(0) !== 47 /* / */) fallback ??= 'target form';
-  return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback };
+  return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback, expectContinue };
 }

@@ -53,6 +53,8 @@ export class RequestBody extends Readable {
    */
   attach(sink: BodySink): number {
     this.sink = sink;
+    // The body is wanted now (a client waiting for 100 Continue is told to send it).
+    this.onRead();
     let r = 0;
     const state = this as unknown as { _readableState: { buffer: { length: number } } };
     if (this.readableLength > 0 || state._readableState.buffer.length > 0) {

@@ -98,11 +98,21 @@ describe('request heads', () => {
 
   const fallbacks: [string, string, string][] = [
     ['Upgrade', 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', 'upgrade'],
-    ['Expect', 'PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n', 'expect'],
+    ['Expect other than 100-continue', 'PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue-please\r\n\r\n', 'expect'],
+    ['Expect twice', 'PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n', 'expect'],
     ['HTTP/1.0', 'GET / HTTP/1.0\r\n\r\n', 'http/1.0'],
     ['absolute form', 'GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n', 'target form'],
     ['asterisk form', 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n', 'target form'],
   ];
+  test('one Expect: 100-continue (any case) is served here', () => {
+    for (const v of ['100-continue', '100-Continue', ' 100-CONTINUE ']) {
+      const r = ok(`PUT / HTTP/1.1\r\nHost: x\r\nExpect:${v}\r\nContent-Length: 3\r\n\r\n`);
+      assert.equal(r.fallback, null);
+      assert.equal(r.expectContinue, true);
+    }
+    assert.equal(ok('PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n').expectContinue, false);
+  });
+
   for (const [what, s, why] of fallbacks) {
     test(`handed to node:http: ${what}`, () => assert.equal(ok(s).fallback, why));
   }

@@ -248,6 +248,36 @@ describe('fast path read buffers', () => {
     });
   }
 
+  test('Expect: 100-continue: 100 Continue comes before the body is sent, then the body streams byte for byte', async () => {
+    const body = PATTERN.subarray(0, 3 * 1024 * 1024 + 5);
+    const c = new Client();
+    try {
+      await c.write(`PUT /up HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`);
+      await c.until((t) => t.includes('\r\n\r\n'));
+      assert.equal(c.text, 'HTTP/1.1 100 Continue\r\n\r\n');
+      await c.write(body);
+      const t = await c.until((x) => statuses(x).length === 2 && x.endsWith('}'));
+      assert.deepEqual(statuses(t), ['100', '200']);
+      const [up] = bodies(t);
+      assert.equal(up!.bytes, body.length);
+      assert.equal(up!.sha, sha(body));
+      assert.equal(c.closed, false);
+    } finally {
+      c.close();
+    }
+  });
+
+  test('an expectation other than 100-continue goes to node:http, which refuses it (417)', async () => {
+    const c = new Client();
+    try {
+      await c.write('PUT /up HTTP/1.1\r\nHost: example.com\r\nExpect: something-else\r\nContent-Length: 3\r\n\r\n');
+      await c.until((t) => t.includes('\r\n\r\n'));
+      assert.deepEqual(statuses(c.text), ['417']);
+    } finally {
+      c.close();
+    }
+  });
+
   test('an upstream that does not read yet: the upload waits (bounded), then arrives byte for byte', async () => {
     let open!: () => void;
     gate = new Promise<void>((r) => (open = r));
