@@ -5,27 +5,34 @@
 // that size while requests keep allocating: 128 MB of RSS for memory that holds a few MB of live
 // objects. Capped at 4 MB per semi-space, a process serving the bench's 5,000 routes has ~110 MB
 // less RSS (280 → 170 MB), and startup CPU is unchanged within noise (4 runs each, loaded machine:
-// mean 4.99 s vs 4.83 s default; semi-spaces kept at 1 MB cost ~20 % more).
+// mean 4.99 s vs 4.83 s default; semi-spaces kept at 1 MB cost ~20 % more). Larger caps start
+// faster (10,000 routes, translate + compile CPU, least of 6 runs at load ~8: 4 MB 1,061 ms, 16 MB
+// 1,011 ms, 32 MB 827 ms) for +20 / +45 MB of RSS, so the cap stays.
 //
 // Old generation: V8 lets it grow to up to 4× the live size before the next full collection; at
-// 1.5× (`--heap-growing-percent=50`) the same process has another ~15 MB less (→ 150–155 MB),
-// startup CPU again unchanged within noise. Lower percentages gained nothing more.
+// 1.5× (`--heap-growing-percent=50`) the same process has another ~15 MB less (→ 150–155 MB).
+// That factor is applied once the first configuration serves (src/runtime/heap-growth.ts reads
+// WICKET_HEAP_GROWING_PERCENT, set here), not from the start: while the first configuration is
+// built the live heap grows ~20-fold, and at 1.5× each step that took 5 full collections at
+// 10,000 routes instead of 2 (counted with --trace-gc).
 //
-// These flags only count when given at startup (v8.setFlagsFromString does not resize a heap that
-// exists), so a serving command re-executes itself once with them (process.execve), keeping its
-// pid, arguments, environment and open descriptors. A flag whoever started Node chose (in
-// NODE_OPTIONS or on the node command line) is left as they chose it.
+// The semi-space cap only counts when given at startup (v8.setFlagsFromString does not resize a
+// heap that exists), so a serving command re-executes itself once with it (process.execve),
+// keeping its pid, arguments, environment and open descriptors. A flag whoever started Node chose
+// (in NODE_OPTIONS or on the node command line) is left as they chose it.
 import process from 'node:process';
+import { HEAP_GROWING_ENV } from '../runtime/heap-growth.ts';
 import { parseCommandLine } from './args.ts';
 
 export const SEMI_SPACE_MB = 4;
 export const HEAP_GROWING_PERCENT = 50;
 
-/** Each flag we add, and what marks the same choice made by whoever started Node. */
+/** Each flag we add at startup, and what marks the same choice made by whoever started Node. */
 const FLAGS: { flag: string; ownChoice: RegExp }[] = [
   { flag: `--max-semi-space-size=${SEMI_SPACE_MB}`, ownChoice: /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor|--max[-_]young[-_]generation[-_]size/ },
-  { flag: `--heap-growing-percent=${HEAP_GROWING_PERCENT}`, ownChoice: /--heap[-_]growing[-_]percent/ },
 ];
+/** What marks a growth factor chosen by whoever started Node (then none is applied later). */
+const GROWING_CHOSEN = /--heap[-_]growing[-_]percent/;
 
 /** Commands that run for long and serve traffic. */
 const SERVING = new Set(['run', 'quickstart']);
@@ -35,15 +42,26 @@ const SERVING = new Set(['run', 'quickstart']);
  * whoever started Node did not choose themselves. Bad usage is left for main() to report.
  */
 export function heapFlagsToAdd(args: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  let command: string;
-  try {
-    command = parseCommandLine([...args]).command;
-  } catch {
-    return [];
-  }
-  if (!SERVING.has(command)) return [];
+  if (!isServing(args)) return [];
   const chosen = [...execArgv, nodeOptions ?? ''].join(' ');
   return FLAGS.filter((f) => !f.ownChoice.test(chosen)).map((f) => f.flag);
+}
+
+/**
+ * The old generation's growth factor to apply once serving (see above), as the value of
+ * WICKET_HEAP_GROWING_PERCENT, or undefined: not a serving command, or chosen by whoever started Node.
+ */
+export function heapGrowingToApply(args: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
+  if (!isServing(args) || GROWING_CHOSEN.test([...execArgv, nodeOptions ?? ''].join(' '))) return undefined;
+  return String(HEAP_GROWING_PERCENT);
+}
+
+function isServing(args: readonly string[]): boolean {
+  try {
+    return SERVING.has(parseCommandLine([...args]).command);
+  } catch {
+    return false; // bad usage is main()'s to report
+  }
 }
 
 /**
@@ -52,6 +70,9 @@ export function heapFlagsToAdd(args: readonly string[], execArgv: readonly strin
  * output or listening socket, never from code a test imports.
  */
 export function relaunchWithHeapFlags(args: readonly string[]): void {
+  // Read by the runtime once the first configuration serves; kept through the re-execution.
+  const growing = heapGrowingToApply(args, process.execArgv, process.env['NODE_OPTIONS']);
+  if (growing !== undefined) process.env[HEAP_GROWING_ENV] ??= growing;
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== 'function' || process.platform === 'win32') return;
   const flags = heapFlagsToAdd(args, process.execArgv, process.env['NODE_OPTIONS']);

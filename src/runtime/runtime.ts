@@ -22,6 +22,7 @@ import { socketIsFree, toUnavailableSockets } from './sockets.ts';
 import { jsonEqual } from './json-equal.ts';
 import { TransitionTimes } from './transition-times.ts';
 import { ourAddressInputs, type AddressPool } from './address-pool.ts';
+import { applySteadyHeapGrowth } from './heap-growth.ts';
 
 export type TranslateFn = (snapshot: Snapshot, options: TranslateOptions) => TranslateResult;
 
@@ -192,6 +193,7 @@ export class Runtime {
       this.#ready = true;
       for (const w of this.#readyWaiters.splice(0)) w();
       logger.info('first configuration serving', { ports: this.#applied?.ports.map((p) => p.name) ?? [] });
+      applySteadyHeapGrowth();
     }
     this.#statusJob = { result: result!, update };
     this.#scheduleStatus();

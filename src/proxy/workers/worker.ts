@@ -7,6 +7,7 @@ import type { IR } from '../../ir/types.ts';
 import { logger, setLogLevel, setLogSink } from '../../log.ts';
 import { defaultRegistry } from '../../metrics/registry.ts';
 import { createDataPlane } from '../index.ts';
+import { applySteadyHeapGrowth } from '../../runtime/heap-growth.ts';
 import { IrDecoder } from './ir-delta.ts';
 import type { BoundPort, FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 import { enableReusePortForListeners } from './reuse-port.ts';
@@ -62,6 +63,7 @@ process.on('message', (m: ToWorker) => {
     }
     plane.apply(ir).then(
       (result) => {
+        applySteadyHeapGrowth(); // the first configuration is served (see runtime/heap-growth.ts)
         const bound: BoundPort[] = [...plane.boundPorts()].map(([name, a]) => ({ name, address: a.address, port: a.port }));
         send({ type: 'applied', id: m.id, result, bound });
         pushMetrics();
