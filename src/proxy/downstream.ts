@@ -28,11 +28,13 @@ export interface Downstream {
    */
   relayHead?(head: ResponseHead): void;
   /**
-   * Optional (the raw-socket front end): write body bytes the caller will reuse. True when they
-   * were written out at once and are no longer referenced; false when a write still holds them:
-   * the caller must not touch that memory before onDrain(), which comes once they are written.
+   * Optional (the raw-socket front end): write body bytes the caller will reuse. With `holdable`,
+   * true when they were written out at once and are no longer referenced; false when a write still
+   * holds them: the caller must not touch that memory before onDrain(), which comes once they are
+   * written. Without it the bytes are copied if they must outlive the call, and false means only
+   * "wait for onDrain()" (as write()).
    */
-  writeBorrowed?(chunk: Buffer): boolean;
+  writeBorrowed?(chunk: Buffer, holdable: boolean): boolean;
 }
 
 /** Implemented by the core; the front end calls it for events on the client side. */

@@ -296,14 +296,14 @@ export class Exchange implements DownstreamEvents {
    * Body bytes lent by the fast pool (its read buffer): written as they are when the front end can
    * say whether the write still holds them (FastResponse), else copied into onData.
    */
-  onBorrowedData(chunk: Buffer): number {
+  onBorrowedData(chunk: Buffer, holdable: boolean): number {
     if (this.discarding) return BORROW_DONE;
     if (this.state !== State.Streaming) return BORROW_PAUSE;
     const down = this.down;
     if (down.writeBorrowed === undefined) return this.onData(Buffer.copyBytesFrom(chunk)) ? BORROW_DONE : BORROW_PAUSE;
-    if (down.writeBorrowed(chunk)) return BORROW_DONE;
-    // Still being written: the pool reads no more until onDrain() resumes it.
-    return BORROW_HELD;
+    if (down.writeBorrowed(chunk, holdable)) return BORROW_DONE;
+    // Held by a write (or, when it may not be held, pushed back): no more until onDrain().
+    return holdable ? BORROW_HELD : BORROW_PAUSE;
   }
 
   onComplete(trailers: (string | Buffer)[] | null): void {

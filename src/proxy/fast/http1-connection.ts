@@ -606,12 +606,18 @@ export class FastResponse implements Downstream {
    * head if still pending, as one corked write whose callback says when they are out. True when
    * everything went out at once (nothing references the bytes any more).
    */
-  writeBorrowed(chunk: Buffer): boolean {
+  writeBorrowed(chunk: Buffer, holdable: boolean): boolean {
     if (this.finished) return true;
     const sock = this.conn.socket;
     if (this.empty || chunk.length === 0) {
       this.flushHead();
       return true;
+    }
+    if (!holdable) {
+      // A small body going out with its head is copied into the head's buffer or string anyway.
+      const p = this.pending;
+      const joins = p !== null && !this.chunked && (typeof p === 'string' ? chunk.length <= SMALL_BODY : this.pendingLen + chunk.length <= p.length);
+      return this.write(joins ? chunk : Buffer.copyBytesFrom(chunk));
     }
     // Corked so that every piece goes in one writev: its callbacks run only when all of it is out.
     sock.cork();

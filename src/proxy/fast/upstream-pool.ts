@@ -38,9 +38,11 @@ export interface Handler {
    * Optional: body bytes lent from the connection's read buffer, valid during the call only unless
    * the answer is BORROW_HELD. BORROW_DONE: the bytes are no longer needed, go on reading;
    * BORROW_PAUSE: no longer needed, but wait for resume(); BORROW_HELD: still referenced (a write
-   * not finished), wait for resume(), which promises they no longer are.
+   * not finished), wait for resume(), which promises they no longer are. With `holdable` false
+   * (the buffer is shared with other connections) the handler must not answer BORROW_HELD: it
+   * copies what it cannot finish with during the call.
    */
-  onBorrowedData?(chunk: Buffer): number;
+  onBorrowedData?(chunk: Buffer, holdable: boolean): number;
   onComplete(trailers: string[] | null): void;
   onError(err: Error): void;
 }
@@ -416,8 +418,10 @@ class UpstreamConnection implements BodySink {
 
   /** Body bytes to the handler: lent when they are in this connection's own buffer, else copied if shared. */
   private deliver(h: Handler, b: Buffer): boolean {
-    if (!this.inOwn || h.onBorrowedData === undefined) return h.onData(this.keep(b));
-    const r = h.onBorrowedData(b);
+    if (h.onBorrowedData === undefined || !this.shared) return h.onData(this.keep(b));
+    // The shared buffer: lent for the call only (a small body written with its head needs no copy).
+    if (!this.inOwn) return h.onBorrowedData(b, false) === BORROW_DONE;
+    const r = h.onBorrowedData(b, true);
     if (r === BORROW_HELD) {
       // The bytes stay in use: nothing more may be read into this buffer until resume().
       this.held = true;
