@@ -55,7 +55,8 @@ export class TransitionTimes {
         known.round = round;
         return known.out;
       }
-      const base = `${s.apiVersion}|${s.kind}|${s.metadata.namespace ?? ''}|${s.metadata.name}`;
+      // join() makes one flat string (a template literal a tree of pieces: ~80 bytes more a key kept).
+      const base = [s.apiVersion, s.kind, s.metadata.namespace ?? '', s.metadata.name].join('|');
       const before = this.#last.get(base);
       // Compared in place rather than serialised: most objects' statuses are unchanged.
       if (before !== undefined && before.round !== round && jsonEqual(before.input, s)) {
