@@ -14,6 +14,8 @@ import type { Cluster } from '../ir/types.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { BackendTLSPolicy, RouteObject } from '../resources/types.ts';
 import type { BackendContext } from './backends.ts';
+
+type ClusterSource = NonNullable<BackendContext['clusterSources']> extends Map<string, infer S> ? S : never;
 import type { PolicyNode, RouteNode } from './graph.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 
@@ -27,7 +29,8 @@ interface Env {
 interface Compiled {
   env: Env;
   node: RouteNode;
-  clusters: [string, Cluster][];
+  /** Each cluster with what its endpoints are read from (BackendContext.clusterSources), when known. */
+  clusters: [string, Cluster, ClusterSource | undefined][];
   policies: BackendTLSPolicy[];
 }
 
@@ -57,8 +60,10 @@ export function compileMemo(
   const hit = memo.get(obj);
   if (hit && hit.env === env) {
     for (let i = 0; i < hit.clusters.length; i++) {
-      const [name, c] = hit.clusters[i]!;
-      if (!ctx.clusters.has(name)) ctx.clusters.set(name, c);
+      const [name, c, source] = hit.clusters[i]!;
+      if (ctx.clusters.has(name)) continue;
+      ctx.clusters.set(name, c);
+      if (source) ctx.clusterSources?.set(name, source);
     }
     for (let i = 0; i < hit.policies.length; i++) {
       const node = ctx.policies.nodes.get(hit.policies[i]!);
@@ -74,10 +79,10 @@ export function compileMemo(
   } finally {
     ctx.touched = undefined;
   }
-  const clusters: [string, Cluster][] = [];
+  const clusters: [string, Cluster, ClusterSource | undefined][] = [];
   for (const name of touched) {
     const c = ctx.clusters.get(name);
-    if (c) clusters.push([name, c]);
+    if (c) clusters.push([name, c, ctx.clusterSources?.get(name)]);
   }
   memo.set(obj, { env, node: copyNode(node), clusters, policies: [...used].map((p) => p.obj) });
   return node;

@@ -113,3 +113,19 @@ test('an unchanged route keeps its IR objects and status objects across a change
     assert.equal(st, old.get(`${st.kind}/${st.metadata.namespace}/${st.metadata.name}`), `status of ${st.kind} ${st.metadata.name} was rebuilt`);
   }
 });
+
+test('an EndpointSlice change keeps the translation, also after a Gateway change rebuilt it from remembered routes', () => {
+  const r = prng(7);
+  let s = routeBase(r);
+  for (let i = 0; i < 10; i++) s = routeEdit(r, s, 200 + i);
+  translate(s, OPTIONS);
+  // A Gateway replaced by an equal copy: a new state, its routes taken from the per-route memo.
+  s = { ...s, gateways: s.gateways.map((g) => structuredClone(g)) };
+  translate(s, OPTIONS);
+  const before = keptStats.endpoints;
+  const slices = s.endpointSlices.map((e) => ({ ...e, endpoints: [{ addresses: ['10.9.9.9'] }] }));
+  s = { ...s, endpointSlices: slices as typeof s.endpointSlices };
+  const result = translate(s, OPTIONS);
+  assert.equal(keptStats.endpoints, before + 1, 'the EndpointSlice change took the full path');
+  assert.equal(render(result), render(scratch(s)));
+});
