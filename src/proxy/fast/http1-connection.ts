@@ -5,7 +5,7 @@
 // Requests are served one at a time in order (pipelined requests wait in the buffer). Plain
 // sockets are read into one shared buffer (read-into.ts), request bodies lent from a buffer of the
 // connection's own when the fast pool streams them. A request the fast path does not serve
-// (Upgrade, Expect, HTTP/1.0, …) hands the connection, with the
+// (Upgrade, an Expect other than 100-continue, HTTP/1.0, …) hands the connection, with the
 // unread bytes put back, to the node:http server at that request boundary; it keeps it from then on.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
