@@ -34,9 +34,11 @@ export async function startWicket(o: TargetOptions): Promise<Target> {
   const t0g = performance.now();
   writeSet(manifests, o.set);
   const generateMs = performance.now() - t0g;
+  // The entry first: the first call builds the tree, which is not Wicket's start-up.
+  const entry = wicketEntry();
   const t0 = performance.now();
   // Access logs off, as for the peers (they run with access_log off / no log target).
-  const args = [wicketEntry(), 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
+  const args = [entry, 'run', '-f', manifests, '--admin-address', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
   // As many data-plane processes as the peers have workers/threads ('auto' = one per core).
   if (o.workers !== 1) args.push('--workers', String(o.workers));
   const p = start('wicket', process.execPath, args, { cpus: o.cpus, cwd: wicketRoot(), logFile: join(dir, 'wicket.log') });
