@@ -10,17 +10,41 @@ import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 /** A route's node with no rules yet; `hostnames` (lower-cased) only for kinds that have them. */
 export function newRouteNode(route: RouteObject, hostnames?: readonly string[]): RouteNode {
   const ns = route.metadata.namespace ?? 'default';
-  return {
+  // Plain assignments, not a conditional spread: this runs once per route.
+  const node: RouteNode = {
     kind: route.kind,
     obj: route,
     id: `${route.kind}/${ns}/${route.metadata.name}`,
     namespace: ns,
     order: 0,
-    ...(hostnames ? { hostnames: hostnames.map((h) => h.toLowerCase()) } : {}),
     rules: [],
     resolvedRefs: C.routeResolvedRefs(),
     parents: [],
   };
+  if (hostnames) node.hostnames = internHostnames(hostnames);
+  return node;
+}
+
+/**
+ * Lower-cased hostname lists, one array per distinct list: thousands of routes often name the same
+ * few hostnames, and the per-list memo of effective hostnames (parent-refs.ts) is keyed by the
+ * array, so sharing it also shares that memo. The arrays are never mutated (read-only to every
+ * reader). Bounded: cleared when full, after which lists are shared again from then on.
+ */
+const internedHostnames = new Map<string, string[]>();
+const INTERN_LIMIT = 50_000;
+
+function internHostnames(hostnames: readonly string[]): string[] {
+  const lower = hostnames.map((h) => h.toLowerCase());
+  // Keys join with a newline, which no valid hostname holds: lists that do hold one (and the empty
+  // list, whose key would be that of [""]) are not shared, so two keys never name different lists.
+  if (lower.length === 0 || lower.some((h) => h.includes('\n'))) return lower;
+  const key = lower.length === 1 ? lower[0]! : lower.join('\n');
+  const out = internedHostnames.get(key);
+  if (out !== undefined) return out;
+  if (internedHostnames.size >= INTERN_LIMIT) internedHostnames.clear();
+  internedHostnames.set(key, lower);
+  return lower;
 }
 
 export interface RuleBackends {

@@ -24,13 +24,18 @@ const ENV_FIELDS = ['services', 'endpointSlices', 'referenceGrants', 'backendTLS
 
 interface Env {
   lists: unknown[][];
+  /** Cluster lists of the routes compiled in this environment, by names: shared when equal. */
+  clusterLists?: Map<string, ClusterList>;
 }
+
+type ClusterList = [string, Cluster, ClusterSource | undefined][];
+const NO_POLICIES: BackendTLSPolicy[] = [];
 
 interface Compiled {
   env: Env;
   node: RouteNode;
   /** Each cluster with what its endpoints are read from (BackendContext.clusterSources), when known. */
-  clusters: [string, Cluster, ClusterSource | undefined][];
+  clusters: ClusterList;
   policies: BackendTLSPolicy[];
 }
 
@@ -79,13 +84,27 @@ export function compileMemo(
   } finally {
     ctx.touched = undefined;
   }
-  const clusters: [string, Cluster, ClusterSource | undefined][] = [];
+  const clusters: ClusterList = [];
   for (const name of touched) {
     const c = ctx.clusters.get(name);
     if (c) clusters.push([name, c, ctx.clusterSources?.get(name)]);
   }
-  memo.set(obj, { env, node: copyNode(node), clusters, policies: [...used].map((p) => p.obj) });
+  const policies = used.size === 0 ? NO_POLICIES : [...used].map((p) => p.obj);
+  memo.set(obj, { env, node: copyNode(node), clusters: sharedClusterList(env, clusters), policies });
   return node;
+}
+
+/**
+ * `list`, or an equal list (same names, clusters and sources) a route compiled earlier in this
+ * environment keeps: thousands of routes resolve to the same few Services. Never mutated.
+ */
+function sharedClusterList(env: Env, list: ClusterList): ClusterList {
+  const key = list.map((e) => e[0]).join('\n');
+  const lists = (env.clusterLists ??= new Map());
+  const old = lists.get(key);
+  if (old !== undefined && old.length === list.length && old.every((e, i) => e[0] === list[i]![0] && e[1] === list[i]![1] && e[2] === list[i]![2])) return old;
+  lists.set(key, list);
+  return list;
 }
 
 /** A fresh node sharing the compiled parts, with no parents (field by field: faster than a spread). */
