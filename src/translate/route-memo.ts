@@ -100,7 +100,7 @@ export function compileMemo(
  */
 function sharedClusterList(env: Env, list: ClusterList): ClusterList {
   const key = list.map((e) => e[0]).join('\n');
-  const lists = (env.clusterLists ??= new Map());
+  const lists = (env.clusterLists ??= new Map<string, ClusterList>());
   const old = lists.get(key);
   if (old !== undefined && old.length === list.length && old.every((e, i) => e[0] === list[i]![0] && e[1] === list[i]![1] && e[2] === list[i]![2])) return old;
   lists.set(key, list);
