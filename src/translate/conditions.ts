@@ -88,7 +88,12 @@ export const listenerSetNotProgrammed = (reason: string, detail: string): Cond =
 
 // ---- Routes -------------------------------------------------------------------------------------
 
-export const routeAccepted = (): Cond => cond('Accepted', true, 'Accepted', 'Route is accepted');
+// The two conditions every healthy route carries: one frozen object each, shared by every route
+// (thousands of them; conditions are never mutated, a status copies them when it stamps them).
+const ROUTE_ACCEPTED: Cond = Object.freeze(cond('Accepted', true, 'Accepted', 'Route is accepted'));
+const ROUTE_RESOLVED_REFS: Cond = Object.freeze(cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved'));
+
+export const routeAccepted = (): Cond => ROUTE_ACCEPTED;
 export const routeNotAllowedByListeners = (detail: string): Cond => cond('Accepted', false, 'NotAllowedByListeners', detail);
 export const routeNoMatchingListenerHostname = (): Cond =>
   cond('Accepted', false, 'NoMatchingListenerHostname', 'No listener hostname intersects the route hostnames');
@@ -97,7 +102,7 @@ export const routeUnsupportedValue = (detail: string): Cond => cond('Accepted', 
 export const routeIncompatibleFilters = (detail: string): Cond => cond('Accepted', false, 'IncompatibleFilters', detail);
 
 export const routeUnreadable = (detail: string): Cond => cond('Accepted', false, 'UnsupportedValue', `Route spec cannot be read: ${detail}`);
-export const routeResolvedRefs = (): Cond => cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved');
+export const routeResolvedRefs = (): Cond => ROUTE_RESOLVED_REFS;
 export const routeRefNotPermitted = (detail: string): Cond => cond('ResolvedRefs', false, 'RefNotPermitted', detail);
 export const routeInvalidKind = (detail: string): Cond => cond('ResolvedRefs', false, 'InvalidKind', detail);
 export const routeBackendNotFound = (detail: string): Cond => cond('ResolvedRefs', false, 'BackendNotFound', detail);

@@ -68,14 +68,10 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
       owner = `ListenerSet ${ns}/${ref.name}${ls && !ls.allowed ? ` (not allowed by Gateway ${ls.gateway.key})` : ''}`;
     }
     if (!gateway) continue; // not one of ours: another controller reports on it
-    const reported: ParentReference = {
-      group,
-      kind,
-      namespace: ns,
-      name: ref.name,
-      ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
-      ...(ref.port !== undefined ? { port: ref.port } : {}),
-    };
+    // Plain assignments, not conditional spreads: this runs for every route on every translation.
+    const reported: ParentReference = { group, kind, namespace: ns, name: ref.name };
+    if (ref.sectionName !== undefined) reported.sectionName = ref.sectionName;
+    if (ref.port !== undefined) reported.port = ref.port;
     const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: [] };
     route.parents.push(parent);
     const selected =
