@@ -7,6 +7,7 @@ import { resolveBackend, type BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import type { PolicyNode } from './graph.ts';
 import { routeInvalidKind } from './conditions.ts';
+import { NO_FILTERS } from './empty-lists.ts';
 import { objects, strings } from './sanitize.ts';
 
 export interface FilterResult {
@@ -51,7 +52,7 @@ export function compileFilters(
   prefix: string | undefined,
   where: string,
 ): FilterResult {
-  if (!filters || filters.length === 0) return { filters: [], refProblems: NO_PROBLEMS };
+  if (!filters || filters.length === 0) return { filters: NO_FILTERS, refProblems: NO_PROBLEMS };
   const out: FilterResult = { filters: [], refProblems: [] };
   const list = objects(filters);
   if (list.some((f) => f.type === 'URLRewrite') && list.some((f) => f.type === 'RequestRedirect')) {

@@ -6,6 +6,7 @@ import type { RouteMatch } from '../ir/types.ts';
 import type { GRPCRoute, GRPCRouteMatch, GRPCRouteRule, HTTPRouteFilter } from '../resources/types.ts';
 import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
+import { NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
 import { compileFilters } from './filters.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { compileSession, invalidRegexIn } from './http-route.ts';
@@ -65,7 +66,7 @@ function compileRule(
       const name = String(h.name).toLowerCase();
       if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
     }
-    const match: RouteMatch = { path: grpcPath(m.method), headers, queryParams: [] };
+    const match: RouteMatch = { path: grpcPath(m.method), headers: headers.length > 0 ? headers : NO_HEADER_MATCHES, queryParams: NO_QUERY_MATCHES };
     const badRegex = invalidRegexIn(match);
     if (badRegex) out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].${badRegex === 'path' ? 'method' : badRegex}: invalid regular expression` };
     out.matches.push({

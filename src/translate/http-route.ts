@@ -7,6 +7,7 @@ import { parseDuration } from '../resources/validate/duration.ts';
 import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
+import { NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
@@ -35,7 +36,7 @@ export function compileMatch(m: HTTPRouteMatch): RouteMatch {
   for (const q of objects(m.queryParams)) {
     if (!queryParams.some((x) => x.name === q.name)) queryParams.push({ name: q.name, type: q.type ?? 'Exact', value: q.value });
   }
-  const out: RouteMatch = { path, headers, queryParams };
+  const out: RouteMatch = { path, headers: headers.length > 0 ? headers : NO_HEADER_MATCHES, queryParams: queryParams.length > 0 ? queryParams : NO_QUERY_MATCHES };
   if (m.method) out.method = m.method.toUpperCase();
   return out;
 }
