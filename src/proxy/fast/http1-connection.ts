@@ -21,6 +21,7 @@ import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
 import { RequestBody } from './request-body.ts';
 import { installReadInto, pushCopy, setNextBuffer, setReadCallback } from './read-into.ts';
 import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
+import { writeDirect } from './write-direct.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -579,13 +580,13 @@ export class FastResponse implements Downstream {
       p.set(chunk, this.pendingLen);
       const n = this.pendingLen + chunk.length;
       this.pending = null;
-      return sock.write(n === p.length ? p : p.subarray(0, n));
+      return writeDirect(sock, n === p.length ? p : p.subarray(0, n));
     }
     if (typeof p === 'string' && !this.chunked && chunk.length <= SMALL_BODY) {
       // Head and a small body as one string: one write, no writev bookkeeping.
       const s = p + latin1(chunk, 0, chunk.length);
       this.pending = null;
-      return sock.write(s, 'latin1');
+      return writeDirect(sock, s);
     }
     sock.cork();
     this.writePending();
@@ -643,8 +644,7 @@ export class FastResponse implements Downstream {
     const p = this.pending;
     if (p === null) return true;
     this.pending = null;
-    if (typeof p === 'string') return this.conn.socket.write(p, 'latin1');
-    return this.conn.socket.write(this.pendingLen === p.length ? p : p.subarray(0, this.pendingLen));
+    return writeDirect(this.conn.socket, typeof p === 'string' || this.pendingLen === p.length ? p : p.subarray(0, this.pendingLen));
   }
 
   /**
@@ -749,7 +749,7 @@ export class FastResponse implements Downstream {
     const p = this.pending;
     if (typeof p === 'string' || p === null) {
       this.pending = null;
-      this.conn.socket.write(p === null ? t : p + t, 'latin1');
+      writeDirect(this.conn.socket, p === null ? t : p + t);
     } else {
       const sock = this.conn.socket;
       sock.cork();

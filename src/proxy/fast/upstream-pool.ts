@@ -12,6 +12,7 @@ import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
 import { setNextBuffer } from './read-into.ts';
 import { RequestBody, type BodySink } from './request-body.ts';
+import { writeDirect } from './write-direct.ts';
 
 /** What Exchange and the mirror give dispatch(). */
 export interface DispatchOptions {
@@ -234,7 +235,7 @@ class UpstreamConnection implements BodySink {
     h.onConnect(this.abortFn);
     // onConnect may abort (the request was answered while it waited for this connection).
     if (this.handler !== h || this.state !== BUSY) return;
-    this.socket.write(this.head, 'latin1');
+    writeDirect(this.socket, this.head);
     const body = this.reqBody;
     if (body !== null) {
       // The bytes that arrived while waiting go now; the rest as they come (onBodyData).
