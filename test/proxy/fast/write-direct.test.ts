@@ -164,7 +164,7 @@ describe('direct writes through the data plane', () => {
       backendSockets.add(s);
       s.on('close', () => backendSockets.delete(s));
       s.on('error', () => {});
-      let got = Buffer.alloc(0);
+      let got: Buffer = Buffer.alloc(0);
       let upload: { path: string; left: number; hash: ReturnType<typeof createHash>; bytes: number } | null = null;
       const onData = (c: Buffer): void => {
         got = got.length === 0 ? c : Buffer.concat([got, c]);
