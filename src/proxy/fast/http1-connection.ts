@@ -588,6 +588,22 @@ export class FastResponse implements Downstream {
       this.pending = null;
       return writeDirect(sock, s);
     }
+    if (this.chunked && chunk.length <= SMALL_BODY) {
+      // A small chunk with its framing (and the head if still pending) as one buffer: one write.
+      const hex = chunk.length.toString(16);
+      const hl = p === null ? 0 : typeof p === 'string' ? p.length : this.pendingLen;
+      const out = Buffer.allocUnsafe(hl + hex.length + 4 + chunk.length);
+      let at = p === null ? 0 : typeof p === 'string' ? out.write(p, 0, 'latin1') : copyBytes(p, 0, hl, out, 0);
+      at += out.write(hex, at, 'latin1');
+      out[at++] = 13;
+      out[at++] = 10;
+      out.set(chunk, at);
+      at += chunk.length;
+      out[at++] = 13;
+      out[at] = 10;
+      this.pending = null;
+      return writeDirect(sock, out);
+    }
     sock.cork();
     this.writePending();
     let ok: boolean;
@@ -617,7 +633,8 @@ export class FastResponse implements Downstream {
     if (!holdable) {
       // A small body going out with its head is copied into the head's buffer or string anyway.
       const p = this.pending;
-      const joins = p !== null && !this.chunked && (typeof p === 'string' ? chunk.length <= SMALL_BODY : this.pendingLen + chunk.length <= p.length);
+      // (A small chunk of a chunked body is copied with its framing into one buffer.)
+      const joins = this.chunked ? chunk.length <= SMALL_BODY : p !== null && (typeof p === 'string' ? chunk.length <= SMALL_BODY : this.pendingLen + chunk.length <= p.length);
       return this.write(joins ? chunk : Buffer.copyBytesFrom(chunk));
     }
     // Corked so that every piece goes in one writev: its callbacks run only when all of it is out.
@@ -720,9 +737,10 @@ export class FastResponse implements Downstream {
       }
       sock.uncork();
     } else if (this.chunked) {
-      if (typeof this.pending === 'string') {
-        sock.write(`${this.pending}0\r\n\r\n`, 'latin1');
+      const p = this.pending;
+      if (typeof p === 'string' || p === null) {
         this.pending = null;
+        writeDirect(sock, p === null ? '0\r\n\r\n' : `${p}0\r\n\r\n`);
       } else {
         sock.cork();
         this.writePending();

@@ -4,7 +4,7 @@
 // socket with an error and nothing throws; corked sockets and a Node without the internals take
 // socket.write(). Then through a real data plane: a client that does not read while many
 // responses (each one direct write) pile up, and a backend that does not read a large upload at
-// first.
+// first, and chunked responses of small chunks.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -196,6 +196,21 @@ describe('direct writes through the data plane', () => {
             }
             continue;
           }
+          if (path.startsWith('/chunked')) {
+            // Small chunks in separate writes (separate reads at the proxy, as often as not), then the end.
+            s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+            const parts = [`${path};`, 'a'.repeat(100), 'b'.repeat(4096), 'c'.repeat(4097), 'd'];
+            let i = 0;
+            const next = (): void => {
+              if (s.destroyed) return;
+              if (i === parts.length) return void s.write('0\r\n\r\n');
+              const part = parts[i++]!;
+              s.write(`${part.length.toString(16)}\r\n${part}\r\n`);
+              setImmediate(next);
+            };
+            next();
+            continue;
+          }
           const body = Buffer.alloc(BODY, 46);
           body.write(`${path};`, 'latin1');
           s.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY}\r\n\r\n`), body]));
@@ -246,6 +261,51 @@ describe('direct writes through the data plane', () => {
       assert.ok(bodies[i]!.startsWith(`/r${i};`), `response ${i} is ${bodies[i]!.slice(0, 12)}`);
       assert.equal(bodies[i]!.length, BODY);
     }
+  });
+
+  test('chunked responses of small chunks (each chunk one direct write) arrive framed and whole, pipelined', async () => {
+    const sock = connect(port, '127.0.0.1');
+    let text = '';
+    const N = 20;
+    const done = new Promise<void>((resolve, reject) => {
+      sock.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (text.split('\r\n0\r\n\r\n').length - 1 === N) resolve();
+      });
+      sock.on('close', () => reject(new Error(`closed: ${text.slice(0, 200)}`)));
+      sock.on('error', reject);
+    });
+    let reqs = '';
+    for (let i = 0; i < N; i++) reqs += `GET /chunked${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    sock.write(reqs);
+    await done;
+    sock.destroy();
+    // De-chunk every response strictly: any framing error or reordering fails here.
+    let at = 0;
+    for (let i = 0; i < N; i++) {
+      const headEnd = text.indexOf('\r\n\r\n', at);
+      const head = text.slice(at, headEnd);
+      assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(head, /\r\ntransfer-encoding: chunked/i);
+      at = headEnd + 4;
+      let body = '';
+      for (;;) {
+        const lineEnd = text.indexOf('\r\n', at);
+        const size = parseInt(text.slice(at, lineEnd), 16);
+        assert.ok(Number.isInteger(size) && /^[0-9a-f]+$/.test(text.slice(at, lineEnd)), `bad chunk size line at ${at}`);
+        at = lineEnd + 2;
+        if (size === 0) {
+          assert.equal(text.slice(at, at + 2), '\r\n');
+          at += 2;
+          break;
+        }
+        body += text.slice(at, at + size);
+        assert.equal(text.slice(at + size, at + size + 2), '\r\n');
+        at += size + 2;
+      }
+      assert.equal(body, `/chunked${i};${'a'.repeat(100)}${'b'.repeat(4096)}${'c'.repeat(4097)}d`);
+    }
+    assert.equal(at, text.length);
   });
 
   test('a backend that does not read a large upload at first gets every byte', async () => {
