@@ -1,5 +1,6 @@
 // `wicket run` (and quickstart): wires provider → runtime → data plane, starts the admin server,
 // and on SIGTERM/SIGINT drains — stop accepting, let requests in flight finish, exit 0.
+import nodeModule from 'node:module';
 import { startAdminServer } from '../admin/server.ts';
 import { ErrorCodes, isWicketError, WicketError } from '../errors.ts';
 import { logger, setLogLevel } from '../log.ts';
@@ -62,7 +63,12 @@ export async function serve(provider: Provider, flags: CommonFlags, hooks: Serve
     process.off('unhandledRejection', onRejection);
     return 1;
   }
-  void runtime.whenReady().then(() => hooks.onReady?.({ adminAddress: admin.address }));
+  void runtime.whenReady().then(() => {
+    // The code compiled to serve (main.ts enabled the cache) is on disk for the next start, also
+    // when this process is killed rather than stopped (Node writes it at a normal exit only).
+    if (typeof nodeModule.flushCompileCache === 'function') nodeModule.flushCompileCache();
+    hooks.onReady?.({ adminAddress: admin.address });
+  });
 
   const why = await stopped.promise;
   logger.info('shutting down: draining requests in flight', { signal: why, deadlineMs: flags.drainTimeoutMs });
