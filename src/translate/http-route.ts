@@ -7,7 +7,7 @@ import { parseDuration } from '../resources/validate/duration.ts';
 import type { BackendContext } from './backends.ts';
 import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
-import { NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
+import { NO_FILTERS, NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
@@ -50,23 +50,30 @@ function compileRule(
   policiesUsed: Set<PolicyNode>,
 ): CompiledRule {
   const where = `spec.rules[${index}]`;
-  const out: CompiledRule = { index, matches: [], ...(rule.name ? { name: rule.name } : {}) };
+  // Plain assignments and indexed loops: this runs for every rule of every route at startup, and
+  // each temporary (spread, entries() pair, closure, unused message string) is garbage to collect.
+  const out: CompiledRule = { index, matches: [] };
+  if (rule.name) out.name = rule.name;
   const backends = resolveRuleBackends(ctx, 'HTTPRoute', ns, objects(rule.backendRefs));
-  problems.push(...backends.problems);
+  if (backends.problems.length > 0) problems.push(...backends.problems);
   for (const p of backends.policies) policiesUsed.add(p);
-  const matches = objects(rule.matches).length > 0 ? objects(rule.matches) : [{}];
-  for (const [mi, m] of matches.entries()) {
-    const match = compileMatch(m);
+  const written = objects(rule.matches);
+  const matches: HTTPRouteMatch[] = written.length > 0 ? written : [{}];
+  for (let mi = 0; mi < matches.length; mi++) {
+    const match = compileMatch(matches[mi]!);
     const badRegex = invalidRegexIn(match);
     if (badRegex) out.invalid ??= { reason: 'UnsupportedValue', message: `${where}.matches[${mi}].${badRegex}: invalid regular expression` };
     const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
     const f = compileFilters(ctx, 'HTTPRoute', ns, rule.filters, prefix, where);
-    if (mi === 0) problems.push(...f.refProblems);
-    for (const p of f.policies ?? []) policiesUsed.add(p);
+    if (mi === 0 && f.refProblems.length > 0) problems.push(...f.refProblems);
+    if (f.policies) for (const p of f.policies) policiesUsed.add(p);
     if (f.invalid) out.invalid ??= f.invalid;
     let backendInvalid: CompiledRule['invalid'];
     const wb = weighted(backends, (bi) => {
-      const bf = compileFilters(ctx, 'HTTPRoute', ns, rule.backendRefs?.[bi]?.filters, prefix, `${where}.backendRefs[${bi}]`);
+      const written = rule.backendRefs?.[bi]?.filters;
+      // Nothing to compile (the common case): no field path to spell out either.
+      if (!written || written.length === 0) return NO_FILTERS;
+      const bf = compileFilters(ctx, 'HTTPRoute', ns, written, prefix, `${where}.backendRefs[${bi}]`);
       if (mi === 0) problems.push(...bf.refProblems);
       if (bf.invalid) backendInvalid ??= bf.invalid;
       return bf.filters;

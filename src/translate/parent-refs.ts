@@ -56,16 +56,14 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     if (group !== GATEWAY_GROUP) continue;
     let gateway: GatewayNode | undefined;
     let candidates: ListenerNode[] = [];
-    let owner = '';
+    let ls: ListenerSetNode | undefined;
     if (kind === 'Gateway') {
       gateway = parents.gateways.get(`${ns}/${ref.name}`);
       candidates = gateway ? listenersOf(gateway) : [];
-      owner = `Gateway ${ns}/${ref.name}`;
     } else if (kind === 'ListenerSet') {
-      const ls = parents.listenerSets.get(`${ns}/${ref.name}`);
+      ls = parents.listenerSets.get(`${ns}/${ref.name}`);
       gateway = ls?.gateway;
       candidates = ls?.allowed ? ls.listeners : [];
-      owner = `ListenerSet ${ns}/${ref.name}${ls && !ls.allowed ? ` (not allowed by Gateway ${ls.gateway.key})` : ''}`;
     }
     if (!gateway) continue; // not one of ours: another controller reports on it
     // Plain assignments, not conditional spreads: this runs for every route on every translation.
@@ -82,7 +80,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
       const by = [ref.sectionName !== undefined ? `sectionName ${ref.sectionName}` : '', ref.port !== undefined ? `port ${ref.port}` : '']
         .filter(Boolean)
         .join(' and ');
-      parent.accepted = C.routeNoMatchingParent(`${owner} has no listener${by ? ' with ' + by : ''}`);
+      parent.accepted = C.routeNoMatchingParent(`${ownerName(kind, ns, ref.name, ls)} has no listener${by ? ' with ' + by : ''}`);
       continue;
     }
     let hostnameMiss = false;
@@ -99,7 +97,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     if (attachments.length === 0) {
       parent.accepted = hostnameMiss
         ? C.routeNoMatchingListenerHostname()
-        : C.routeNotAllowedByListeners(`No listener of ${owner}${ref.sectionName ? ` (sectionName ${ref.sectionName})` : ''} allows ${route.kind}s from namespace ${route.namespace}`);
+        : C.routeNotAllowedByListeners(`No listener of ${ownerName(kind, ns, ref.name, ls)}${ref.sectionName ? ` (sectionName ${ref.sectionName})` : ''} allows ${route.kind}s from namespace ${route.namespace}`);
       continue;
     }
     if (route.invalid) {
@@ -132,9 +130,17 @@ export function pushedAttachments(route: RouteNode): readonly Attachment[] {
   return out;
 }
 
+/** The parent a parentRef names, for messages: spelled out when one is written, not per attachment. */
+function ownerName(kind: string, ns: string, name: string, ls: ListenerSetNode | undefined): string {
+  if (kind === 'Gateway') return `Gateway ${ns}/${name}`;
+  return `ListenerSet ${ns}/${name}${ls && !ls.allowed ? ` (not allowed by Gateway ${ls.gateway.key})` : ''}`;
+}
+
 function allowsRoute(lookup: Lookup, l: ListenerNode, route: RouteNode): boolean {
   if (l.protocol === null) return false;
-  if (!l.supportedKinds.some((k) => k.kind === route.kind)) return false;
+  let kindAllowed = false;
+  for (let i = 0; i < l.supportedKinds.length && !kindAllowed; i++) kindAllowed = l.supportedKinds[i]!.kind === route.kind;
+  if (!kindAllowed) return false;
   const ns = l.spec.allowedRoutes?.namespaces;
   switch (ns?.from ?? 'Same') {
     case 'All':
