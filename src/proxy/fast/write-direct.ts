@@ -9,13 +9,13 @@
 // either route) follows it, and a shutdown from end() waits for it too.
 //
 // Semantics kept from socket.write(): the return value (false: wait for 'drain'; a direct write
-// the kernel took in part returns false and 'drain' is emitted once it is out, unless the Writable
-// owes a 'drain' of its own), errors (a failed write destroys the socket with the same
+// the kernel took in part returns false and 'drain' is emitted once it and whatever the Writable
+// took after it are out), errors (a failed write destroys the socket with the same
 // `write EPIPE`-style error), and the bytes written are counted by the handle (socket.bytesWritten).
 // Node keeps the write request type (WriteWrap) and the shared result array (streamBaseState) in
 // its stream_wrap binding; when this Node does not have them, or for TLS sockets and sockets still
 // connecting, every write takes socket.write() as before.
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
 interface WriteReq {
@@ -50,7 +50,7 @@ function findBinding(): StreamWrapBinding | null {
   }
 }
 
-const binding = process.env.WICKET_NO_DIRECT_WRITE ? null : findBinding();
+const binding = process.env.WICKET_NO_DIRECT_WRITE || !needDrainSettable() ? null : findBinding();
 const state = binding?.streamBaseState ?? null;
 const kAsync = binding?.kLastWriteWasAsync ?? 0;
 
@@ -84,8 +84,30 @@ function onComplete(this: WriteReq, status: number): void {
     socket.destroy(writeError(status));
     return;
   }
-  // The caller got false and waits for 'drain'; the Writable emits its own when it owes one.
-  if (!socket.writableNeedDrain) socket.emit('drain');
+  // The caller got false and waits for 'drain'. As from the Writable, 'drain' means everything is
+  // out (so it never frees bytes a queued write still holds, see FastResponse.writeBorrowed): with
+  // writes still in the Writable, it is the Writable's to emit once they are out, as after a write
+  // of its own that returned false.
+  if (socket.writableEnded) return;
+  if (socket.writableLength === 0) socket.emit('drain');
+  else (socket as unknown as WithWritableState)._writableState.needDrain = true;
+}
+
+interface WithWritableState {
+  _writableState: { needDrain: boolean };
+}
+
+/** The Writable's needDrain flag can be set from outside (Node keeps it as an accessor). */
+function needDrainSettable(): boolean {
+  try {
+    const s = new Socket();
+    (s as unknown as WithWritableState)._writableState.needDrain = true;
+    const ok = s.writableNeedDrain;
+    s.destroy();
+    return ok;
+  } catch {
+    return false;
+  }
 }
 
 function writeError(status: number): Error {
