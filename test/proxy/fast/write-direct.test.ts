@@ -10,8 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { directWriteAvailable, writeDirect } from '../../../src/proxy/fast/write-direct.ts';
+import { TestCA } from '../certs.ts';
 import { cluster, freePort, httpPort, ir, listener, match, newDataPlane, rule, vhost } from '../helpers.ts';
 
 const pattern = (n: number, seed = 0): Buffer => {
@@ -133,6 +135,33 @@ describe('writeDirect on real sockets', () => {
       assert.equal(Buffer.concat(chunks).toString(), 'abc');
     } finally {
       await p.close();
+    }
+  });
+
+  test('a TLS socket takes socket.write: the bytes are encrypted, and arrive whole', async () => {
+    const ca = new TestCA();
+    const leaf = ca.leaf(['direct.test']);
+    const srv = createTlsServer({ cert: leaf.certPem, key: leaf.keyPem }, (s) => {
+      s.on('error', () => {});
+      const big = pattern(3 * 1024 * 1024, 5);
+      writeDirect(s, 'head;');
+      writeDirect(s, big);
+      s.end();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const c = tlsConnect({ port: (srv.address() as { port: number }).port, host: '127.0.0.1', servername: 'direct.test', ca: ca.certPem });
+      const chunks: Buffer[] = [];
+      c.on('data', (d: Buffer) => chunks.push(d));
+      await new Promise<void>((resolve, reject) => {
+        c.on('end', () => resolve());
+        c.on('error', reject);
+      });
+      c.destroy();
+      assert.ok(Buffer.concat(chunks).equals(Buffer.concat([Buffer.from('head;'), pattern(3 * 1024 * 1024, 5)])));
+    } finally {
+      await new Promise((r) => srv.close(r));
+      ca.dispose();
     }
   });
 
