@@ -31,7 +31,7 @@ export function compileGRPCRoute(ctx: BackendContext, route: GRPCRoute, policies
   const ns = route.metadata.namespace ?? 'default';
   const node = newRouteNode(route, strings(route.spec?.hostnames));
   const problems: C.Cond[] = [];
-  objects(route.spec?.rules).forEach((rule, i) => node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed)));
+  node.rules = objects(route.spec?.rules).map((rule, i) => compileRule(ctx, ns, rule, i, problems, policiesUsed));
   summarizeRoute(node, problems);
   return node;
 }

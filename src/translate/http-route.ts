@@ -9,7 +9,7 @@ import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
 import { NO_FILTERS, NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
-import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { exactSize, invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
 export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policiesUsed: Set<PolicyNode>): RouteNode {
@@ -17,9 +17,8 @@ export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policies
   const node = newRouteNode(route, strings(route.spec?.hostnames));
   const problems: C.Cond[] = [];
   // The CRD defaults an absent rules list to one rule matching every path (with no backends: 500).
-  (route.spec?.rules === undefined ? [{}] : objects(route.spec.rules)).forEach((rule, i) => {
-    node.rules.push(compileRule(ctx, ns, rule, i, problems, policiesUsed));
-  });
+  // map(), not push() onto []: a pushed-to empty array reserves room for 17 (per route, kept).
+  node.rules = (route.spec?.rules === undefined ? [{}] : objects(route.spec.rules)).map((rule, i) => compileRule(ctx, ns, rule, i, problems, policiesUsed));
   summarizeRoute(node, problems);
   return node;
 }
@@ -59,6 +58,7 @@ function compileRule(
   for (const p of backends.policies) policiesUsed.add(p);
   const written = objects(rule.matches);
   const matches: HTTPRouteMatch[] = written.length > 0 ? written : [{}];
+  const compiled: CompiledMatch[] = [];
   for (let mi = 0; mi < matches.length; mi++) {
     const match = compileMatch(matches[mi]!);
     const badRegex = invalidRegexIn(match);
@@ -79,8 +79,9 @@ function compileRule(
       return bf.filters;
     });
     if (backendInvalid) out.invalid ??= backendInvalid;
-    out.matches.push({ index: mi, match, filters: f.filters, backends: wb } satisfies CompiledMatch);
+    compiled.push({ index: mi, match, filters: f.filters, backends: wb } satisfies CompiledMatch);
   }
+  out.matches = exactSize(compiled);
   compileTimeouts(rule, out, where);
   compileRetry(rule, out, where);
   compileSession(rule, out, where);

@@ -6,6 +6,7 @@ import { GATEWAY_GROUP } from '../resources/types.ts';
 import * as C from './conditions.ts';
 import type { Attachment, GatewayNode, ListenerNode, ListenerSetNode, ParentNode, RouteNode } from './graph.ts';
 import { effectiveHostnames } from './hostnames.ts';
+import { exactSize } from './route-common.ts';
 import { selectorMatches } from './label-selector.ts';
 import { namespaceLabels, type Lookup } from './lookup.ts';
 import { objects } from './sanitize.ts';
@@ -71,7 +72,9 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     if (ref.sectionName !== undefined) reported.sectionName = ref.sectionName;
     if (ref.port !== undefined) reported.port = ref.port;
     const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: [] };
-    route.parents.push(parent);
+    // Usually the only parent: a literal holds exactly one, a push onto [] reserves room for 17.
+    if (route.parents.length === 0) route.parents = [parent];
+    else route.parents.push(parent);
     const selected =
       ref.sectionName === undefined && ref.port === undefined
         ? candidates
@@ -104,7 +107,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
       parent.accepted = route.invalid;
       continue;
     }
-    parent.attachments = attachments;
+    parent.attachments = exactSize(attachments);
     if (!push) continue;
     for (const a of attachments) {
       if (seen) {

@@ -47,6 +47,14 @@ function internHostnames(hostnames: readonly string[]): string[] {
   return lower;
 }
 
+/**
+ * `list` with no spare room: V8 gives an empty array that is pushed to room for 17 elements, which
+ * a list kept per route (one rule, one match, one parent) then holds for good. A copy is exact.
+ */
+export function exactSize<T>(list: T[]): T[] {
+  return list.length === 1 ? [list[0]!] : list.slice();
+}
+
 export interface RuleBackends {
   /** One per backendRef (weight-0 ones included, so backend filters can be zipped). */
   entries: { ref: BackendRef; cluster: string | null; weight: number }[];
