@@ -11,6 +11,7 @@ import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { compareStrings, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
+import { exactSize } from './route-common.ts';
 
 const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
 
@@ -226,8 +227,9 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
       out.push({ rank, rule: irRule });
     }
   }
-  cache.set(route.rules, { order: route.order, entries: out });
-  return out;
+  const entries = exactSize(out);
+  cache.set(route.rules, { order: route.order, entries });
+  return entries;
 }
 
 function tlsRoutes(l: ListenerNode, rename: Rename | undefined): L4Route[] {

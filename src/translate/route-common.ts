@@ -85,7 +85,7 @@ export function weighted(b: RuleBackends, filtersFor: (i: number) => WeightedBac
   b.entries.forEach((e, i) => {
     if (e.weight > 0) out.push({ cluster: e.cluster, weight: e.weight, filters: filtersFor(i) });
   });
-  return out;
+  return exactSize(out);
 }
 
 /** Fills resolvedRefs, partiallyInvalid and invalid on a route from its rules and problems. */

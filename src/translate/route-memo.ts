@@ -14,6 +14,7 @@ import type { Cluster } from '../ir/types.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { BackendTLSPolicy, RouteObject } from '../resources/types.ts';
 import type { BackendContext } from './backends.ts';
+import { exactSize } from './route-common.ts';
 
 type ClusterSource = NonNullable<BackendContext['clusterSources']> extends Map<string, infer S> ? S : never;
 import type { PolicyNode, RouteNode } from './graph.ts';
@@ -90,7 +91,7 @@ export function compileMemo(
     if (c) clusters.push([name, c, ctx.clusterSources?.get(name)]);
   }
   const policies = used.size === 0 ? NO_POLICIES : [...used].map((p) => p.obj);
-  memo.set(obj, { env, node: copyNode(node), clusters: sharedClusterList(env, clusters), policies });
+  memo.set(obj, { env, node: copyNode(node), clusters: sharedClusterList(env, exactSize(clusters)), policies });
   return node;
 }
 
