@@ -3,7 +3,7 @@
 // bench writes them), and prints the time from start to the first 200 on the last route, the CPU the
 // process spent getting there (utime + stime from /proc: robust to other load on the machine), its
 // RSS idle and under a few seconds of load that cycles over 100 routes, and /proc/PID/smaps_rollup
-// (anonymous vs file-backed memory). With --root it measures another tree (e.g. an old commit
+// (anonymous vs file-backed memory) and the process's wicket_config_last_apply_duration_seconds. With --root it measures another tree (e.g. an old commit
 // unpacked with `git archive`), so old and new can be compared side by side.
 //
 //   node bench/scenarios/ladder-start.ts 5000 [--root DIR] [--load 3] [--cpus 0] [--repeat 3]
@@ -98,11 +98,14 @@ try {
       rps = w.rps;
     }
     const afterRollup = rollup(pid);
+    // The serving process's own account of its last apply (translate + compile + swap), when it has one.
+    const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text()).catch(() => '');
+    const apply = /^wicket_config_last_apply_duration_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(metrics)?.[1];
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
     console.log(
-      `${n} routes: serving after ${Math.round(servingMs)} ms, CPU ${Math.round(cpuServing)} ms; RSS idle ${idle} MB (${idleRollup}), under load ${peak} MB (${afterRollup}), ${Math.round(rps)} req/s`,
+      `${n} routes: serving after ${Math.round(servingMs)} ms, CPU ${Math.round(cpuServing)} ms, last apply ${apply === undefined ? 'n/a' : Math.round(Number(apply) * 1000) + ' ms'}; RSS idle ${idle} MB (${idleRollup}), under load ${peak} MB (${afterRollup}), ${Math.round(rps)} req/s`,
     );
   }
 } finally {
