@@ -10,19 +10,21 @@ import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 /** A route's node with no rules yet; `hostnames` (lower-cased) only for kinds that have them. */
 export function newRouteNode(route: RouteObject, hostnames?: readonly string[]): RouteNode {
   const ns = route.metadata.namespace ?? 'default';
-  // Plain assignments, not a conditional spread: this runs once per route.
-  const node: RouteNode = {
+  // Every field in the literal (optional ones possibly undefined), not a conditional spread or
+  // fields added later (a separate property store): this runs once per route.
+  return {
     kind: route.kind,
     obj: route,
     id: `${route.kind}/${ns}/${route.metadata.name}`,
     namespace: ns,
     order: 0,
+    hostnames: hostnames ? internHostnames(hostnames) : undefined,
     rules: [],
     resolvedRefs: C.routeResolvedRefs(),
+    invalid: undefined,
+    partiallyInvalid: undefined,
     parents: [],
   };
-  if (hostnames) node.hostnames = internHostnames(hostnames);
-  return node;
 }
 
 /**

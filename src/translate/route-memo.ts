@@ -110,10 +110,21 @@ function sharedClusterList(env: Env, list: ClusterList): ClusterList {
 
 /** A fresh node sharing the compiled parts, with no parents (field by field: faster than a spread). */
 function copyNode(n: RouteNode): RouteNode {
-  const out: RouteNode = { kind: n.kind, obj: n.obj, id: n.id, namespace: n.namespace, order: n.order, rules: n.rules, resolvedRefs: n.resolvedRefs, parents: [] };
-  if (n.hostnames !== undefined) out.hostnames = n.hostnames;
-  if (n.invalid !== undefined) out.invalid = n.invalid;
-  if (n.partiallyInvalid !== undefined) out.partiallyInvalid = n.partiallyInvalid;
+  // Every field in the literal (the optional ones possibly undefined): fields added afterwards
+  // would go to a separate property store, one more object per route.
+  const out: RouteNode = {
+    kind: n.kind,
+    obj: n.obj,
+    id: n.id,
+    namespace: n.namespace,
+    order: n.order,
+    hostnames: n.hostnames,
+    rules: n.rules,
+    resolvedRefs: n.resolvedRefs,
+    invalid: n.invalid,
+    partiallyInvalid: n.partiallyInvalid,
+    parents: [],
+  };
   const l4 = n as L4RouteNode;
   if (l4.terminatedBackends !== undefined) (out as L4RouteNode).terminatedBackends = l4.terminatedBackends;
   return out;
