@@ -9,7 +9,26 @@ import { compareByName, compareStrings, generationOf } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
   const g = generationOf({ metadata: meta });
-  return conds.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, observedGeneration: g }));
+  return conds.map((c) => (Object.isFrozen(c) ? stampShared(c, g) : { type: c.type, status: c.status, reason: c.reason, message: c.message, observedGeneration: g }));
+}
+
+/**
+ * A condition shared by thousands of objects (conditions.ts freezes those, e.g. every healthy
+ * route's Accepted and ResolvedRefs) stamped once per generation, frozen too: statuses are read
+ * and copied downstream, never changed. Bounded: a condition's generations are forgotten at 1,000.
+ */
+const stamped = new WeakMap<C.Cond, Map<number | undefined, Condition>>();
+
+function stampShared(c: C.Cond, g: number | undefined): Condition {
+  let byGeneration = stamped.get(c);
+  if (byGeneration === undefined) stamped.set(c, (byGeneration = new Map()));
+  let out = byGeneration.get(g);
+  if (out === undefined) {
+    if (byGeneration.size >= 1000) byGeneration.clear();
+    out = Object.freeze({ type: c.type, status: c.status, reason: c.reason, message: c.message, observedGeneration: g }) as Condition;
+    byGeneration.set(g, out);
+  }
+  return out;
 }
 
 function entry(obj: { apiVersion: string; kind: string; metadata: ObjectMeta }, status: Record<string, unknown>): ObjectStatus {
