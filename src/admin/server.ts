@@ -4,7 +4,8 @@
 //   GET /metrics  Prometheus text
 //   GET /config   the IR in force, JSON
 //   GET /status   {"items":[…]}: one entry per Gateway API object read, shaped like the object
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from '../node-http.ts';
 import type { AddressInfo } from 'node:net';
 import type { IR } from '../ir/types.ts';
 import type { ObjectStatus } from '../translate/api.ts';

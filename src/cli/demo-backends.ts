@@ -1,7 +1,8 @@
 // The quickstart's demo backends: small HTTP servers on 127.0.0.1 that answer every request with
 // JSON saying which backend answered and what it received (method, path, query, headers), so a
 // user can see routing, header filters and traffic splitting at work with nothing but curl.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer } from '../node-http.ts';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, WicketError } from '../errors.ts';
 

@@ -7,7 +7,7 @@
 // connection's own when the fast pool streams them. A request the fast path does not serve
 // (Upgrade, an Expect other than 100-continue, HTTP/1.0, …) hands the connection, with the
 // unread bytes put back, to the node:http server at that request boundary; it keeps it from then on.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../../node-http.ts';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';

@@ -2,7 +2,8 @@
 // and a Downstream, picks the rule with the router that is current when the request arrives
 // (that router serves the whole request, even if a new configuration is applied meanwhile), and
 // hands both to an Exchange. Everything after that is transport-independent.
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from '../../node-http.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';

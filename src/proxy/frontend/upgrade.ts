@@ -11,7 +11,7 @@ import { upstreamRequestHeaders } from '../headers.ts';
 import type { RequestHead } from '../request-head.ts';
 import type { RuleRuntime } from '../rule.ts';
 import { CONNECT, INVALID_BACKEND, NO_ENDPOINTS, type Failure } from '../upstream/failure.ts';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../../node-http.ts';
 
 function writeLocal(socket: Duplex, r: LocalResponse): void {
   let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\n`;
