@@ -55,7 +55,7 @@ export function listenerConditions(l: ListenerNode): C.Cond[] {
   return out;
 }
 
-function listenerStatus(l: ListenerNode, meta: ObjectMeta, attached = l.attached.length): ListenerStatus {
+function listenerStatus(l: ListenerNode, meta: ObjectMeta, attached: number): ListenerStatus {
   const kinds: RouteGroupKind[] = l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind }));
   return { name: l.spec.name, supportedKinds: kinds, attachedRoutes: attached, conditions: stamp(listenerConditions(l), meta) };
 }
@@ -182,33 +182,17 @@ function gatewayStatus(gw: GatewayNode, own: readonly ListenerNode[], count: (l:
 
 function listenerSetStatus(ls: ListenerSetNode, count: (l: ListenerNode) => number): ObjectStatus {
   const m = ls.obj.metadata;
+  // A set the Gateway does not allow has no listeners on it: none are reported.
   const listeners = ls.allowed ? ls.listeners.map((l) => listenerStatus(l, m, count(l))) : [];
   return entry(ls.obj, { conditions: stamp(ls.conditions, m), listeners });
 }
 
 export function buildStatuses(graph: Graph, controllerName: string): ObjectStatus[] {
   const out: ObjectStatus[] = [];
-  for (const c of graph.classes) {
-    out.push(entry(c.obj, { conditions: stamp(c.conditions, c.obj.metadata), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })) }));
-  }
-  for (const gw of graph.gateways) {
-    const m = gw.obj.metadata;
-    const bound = gw.accepted && !gw.notProgrammed ? gw.addresses : [];
-    out.push(
-      entry(gw.obj, {
-        addresses: bound.map((value) => ({ type: 'IPAddress', value })),
-        conditions: stamp(gw.conditions, m),
-        listeners: gw.listeners.filter((l) => l.owner.kind === 'Gateway').map((l) => listenerStatus(l, m)),
-        attachedListenerSets: gw.listenerSets.filter((ls) => ls.accepted).length,
-      }),
-    );
-  }
-  for (const ls of graph.listenerSets) {
-    const m = ls.obj.metadata;
-    // A set the Gateway does not allow has no listeners on it: none are reported.
-    const listeners = ls.allowed ? ls.listeners.map((l) => listenerStatus(l, m)) : [];
-    out.push(entry(ls.obj, { conditions: stamp(ls.conditions, m), listeners }));
-  }
+  const count = (l: ListenerNode) => l.attached.length;
+  for (const c of graph.classes) out.push(classStatus(c));
+  for (const gw of graph.gateways) out.push(gatewayStatus(gw, gw.listeners.filter((l) => l.owner.kind === 'Gateway'), count));
+  for (const ls of graph.listenerSets) out.push(listenerSetStatus(ls, count));
   for (const r of graph.routes) {
     if (r.parents.length === 0) continue;
     out.push(routeStatus(r, controllerName));
