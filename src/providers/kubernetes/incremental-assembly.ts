@@ -8,7 +8,7 @@
 import { emptySnapshot, type Snapshot } from '../../resources/snapshot.ts';
 import type { ObjectMeta, RouteObject } from '../../resources/types.ts';
 import { KINDS, type WatchedKind } from './kinds.ts';
-import { byNamespaceName, referencedByNonRoutes, routeServices } from './snapshot-assembly.ts';
+import { byNamespaceName, refKey, referencedByNonRoutes, routeServices } from './snapshot-assembly.ts';
 
 /** One kind's cache as the assembler reads it. */
 export interface KindSource {
@@ -22,8 +22,6 @@ export interface KindSource {
 const ROUTE_KINDS = new Set<WatchedKind>(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 /** Kinds kept only when referenced, and where the reference is looked up. */
 const FILTERED = new Set<WatchedKind>(['Secret', 'ConfigMap', 'Service', 'EndpointSlice']);
-
-const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
 export class SnapshotAssembler {
   readonly #controllerName: string;
@@ -73,10 +71,10 @@ export class SnapshotAssembler {
     const refsMoved = otherKey !== this.#otherRefs || this.#servicesMoved;
     this.#otherRefs = otherKey;
     this.#servicesMoved = false;
-    const service = (ns: string | undefined, name: string) => this.#routeServices.has(key(ns, name)) || other.services.has(key(ns, name));
+    const service = (ns: string | undefined, name: string) => this.#routeServices.has(refKey(ns, name)) || other.services.has(refKey(ns, name));
     const keep: Record<string, (o: { metadata: ObjectMeta }) => boolean> = {
-      Secret: (o) => other.secrets.has(key(o.metadata.namespace, o.metadata.name)),
-      ConfigMap: (o) => other.configMaps.has(key(o.metadata.namespace, o.metadata.name)),
+      Secret: (o) => other.secrets.has(refKey(o.metadata.namespace, o.metadata.name)),
+      ConfigMap: (o) => other.configMaps.has(refKey(o.metadata.namespace, o.metadata.name)),
       Service: (o) => service(o.metadata.namespace, o.metadata.name),
       EndpointSlice: (o) => {
         const svc = o.metadata.labels?.['kubernetes.io/service-name'];

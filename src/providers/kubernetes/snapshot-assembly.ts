@@ -16,7 +16,8 @@ export interface Refs {
   services: Set<string>;
 }
 
-const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+/** `namespace/name` of a referenced object (`/name` when cluster-scoped): the key of the reference sets. */
+export const refKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
 export function byNamespaceName(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): number {
   const an = a.metadata.namespace ?? '';
@@ -33,7 +34,7 @@ function isCore(ref: { group?: string; kind?: string }, kind: string, defaultKin
 function addCertRefs(refs: Refs, ns: string | undefined, list: { group?: string; kind?: string; name: string; namespace?: string }[] | undefined, defaultKind: string): void {
   for (const r of list ?? []) {
     if (!r?.name) continue;
-    const k = key(r.namespace ?? ns, r.name);
+    const k = refKey(r.namespace ?? ns, r.name);
     if (isCore(r, 'Secret', defaultKind)) refs.secrets.add(k);
     else if (isCore(r, 'ConfigMap', defaultKind)) refs.configMaps.add(k);
   }
@@ -44,7 +45,7 @@ function addListenerRefs(refs: Refs, ns: string | undefined, listeners: { tls?: 
 }
 
 function addBackend(refs: Refs, ns: string | undefined, ref: BackendObjectReference | undefined): void {
-  if (ref?.name && isCore(ref, 'Service', 'Service')) refs.services.add(key(ref.namespace ?? ns, ref.name));
+  if (ref?.name && isCore(ref, 'Service', 'Service')) refs.services.add(refKey(ref.namespace ?? ns, ref.name));
 }
 
 function addFilterBackends(refs: Refs, ns: string | undefined, filters: any[] | undefined): void {
@@ -66,7 +67,7 @@ export function referencedObjects(s: Snapshot, controllerName: string): Refs {
   for (const g of s.gateways as Gateway[]) {
     if (!ourClasses.has(g.spec?.gatewayClassName)) continue;
     const ns = g.metadata.namespace;
-    ourGateways.add(key(ns, g.metadata.name));
+    ourGateways.add(refKey(ns, g.metadata.name));
     addListenerRefs(refs, ns, g.spec.listeners);
     const params = g.spec.infrastructure?.parametersRef;
     if (params) addCertRefs(refs, ns, [params], '');
@@ -78,7 +79,7 @@ export function referencedObjects(s: Snapshot, controllerName: string): Refs {
   for (const ls of s.listenerSets as ListenerSet[]) {
     const ns = ls.metadata.namespace;
     const parent = ls.spec?.parentRef;
-    if (parent && ourGateways.has(key(parent.namespace ?? ns, parent.name))) addListenerRefs(refs, ns, ls.spec.listeners);
+    if (parent && ourGateways.has(refKey(parent.namespace ?? ns, parent.name))) addListenerRefs(refs, ns, ls.spec.listeners);
   }
   const routes: RouteObject[] = [...s.httpRoutes, ...s.grpcRoutes, ...s.tlsRoutes, ...s.tcpRoutes, ...s.udpRoutes];
   for (const r of routes) for (const k of routeServices(r)) refs.services.add(k);
@@ -114,7 +115,7 @@ export function referencedByNonRoutes(s: Snapshot, controllerName: string): Refs
 function addPolicyRefs(refs: Refs, s: Snapshot): void {
   for (const p of s.backendTLSPolicies) {
     const ns = p.metadata.namespace;
-    for (const t of p.spec?.targetRefs ?? []) if (t?.name && isCore(t, 'Service', 'Service')) refs.services.add(key(ns, t.name));
+    for (const t of p.spec?.targetRefs ?? []) if (t?.name && isCore(t, 'Service', 'Service')) refs.services.add(refKey(ns, t.name));
     addCertRefs(refs, ns, p.spec?.validation?.caCertificateRefs, 'ConfigMap');
   }
 }
@@ -125,13 +126,13 @@ export function assembleSnapshot(caches: KindCaches, controllerName: string): Sn
   for (const info of KINDS) s[info.field] = [...(caches[info.kind] ?? [])].sort(byNamespaceName);
   const snap = s as unknown as Snapshot;
   const refs = referencedObjects(snap, controllerName);
-  const has = (set: Set<string>) => (o: { metadata: ObjectMeta }) => set.has(key(o.metadata.namespace, o.metadata.name));
+  const has = (set: Set<string>) => (o: { metadata: ObjectMeta }) => set.has(refKey(o.metadata.namespace, o.metadata.name));
   snap.secrets = snap.secrets.filter(has(refs.secrets));
   snap.configMaps = snap.configMaps.filter(has(refs.configMaps));
   snap.services = snap.services.filter(has(refs.services));
   snap.endpointSlices = snap.endpointSlices.filter((e) => {
     const svc = e.metadata.labels?.['kubernetes.io/service-name'];
-    return svc !== undefined && refs.services.has(key(e.metadata.namespace, svc));
+    return svc !== undefined && refs.services.has(refKey(e.metadata.namespace, svc));
   });
   return snap;
 }
