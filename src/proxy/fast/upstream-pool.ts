@@ -283,7 +283,6 @@ class UpstreamConnection implements BodySink {
   }
 
   private resume(): void {
-    this.held = false;
     if (!this.paused) return;
     this.paused = false;
     this.socket.resume();
@@ -422,17 +421,10 @@ class UpstreamConnection implements BodySink {
     if (h.onBorrowedData === undefined || !this.shared) return h.onData(this.keep(b));
     // The shared buffer: lent for the call only (a small body written with its head needs no copy).
     if (!this.inOwn) return h.onBorrowedData(b, false) === BORROW_DONE;
-    const r = h.onBorrowedData(b, true);
-    if (r === BORROW_HELD) {
-      // The bytes stay in use: nothing more may be read into this buffer until resume().
-      this.held = true;
-      return false;
-    }
-    return r === BORROW_DONE;
+    // BORROW_HELD: the bytes stay in use, so nothing more may be read into this buffer until
+    // resume() (false pauses the socket, as for BORROW_PAUSE).
+    return h.onBorrowedData(b, true) === BORROW_DONE;
   }
-
-  /** Some of `own` is still referenced by the handler (released by resume()). */
-  held = false;
 
   reusable = true;
 
@@ -441,7 +433,6 @@ class UpstreamConnection implements BodySink {
     this.handler = null;
     // Its bytes may still be held by the last write; the next response starts on the shared buffer.
     this.own = null;
-    this.held = false;
     // Answered before the whole request body was sent: the connection is mid-request, not reusable.
     const bodySent = this.reqBodyDone;
     this.dropBody();
