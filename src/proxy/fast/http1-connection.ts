@@ -89,7 +89,6 @@ function onSocketRead(this: Socket & { [kConn]: FastConnection }, nread: number,
   return true;
 }
 
-
 /** `b` itself, or a copy when it lies in the shared read buffer (which the next read overwrites). */
 function own(b: Buffer): Buffer {
   return b.buffer === CLIENT_READ.buffer ? Buffer.copyBytesFrom(b) : b;
@@ -316,7 +315,7 @@ export class FastConnection {
     // The rest of the body is read into a buffer of this connection's own (from the next read on),
     // lent to the upstream write without a copy.
     if (this.ownRead === null && this.direct) this.useOwnRead();
-    const r = sink.onBodyData(chunk.buffer === CLIENT_READ.buffer ? Buffer.copyBytesFrom(chunk) : chunk);
+    const r = sink.onBodyData(own(chunk));
     // Held: nothing more may be read into the buffer until the sink releases it (body.release()).
     return r === BORROW_DONE;
   }
