@@ -25,7 +25,13 @@ export interface BackendContext {
   /** While set, every cluster a resolution yields is recorded here (route-memo.ts replays them). */
   touched?: Set<string>;
   /** What each cluster's endpoints are read from, when kept (route-state.ts refreshes them on an EndpointSlice change). */
-  clusterSources?: Map<string, { svc: Service; port: ServicePort }>;
+  clusterSources?: Map<string, ClusterSource>;
+}
+
+/** What a cluster's endpoints are read from: the Service and the port of it the cluster was resolved to. */
+export interface ClusterSource {
+  svc: Service;
+  port: ServicePort;
 }
 
 export interface ResolvedBackend {

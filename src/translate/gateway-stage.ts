@@ -12,7 +12,7 @@ import { buildGateways, finalizeGateway, type SocketClaims } from './gateways.ts
 import type { ClassNode, GatewayNode, ListenerNode, ListenerSetNode } from './graph.ts';
 import { attachListenerSets, finalizeListenerSet } from './listener-sets.ts';
 import { buildLookup, type Lookup } from './lookup.ts';
-import { sortByAge } from './meta.ts';
+import { sameItems, sortByAge } from './meta.ts';
 import type { Parents } from './parent-refs.ts';
 
 /** Each snapshot field, by whether it holds routes: a new field must be placed here to compile. */
@@ -117,12 +117,6 @@ export function stageWithEndpoints(stage: GatewayStage, snapshot: Snapshot, opti
   return { ...stage, lists: OTHER_FIELDS.map((f) => [...(snapshot[f] as unknown[])]), lookup, ctx };
 }
 
-function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.address !== b[i]!.address || a[i]!.port !== b[i]!.port || a[i]!.weight !== b[i]!.weight) return false;
@@ -131,11 +125,6 @@ function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean 
 
 /** Whether `stage` is what buildGatewayStage would build for this snapshot and these options. */
 export function stageHolds(stage: GatewayStage, snapshot: Snapshot, options: TranslateOptions): boolean {
-  for (let i = 0; i < OTHER_FIELDS.length; i++) {
-    const now = snapshot[OTHER_FIELDS[i]!] as unknown[];
-    const then = stage.lists[i]!;
-    if (now.length !== then.length) return false;
-    for (let j = 0; j < now.length; j++) if (now[j] !== then[j]) return false;
-  }
+  for (let i = 0; i < OTHER_FIELDS.length; i++) if (!sameItems(snapshot[OTHER_FIELDS[i]!] as unknown[], stage.lists[i]!)) return false;
   return stage.optionsKey === optionsKey(options);
 }

@@ -9,7 +9,7 @@ import { socketName } from './addresses.ts';
 import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
-import { compareStrings, sortByAge } from './meta.ts';
+import { compareStrings, sameItems, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
 import { exactSize } from './route-common.ts';
 
@@ -167,12 +167,6 @@ export function rememberVirtualHost(listener: string, hostname: string, vh: Virt
   const key = `${listener}\n${hostname}`;
   if (vh) vhostCache.set(key, vh);
   else vhostCache.delete(key);
-}
-
-export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Less specific patterns that match every name `h` matches, most specific first. */

@@ -9,7 +9,8 @@
 import type { Filter, IRListener, RouteRule, VirtualHost, WeightedBackend } from '../ir/types.ts';
 import type { Attachment, ListenerNode, RouteNode } from './graph.ts';
 import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
-import { buildListener, coveringPatterns, rememberVirtualHost, reuseVirtualHost, routeEntries, sameItems, type Entry } from './ir-build.ts';
+import { buildListener, coveringPatterns, rememberVirtualHost, reuseVirtualHost, routeEntries, type Entry } from './ir-build.ts';
+import { sameItems } from './meta.ts';
 import { compareMatches } from './precedence.ts';
 
 export interface ServedListener {

@@ -34,6 +34,13 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether two lists hold the same objects in the same order (identity, not deep equality). */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Sort keys by object: objects are never mutated, and the same objects are sorted again on every
  * translation (thousands of routes), so each is parsed once.

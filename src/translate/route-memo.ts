@@ -13,12 +13,11 @@
 import type { Cluster } from '../ir/types.ts';
 import type { Snapshot } from '../resources/snapshot.ts';
 import type { BackendTLSPolicy, RouteObject } from '../resources/types.ts';
-import type { BackendContext } from './backends.ts';
-import { exactSize } from './route-common.ts';
-
-type ClusterSource = NonNullable<BackendContext['clusterSources']> extends Map<string, infer S> ? S : never;
+import type { BackendContext, ClusterSource } from './backends.ts';
 import type { PolicyNode, RouteNode } from './graph.ts';
 import type { L4RouteNode } from './l4-routes.ts';
+import { sameItems } from './meta.ts';
+import { exactSize } from './route-common.ts';
 
 /** The snapshot fields a compiled route can depend on besides the route itself. */
 const ENV_FIELDS = ['services', 'endpointSlices', 'referenceGrants', 'backendTLSPolicies', 'configMaps', 'secrets'] as const satisfies readonly (keyof Snapshot)[];
@@ -128,10 +127,4 @@ function copyNode(n: RouteNode): RouteNode {
   const l4 = n as L4RouteNode;
   if (l4.terminatedBackends !== undefined) (out as L4RouteNode).terminatedBackends = l4.terminatedBackends;
   return out;
-}
-
-function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
