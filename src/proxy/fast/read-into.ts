@@ -5,10 +5,11 @@
 // symbols and tells the handle with useUserBuffer(); the symbols are found once by their
 // descriptions on a probe socket. If this Node does not have them (or the handle cannot take a
 // user buffer, e.g. a TLS socket), installReadInto() returns false and the caller keeps 'data'
-// events. With `next`, Node asks it after every read (a plain call, no `this`) which buffer the
-// next read goes to, as when onread's buffer is a function. Semantics once installed are exactly onread's: the callback gets (nread, buffer) with
-// `this` the socket, the bytes are valid only during the call, returning false stops reading,
-// pause()/resume() stop and restart the handle, and 'end' / 'close' / 'error' are emitted as usual.
+// events. With setNextBuffer(), Node asks a function after every read (a plain call, no `this`)
+// which buffer the next read goes to, as when onread's buffer is a function. Semantics once
+// installed are exactly onread's: the callback gets (nread, buffer) with `this` the socket, the
+// bytes are valid only during the call, returning false stops reading, pause()/resume() stop and
+// restart the handle, and 'end' / 'close' / 'error' are emitted as usual.
 import { Socket } from 'node:net';
 
 type Callback<S extends Socket = Socket> = (this: S, nread: number, buf: Buffer) => boolean | void;
@@ -53,7 +54,7 @@ interface UserBufferHandle {
  * Bytes the socket's Readable already holds (e.g. put back with unshift) are not touched: read
  * them with socket.read(). False when not possible: the socket is unchanged then.
  */
-export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, callback: Callback<S>, next?: () => Buffer): boolean {
+export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, callback: Callback<S>): boolean {
   if (symbols === null) return false;
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (handle == null || typeof handle.useUserBuffer !== 'function' || socket.destroyed) return false;
@@ -62,8 +63,6 @@ export function installReadInto<S extends Socket>(socket: S, buffer: Buffer, cal
   handle.useUserBuffer(buffer);
   own[symbols.buffer] = buffer;
   own[symbols.callback] = callback;
-  // Asked after every read for the buffer the next read lands in (as onread's buffer function).
-  if (next !== undefined) own[symbols.generator] = next;
   return true;
 }
 
@@ -90,5 +89,3 @@ export function setReadCallback<S extends Socket>(socket: S, callback: Callback<
 export function pushCopy(this: Socket, nread: number, buf: Buffer): boolean {
   return this.push(Buffer.copyBytesFrom(buf, 0, nread));
 }
-
-export const readIntoAvailable = symbols !== null;
