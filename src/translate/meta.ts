@@ -45,24 +45,32 @@ export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
  * Sort keys by object: objects are never mutated, and the same objects are sorted again on every
  * translation (thousands of routes), so each is parsed once.
  */
-const ageKeys = new WeakMap<object, { item: HasMeta; t: number; k: string }>();
+const ageKeys = new WeakMap<object, AgeKey<HasMeta>>();
 
-function ageKey<T extends HasMeta>(item: T): { item: T; t: number; k: string } {
+interface AgeKey<T> {
+  item: T;
+  t: number;
+  k: string;
+}
+
+function ageKey<T extends HasMeta>(item: T): AgeKey<T> {
   let key = ageKeys.get(item);
   if (key === undefined) ageKeys.set(item, (key = { item, t: timestampOf(item), k: keyOf(item) }));
-  return key as { item: T; t: number; k: string };
+  return key as AgeKey<T>;
+}
+
+function byAgeKey(x: AgeKey<HasMeta>, y: AgeKey<HasMeta>): number {
+  return x.t !== y.t ? (x.t < y.t ? -1 : 1) : compareStrings(x.k, y.k);
 }
 
 /** sortByAge's order between two items: negative when `a` comes first, 0 when they tie. */
 export function compareAge(a: HasMeta, b: HasMeta): number {
-  const x = ageKey(a);
-  const y = ageKey(b);
-  return x.t !== y.t ? (x.t < y.t ? -1 : 1) : compareStrings(x.k, y.k);
+  return byAgeKey(ageKey(a), ageKey(b));
 }
 
-/** Oldest first, then namespace/name; timestamps parsed once per item, not per comparison. */
+/** Oldest first, then namespace/name; each object's timestamp is parsed once (ageKeys), not per comparison. */
 export function sortByAge<T extends HasMeta>(items: readonly T[]): T[] {
   const keyed = items.map(ageKey);
-  keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : compareStrings(a.k, b.k)));
+  keyed.sort(byAgeKey);
   return keyed.map((x) => x.item);
 }
