@@ -52,9 +52,10 @@ const DQUOTE = 34;
  * strings are shared: every object of a manifest repeats its apiVersion, kind, namespace, parent
  * and backend names.
  */
-type Intern = Map<string, string>;
+export type Intern = Map<string, string>;
 
-function intern(table: Intern, s: string): string {
+/** The table's copy of `s` (added, as a flat copy, when it has none). */
+export function intern(table: Intern, s: string): string {
   const known = table.get(s);
   if (known !== undefined) return known;
   // A slice of a fresh two-part string is a slice of a flat copy of only this value.
