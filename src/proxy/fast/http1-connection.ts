@@ -22,6 +22,7 @@ import { RequestBody } from './request-body.ts';
 import { installReadInto, pushCopy, setNextBuffer, setReadCallback } from './read-into.ts';
 import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
 import { writeDirect } from './write-direct.ts';
+import { writeBodyPiece } from './write-body-piece.ts';
 
 /** An idle keep-alive connection is closed after this long (node:http's keepAliveTimeout here). */
 export const KEEP_ALIVE_MS = 65_000;
@@ -605,14 +606,7 @@ export class FastResponse implements Downstream {
     }
     sock.cork();
     this.writePending();
-    let ok: boolean;
-    if (this.chunked) {
-      sock.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      sock.write(chunk);
-      ok = sock.write('\r\n', 'latin1');
-    } else {
-      ok = sock.write(chunk);
-    }
+    const ok = writeBodyPiece(sock, chunk, this.chunked);
     sock.uncork();
     return ok;
   }
@@ -639,13 +633,7 @@ export class FastResponse implements Downstream {
     // Corked so that every piece goes in one writev: its callbacks run only when all of it is out.
     sock.cork();
     this.writePending();
-    if (this.chunked) {
-      sock.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      sock.write(chunk, this.conn.borrowedFlushed);
-      sock.write('\r\n', 'latin1');
-    } else {
-      sock.write(chunk, this.conn.borrowedFlushed);
-    }
+    writeBodyPiece(sock, chunk, this.chunked, this.conn.borrowedFlushed);
     sock.uncork();
     return sock.writableLength === 0;
   }

@@ -13,6 +13,7 @@ import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './pars
 import { setNextBuffer } from './read-into.ts';
 import { RequestBody, type BodySink } from './request-body.ts';
 import { writeDirect } from './write-direct.ts';
+import { writeBodyPiece } from './write-body-piece.ts';
 
 /** What Exchange and the mirror give dispatch(). */
 export interface DispatchOptions {
@@ -249,13 +250,7 @@ class UpstreamConnection implements BodySink {
     if (this.state !== BUSY) return BORROW_DONE;
     const s = this.socket;
     s.cork();
-    if (this.reqBody !== null && this.reqBody.length === -1) {
-      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      s.write(chunk, this.bodyFlushed);
-      s.write('\r\n', 'latin1');
-    } else {
-      s.write(chunk, this.bodyFlushed);
-    }
+    writeBodyPiece(s, chunk, this.reqBody !== null && this.reqBody.length === -1, this.bodyFlushed);
     s.uncork();
     return s.writableLength === 0 ? BORROW_DONE : BORROW_HELD;
   }
