@@ -42,6 +42,19 @@ export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 }
 
 /**
+ * How many items `now` shares with `then` at its start, and then at its end (by identity): a list
+ * from a provider keeps unchanged objects in place, so only the items in between need a look.
+ */
+export function sharedEnds<T>(now: readonly T[], then: readonly T[]): [head: number, tail: number] {
+  const n = Math.min(now.length, then.length);
+  let a = 0;
+  while (a < n && now[a] === then[a]) a++;
+  let b = 0;
+  while (b < n - a && now[now.length - 1 - b] === then[then.length - 1 - b]) b++;
+  return [a, b];
+}
+
+/**
  * Sort keys by object: objects are never mutated, and the same objects are sorted again on every
  * translation (thousands of routes), so each is parsed once.
  */

@@ -33,7 +33,7 @@ import type { Attachment, GatewayNode, ListenerNode, PolicyNode, RouteNode } fro
 import { buildIR } from './ir-build.ts';
 import { kindConflictLosses, withLosses, type Loss } from './kind-conflicts.ts';
 import { clusterNamesOf, serveListener, updateListener, upperBound, type ServedListener } from './listener-ir.ts';
-import { compareAge, compareByName, compareStrings, sortByAge } from './meta.ts';
+import { compareAge, compareByName, compareStrings, sharedEnds, sortByAge } from './meta.ts';
 import { attachRoute, pushedAttachments } from './parent-refs.ts';
 import { compileRoute, isOurRoute } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
@@ -213,11 +213,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
   for (let k = 0; k < lists.length; k++) {
     const now = lists[k]!;
     const then = s.lists[k]!;
-    let a = 0;
-    const n = Math.min(now.length, then.length);
-    while (a < n && now[a] === then[a]) a++;
-    let b = 0;
-    while (b < n - a && now[now.length - 1 - b] === then[then.length - 1 - b]) b++;
+    const [a, b] = sharedEnds(now, then);
     for (let i = a; i < then.length - b; i++) middleOld.add(then[i]!);
     for (let i = a; i < now.length - b; i++) middleNew.push(now[i]!);
     differs.push(a + b !== now.length || now.length !== then.length);

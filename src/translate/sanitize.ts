@@ -3,6 +3,7 @@
 // Field-level problems are handled where each field is read. Returns the input itself when every
 // object is fine (the common case), so nothing is copied.
 import type { Snapshot } from '../resources/snapshot.ts';
+import { sharedEnds } from './meta.ts';
 
 const NO_SPEC = new Set(['namespaces', 'services', 'endpointSlices', 'secrets', 'configMaps']);
 
@@ -23,11 +24,7 @@ const lastUsable = new Map<string, unknown[]>();
 
 function allUsable(field: string, items: unknown[], needsSpec: boolean): boolean {
   const then = lastUsable.get(field) ?? [];
-  const n = Math.min(items.length, then.length);
-  let a = 0;
-  while (a < n && items[a] === then[a]) a++;
-  let b = 0;
-  while (b < n - a && items[items.length - 1 - b] === then[then.length - 1 - b]) b++;
+  const [a, b] = sharedEnds(items, then);
   for (let i = a; i < items.length - b; i++) if (!usable(items[i], needsSpec)) return false;
   if (a + b !== items.length || items.length !== then.length) lastUsable.set(field, [...items]);
   return true;

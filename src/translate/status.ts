@@ -5,7 +5,7 @@ import type { ObjectStatus } from './api.ts';
 import * as C from './conditions.ts';
 import { SUPPORTED_FEATURES } from './features.ts';
 import type { ClassNode, GatewayNode, Graph, ListenerNode, ListenerSetNode, PolicyNode, RouteNode } from './graph.ts';
-import { compareByName, compareStrings, generationOf } from './meta.ts';
+import { compareByName, compareStrings, generationOf, sharedEnds } from './meta.ts';
 
 function stamp(conds: C.Cond[], meta: ObjectMeta): Condition[] {
   const g = generationOf({ metadata: meta });
@@ -125,13 +125,7 @@ let lastController = '';
 
 function routeStatuses(routes: readonly RouteNode[], controllerName: string): ObjectStatus[] {
   if (routes === lastRoutes && controllerName === lastController) return lastRouteStatuses;
-  let a = 0;
-  let b = 0;
-  if (controllerName === lastController) {
-    const n = Math.min(routes.length, lastRoutes.length);
-    while (a < n && routes[a] === lastRoutes[a]) a++;
-    while (b < n - a && routes[routes.length - 1 - b] === lastRoutes[lastRoutes.length - 1 - b]) b++;
-  }
+  const [a, b] = controllerName === lastController ? sharedEnds(routes, lastRoutes) : [0, 0];
   const out = lastRouteStatuses.slice(0, a);
   for (let i = a; i < routes.length - b; i++) {
     out.push(routeStatus(routes[i]!, controllerName));
