@@ -13,7 +13,7 @@ import { resolveKindConflicts } from './kind-conflicts.ts';
 import { sortByAge } from './meta.ts';
 import { attachRoute, type Parents } from './parent-refs.ts';
 import { pruneClusters } from './prune.ts';
-import { compileRoute, isOurRoute } from './route-compile.ts';
+import { compileRoute, isOurRoute, NONE_USED } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
 import { forgetState, stageKeepable, translateChange, translateFresh } from './route-state.ts';
 import { sanitizeSnapshot } from './sanitize.ts';
@@ -92,9 +92,6 @@ function translateFull(stage: GatewayStage, snapshot: Snapshot, options: Transla
     },
   };
 }
-
-/** Stays empty: handed to route compilation when there are no policies for it to record. */
-const NONE_USED: Set<PolicyNode> = new Set();
 
 /** Namespace, name, then kind (the order statuses are read in), with each key read once per object. */
 function sortByName(routes: RouteNode[]): void {

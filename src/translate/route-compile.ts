@@ -12,6 +12,12 @@ import type { Parents } from './parent-refs.ts';
 import { objects } from './sanitize.ts';
 
 /**
+ * Handed to route compilation as the set of used policies when there are no BackendTLSPolicies
+ * (so none to record): one shared set instead of one per route. Stays empty.
+ */
+export const NONE_USED: Set<PolicyNode> = new Set();
+
+/**
  * Compiles a route of any kind. A route whose spec cannot be read (wrong types a schema check
  * would have caught) is kept with Accepted=False and the reason, not allowed to fail everything.
  */

@@ -35,7 +35,7 @@ import { kindConflictLosses, withLosses, type Loss } from './kind-conflicts.ts';
 import { clusterNamesOf, serveListener, updateListener, upperBound, type ServedListener } from './listener-ir.ts';
 import { compareAge, compareByName, compareStrings, sharedEnds, sortByAge } from './meta.ts';
 import { attachRoute, pushedAttachments } from './parent-refs.ts';
-import { compileRoute, isOurRoute } from './route-compile.ts';
+import { compileRoute, isOurRoute, NONE_USED } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
 import { buildStatusesFrom, type PolicyView } from './status.ts';
 
@@ -80,9 +80,6 @@ let state: State | undefined;
 
 /** How translations were made, for tests: updates of the kept state, fresh states. */
 export const keptStats = { changes: 0, fresh: 0, endpoints: 0 };
-
-/** Stays empty: there are no policies for route compilation to record. */
-const NONE_USED: Set<PolicyNode> = new Set();
 
 const KIND_INDEX: Record<string, number> = { HTTPRoute: 0, GRPCRoute: 1, TLSRoute: 2, TCPRoute: 3, UDPRoute: 4 };
 
