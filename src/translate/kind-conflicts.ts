@@ -3,7 +3,7 @@
 // namespace/name. The other loses that listener; a parentRef left with no listener is
 // Accepted=False (and the route is not counted in attachedRoutes).
 import * as C from './conditions.ts';
-import type { Attachment, ListenerNode, RouteNode } from './graph.ts';
+import type { Attachment, ListenerNode, ParentNode, RouteNode } from './graph.ts';
 import { hostnameMatches } from './hostnames.ts';
 
 function intersects(a: readonly string[], b: readonly string[]): boolean {
@@ -43,11 +43,19 @@ export function kindConflictLosses(l: ListenerNode, attached: Iterable<Attachmen
   return lost.size > 0 ? lost : undefined;
 }
 
-/** The Accepted condition of a parentRef whose last listener was lost to `winner` on `l`. */
-function lostCondition(l: ListenerNode, winner: RouteNode): C.Cond {
-  return C.routeNotAllowedByListeners(
-    `On listener ${l.name} the hostnames intersect those of the older ${winner.kind} ${winner.namespace}/${winner.obj.metadata.name}; only one of an HTTPRoute and a GRPCRoute may serve them`,
-  );
+/**
+ * Takes attachment `a`, lost to `winner` on `l`, off the parents holding it; a parent left with
+ * no listener is not accepted, and says why.
+ */
+function dropLost(parents: readonly ParentNode[], a: Attachment, l: ListenerNode, winner: RouteNode): void {
+  for (const p of parents) {
+    if (!p.attachments.includes(a)) continue;
+    p.attachments = p.attachments.filter((x) => x !== a);
+    if (p.attachments.length > 0) continue;
+    p.accepted = C.routeNotAllowedByListeners(
+      `On listener ${l.name} the hostnames intersect those of the older ${winner.kind} ${winner.namespace}/${winner.obj.metadata.name}; only one of an HTTPRoute and a GRPCRoute may serve them`,
+    );
+  }
 }
 
 export function resolveKindConflicts(listeners: Iterable<ListenerNode>): void {
@@ -55,13 +63,7 @@ export function resolveKindConflicts(listeners: Iterable<ListenerNode>): void {
     const lost = kindConflictLosses(l, l.attached);
     if (!lost) continue;
     l.attached = l.attached.filter((a) => !lost.has(a));
-    for (const [a, winner] of lost) {
-      for (const p of a.route.parents) {
-        if (!p.attachments.includes(a)) continue;
-        p.attachments = p.attachments.filter((x) => x !== a);
-        if (p.attachments.length === 0) p.accepted = lostCondition(l, winner);
-      }
-    }
+    for (const [a, winner] of lost) dropLost(a.route.parents, a, l, winner);
   }
 }
 
@@ -78,12 +80,6 @@ export interface Loss {
  */
 export function withLosses(raw: RouteNode, losses: readonly Loss[]): RouteNode {
   const parents = raw.parents.map((p) => ({ ...p }));
-  for (const { listener, attachment, winner } of losses) {
-    for (const p of parents) {
-      if (!p.attachments.includes(attachment)) continue;
-      p.attachments = p.attachments.filter((x) => x !== attachment);
-      if (p.attachments.length === 0) p.accepted = lostCondition(listener, winner);
-    }
-  }
+  for (const { listener, attachment, winner } of losses) dropLost(parents, attachment, listener, winner);
   return { ...raw, parents };
 }
