@@ -59,11 +59,15 @@ function optionsKey(o: TranslateOptions): string {
   return JSON.stringify([o.controllerName, o.defaultAddress, o.assignedAddresses ?? null, o.unavailableSockets ?? null, o.addressPool ?? null]);
 }
 
-export function buildGatewayStage(snapshot: Snapshot, options: TranslateOptions): GatewayStage {
-  // The lookup keeps its snapshot: without the routes, so a kept stage holds no old route objects.
+/** The lookup of a snapshot without its routes: a lookup keeps its snapshot, and a kept stage must hold no old route objects. */
+function routelessLookup(snapshot: Snapshot): Lookup {
   const routeless: Snapshot = { ...snapshot };
   for (const f of ROUTE_FIELDS) routeless[f] = [];
-  const lookup = buildLookup(routeless);
+  return buildLookup(routeless);
+}
+
+export function buildGatewayStage(snapshot: Snapshot, options: TranslateOptions): GatewayStage {
+  const lookup = routelessLookup(snapshot);
   const classes = buildClasses(snapshot, options.controllerName);
   const gatewayList = buildGateways(lookup, classes, options);
   const gateways = new Map<string, GatewayNode>(gatewayList.map((g) => [g.key, g]));
@@ -103,9 +107,7 @@ export function stageWithEndpoints(stage: GatewayStage, snapshot: Snapshot, opti
   }
   const sources = stage.ctx.clusterSources;
   if (sources === undefined) return undefined;
-  const routeless: Snapshot = { ...snapshot };
-  for (const f of ROUTE_FIELDS) routeless[f] = [];
-  const lookup = buildLookup(routeless);
+  const lookup = routelessLookup(snapshot);
   const ctx: BackendContext = { lookup, policies: stage.policies, clusters: new Map(), endpointCache: new Map(), clusterSources: sources };
   if (stage.ctx.resolveCache) ctx.resolveCache = stage.ctx.resolveCache; // resolutions do not read EndpointSlices
   for (const [name, c] of stage.ctx.clusters) {
