@@ -229,9 +229,14 @@ function listRemove<K>(m: { get(k: K): RuleEntry[] | undefined; set(k: K, v: Rul
   if (list.length === 0) m.delete(k);
 }
 
+/** Whether an entry was built for this place: port, listener and Gateway. */
+function servedAt(e: RuleEntry, port: number, l: IRListener): boolean {
+  return e.port === port && e.listener === l.name && e.gateway === l.gateway;
+}
+
 /** Whether an entry in use can serve a rule at this place now: same place, same clusters. */
 function fits(e: RuleEntry, port: number, l: IRListener, clusters: CompileCache['clusters']): boolean {
-  if (e.port !== port || e.listener !== l.name || e.gateway !== l.gateway) return false;
+  if (!servedAt(e, port, l)) return false;
   for (let i = 0; i < e.clusters.length; i++) if ((clusters.get(e.clusters[i]!)?.id ?? 0) !== e.ids[i]) return false;
   return true;
 }
@@ -307,7 +312,7 @@ function compilePort(p: IRPort, clusters: Map<string, ClusterRuntime>, deps: Fil
             stillValid: (values, l) => {
               if (values.length === 0) return true;
               const first = cache.entryOf.get(values[0]!)!;
-              if (first.port !== p.port || first.gateway !== l.gateway || first.listener !== l.name) return false;
+              if (!servedAt(first, p.port, l)) return false;
               return !next.clustersChanged || values.every((v) => fits(cache.entryOf.get(v)!, p.port, l, next.clusters));
             },
           });
