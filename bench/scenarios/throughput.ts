@@ -57,6 +57,18 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
       const t = await startProxy(ctx, 'wicket', { workRoot: dir, set, workers: 1, probe: req, startTimeoutMs: 30_000 });
       if (!(t instanceof Unavailable)) single = t;
     }
+    /** `c` connections of load on one target for `durationS` seconds (wrk on the client cores). */
+    const load = (t: Target, c: number, durationS: number) =>
+      runWrk({
+        wrk: ctx.tools.wrk,
+        url: `http://127.0.0.1:${t.port}${req.path}`,
+        host: req.host,
+        connections: c,
+        threads: pinned ? 1 : Math.min(2, c),
+        durationS,
+        cpus: cores.client,
+        workDir: dir,
+      });
     // One unmeasured warm-up per target, the same for all: a fresh Node process compiles its hot
     // functions in the first seconds of load, on compiler threads that share the pinned core, and
     // the first measured rounds (1 connection) would otherwise time the JIT, not the steady state.
@@ -64,7 +76,7 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
     for (const t of single === null ? targets : [...targets, single]) {
       if (t.died()) continue;
       for (const c of [64, 1]) {
-        await runWrk({ wrk: ctx.tools.wrk, url: `http://127.0.0.1:${t.port}${req.path}`, host: req.host, connections: c, threads: pinned ? 1 : Math.min(2, c), durationS: ctx.quick ? 1 : 2, cpus: cores.client, workDir: dir });
+        await load(t, c, ctx.quick ? 1 : 2);
       }
     }
     const singleRows = new Map<number, { rps: Row; p50: Row; p99: Row }>();
@@ -73,16 +85,7 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
       for (let round = 0; round < rounds; round++) {
         for (const t of single === null ? targets : [...targets, single]) {
           if (t.died()) continue;
-          const w = await runWrk({
-            wrk: ctx.tools.wrk,
-            url: `http://127.0.0.1:${t.port}${req.path}`,
-            host: req.host,
-            connections: c,
-            threads: pinned ? 1 : Math.min(2, c),
-            durationS: roundS,
-            cpus: cores.client,
-            workDir: dir,
-          });
+          const w = await load(t, c, roundS);
           got.set(t, [...(got.get(t) ?? []), w]);
         }
       }
