@@ -75,6 +75,21 @@ function parseArgs(argv: string[]): { quick: boolean; scenarios: string[]; durat
   return { quick, scenarios: scenarios.length ? scenarios : Object.keys(SCENARIOS), durationS, nice, wicketRef };
 }
 
+/**
+ * With the kernel's autogroup scheduling on (the default on most distributions), CPU time is shared
+ * fairly between sessions first and by nice only within one: a bench started from one terminal
+ * still gets just its share against a build in another, whatever its nice. Setting the nice of the
+ * bench's own autogroup too (/proc/self/autogroup, root for negative values) makes --nice count
+ * across sessions. The setting belongs to the whole session the bench was started from.
+ */
+function raiseAutogroup(nice: number): void {
+  try {
+    writeFileSync('/proc/self/autogroup', String(nice));
+  } catch (err) {
+    console.error(`bench: could not set the autogroup's nice (${(err as Error).message}); --nice applies within this session only`);
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const release = takeLock(join(REPO, 'bench', '.work', 'bench.lock'));
@@ -82,7 +97,10 @@ async function main(): Promise<void> {
   const tools = installTools();
   // Every process the bench starts inherits this priority: on a machine shared with other work, a
   // negative value keeps the measured processes from being starved by it (root only).
-  if (args.nice !== 0) setPriority(0, args.nice);
+  if (args.nice !== 0) {
+    setPriority(0, args.nice);
+    raiseAutogroup(args.nice);
+  }
   const machine = describeMachine(tools, REPO);
   // Only this run's own directories are cleared: the lock guarantees no other run is using them.
   const workRoot = join(REPO, 'bench', '.work', 'run');
