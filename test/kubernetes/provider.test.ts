@@ -252,6 +252,34 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     }
   });
 
+  test('status: an object deleted and created again under its name gets the same computed status written', async () => {
+    await ns('recreate');
+    await gatewayClass('recreate-class');
+    await gateway('recreate', 'gw', 'recreate-class');
+    const h = await new Harness().start();
+    try {
+      await h.waitFor('gateway cached', (s) => has(s.gateways, 'recreate', 'gw'));
+      const st = gatewayStatus('recreate', 'gw', 1, 'ours');
+      await publish(h.provider, [st]);
+      const cached = () => h.provider.reflectors.get('Gateway')!.get('gw', 'recreate');
+      await until('our status cached', 10_000, async () => (cached()?.status?.conditions?.[0]?.message === 'ours' ? true : undefined));
+      await publish(h.provider, [st]);
+      assert.equal(h.provider.statusWriter.counters.written, 1, 'in sync: not written again');
+
+      // The same spec again under the same name: generation 1, no status, a new uid. The writer
+      // skips objects it found in sync without looking them up; the replacement must void that.
+      const uid = cached().metadata.uid;
+      await del('Gateway', 'recreate', 'gw');
+      await gateway('recreate', 'gw', 'recreate-class');
+      await until('new object cached', 10_000, async () => (cached() && cached().metadata.uid !== uid ? true : undefined));
+      await publish(h.provider, [st]);
+      assert.equal(h.provider.statusWriter.counters.written, 2);
+      assert.equal((await get('Gateway', 'recreate', 'gw')).status.conditions[0].message, 'ours');
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('status: a route added while a large set is being written is written next, not after the rest', async () => {
     await ns('backlog');
     await gatewayClass('backlog-class');

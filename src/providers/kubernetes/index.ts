@@ -3,7 +3,7 @@
 // changes, the status writer (never awaited by the runtime), optional leader election and an
 // event recorder. `wicket run --kubeconfig PATH` (or in-cluster credentials) uses it.
 import { hostname } from 'node:os';
-import { logger } from '../../log.ts';
+import { enabled, logger } from '../../log.ts';
 import type { Provider, SnapshotUpdate } from '../api.ts';
 import type { ObjectStatus } from '../../translate/api.ts';
 import { EventRecorder } from './event-recorder.ts';
@@ -99,6 +99,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     if (lastSnapshot && sameInputs(snapshot, lastSnapshot)) return;
     lastSnapshot = snapshot;
     emittedSincePublish = true;
+    // The time a change reached the runtime (bench/scenarios/convergence-k8s-trace.ts reads it).
+    if (enabled('debug')) logger.debug('snapshot emitted', { httpRoutes: snapshot.httpRoutes.length });
     try {
       onUpdate({ snapshot, diagnostics: [] });
     } catch (err) {
@@ -130,6 +132,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       onChange: schedule,
       // Our own status writes come back as updates: they need no new snapshot.
       sameInputs: (a, b) => inputPrint(a) === inputPrint(b),
+      // The status writer trusts what it found in sync with an object until the object leaves the
+      // cache (it is told here), instead of looking up every object on every publish.
+      onReplaced: (before) => writer.forget(info.kind, before),
       absentRetryMs: options.absentRetryMs,
     }));
   }
@@ -153,6 +158,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     source,
     canWrite: () => !stopped && (elector ? elector.isLeader : true),
     concurrency: options.statusConcurrency,
+    replacementsReported: true,
     onEvent: (obj, apiVersion, ev) => {
       void events?.record(
         { apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },

@@ -20,6 +20,13 @@ export interface ReflectorOptions {
    * resourceVersion in place, keeping its identity, and onChange is not called. Default: never.
    */
   sameInputs?: (before: any, after: any) => boolean;
+  /**
+   * Called with a cached object that leaves the cache: replaced by another object (an update that
+   * is not status-only, a relist's copy) or deleted. Not called for status-only updates, which
+   * change the cached object in place (its resourceVersion moves). The status writer drops what it
+   * knew about the object, so it need not look every object up to notice a replacement.
+   */
+  onReplaced?: (before: any) => void;
   /** How often to look again for a kind whose CRD is missing (ms). */
   absentRetryMs?: number;
   /** Upper bound of the exponential back-off after errors (ms). */
@@ -41,7 +48,7 @@ export class Reflector {
   /** Number of completed lists (tests watch it to see a relist happen). */
   lists = 0;
   readonly #client: KubeClient;
-  readonly #opts: Required<Omit<ReflectorOptions, 'sameInputs'>> & Pick<ReflectorOptions, 'sameInputs'>;
+  readonly #opts: Required<Omit<ReflectorOptions, 'sameInputs' | 'onReplaced'>> & Pick<ReflectorOptions, 'sameInputs' | 'onReplaced'>;
   #store = new Map<string, any>();
   /** Keys changed since takeChanges() last ran; null: everything may have (a list replaced the store). */
   #changes: Set<string> | null = null;
@@ -60,7 +67,7 @@ export class Reflector {
   constructor(client: KubeClient, info: KindInfo, opts: ReflectorOptions) {
     this.#client = client;
     this.info = info;
-    this.#opts = { onChange: opts.onChange, sameInputs: opts.sameInputs, absentRetryMs: opts.absentRetryMs ?? 10_000, maxBackoffMs: opts.maxBackoffMs ?? 5_000 };
+    this.#opts = { onChange: opts.onChange, sameInputs: opts.sameInputs, onReplaced: opts.onReplaced, absentRetryMs: opts.absentRetryMs ?? 10_000, maxBackoffMs: opts.maxBackoffMs ?? 5_000 };
   }
 
   get synced(): boolean {
@@ -173,6 +180,7 @@ export class Reflector {
       else logger.info('kubernetes kind not served; treating as empty', { kind: this.info.kind, retryMs: this.#opts.absentRetryMs });
     }
     this.version = undefined;
+    this.#dropAll(new Map());
     this.#store = new Map();
     this.#changes = null;
     this.#resourceVersion = '';
@@ -218,11 +226,18 @@ export class Reflector {
       if (before !== undefined && this.#opts.sameInputs?.(before, item)) next.set(key, this.#takeStatus(before, item));
       else next.set(key, item);
     }
+    this.#dropAll(next);
     this.#store = next;
     this.#changes = null;
     this.state = 'synced';
     // The provider compares snapshots, so a relist that changed nothing emits nothing.
     this.#opts.onChange();
+  }
+
+  /** Reports every cached object that `next` (the store to be) does not hold as it is. */
+  #dropAll(next: Map<string, any>): void {
+    const report = this.#opts.onReplaced;
+    if (report) for (const [key, before] of this.#store) if (next.get(key) !== before) report(before);
   }
 
   /** Moves status and resourceVersion, all that differs, from `after` into `before`; returns `before`. */
@@ -269,12 +284,15 @@ export class Reflector {
             // caches stay valid, and no snapshot is due.
             this.#takeStatus(before, after);
           } else {
+            if (before !== undefined) this.#opts.onReplaced?.(before);
             this.#store.set(key, after);
             this.#changes?.add(key);
             this.#opts.onChange();
           }
         } else if (type === 'DELETED') {
           const key = keyOf(obj);
+          const before = this.#store.get(key);
+          if (before !== undefined) this.#opts.onReplaced?.(before);
           if (this.#store.delete(key)) {
             this.#changes?.add(key);
             this.#opts.onChange();
