@@ -4,7 +4,7 @@
 // onConnect, onHeaders, onData, onComplete, onError, plus onBorrowedData when the handler has it),
 // so the core does not know which one it talks to; everything it does not handle (other bodies,
 // per-request header/body timeouts, upgrades) goes to the undici Pool it wraps. Per request: one
-// head string written in one write, one response-head parse; the connection object is reused, idle
+// head buffer written in one write, one response-head parse; the connection object is reused, idle
 // ones kept LIFO. Reads land in one shared buffer, or in a connection's own while it lends a large
 // body to the client write (see deliver()).
 import { connect, type Socket } from 'node:net';
@@ -86,14 +86,36 @@ function streamableBody(o: DispatchOptions): RequestBody | null {
   return length === b.length ? b : null;
 }
 
-/** The request line and header block, or throws like undici on a value it could not send. */
-function requestHead(o: DispatchOptions, hostFallback: string, chunked = false): string {
+/** s as latin1 bytes into out at `at` (every char is one byte here, see requestHead); the offset after. */
+function putLatin1(out: Buffer, at: number, s: string): number {
+  const n = s.length;
+  // Short strings in a loop: a native call per string costs more than the copy.
+  if (n > 64) return at + out.write(s, at, 'latin1');
+  for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
+/** `: ` and CRLF, written as bytes. */
+const COLON = 0x3a;
+const SP = 0x20;
+const CR = 13;
+const LF = 10;
+
+/**
+ * The request line and header block as bytes, or throws like undici on a value it could not send.
+ * Written straight into one buffer (from Buffer's pool when small) sized from the string lengths:
+ * no string is built per header, nor the whole head as a string that the write then flattens.
+ * Every character is a single latin1 byte: the strict parser made the strings from bytes (checked),
+ * and the checks below refuse anything above U+00FF in what a filter set.
+ */
+export function requestHead(o: DispatchOptions, hostFallback: string, chunked = false): Buffer {
   const check = o.checked !== true;
   if (check && !TOKEN.test(o.method)) throw codedError('UND_ERR_INVALID_ARG', 'invalid method');
   if (check && INVALID_PATH.test(o.path)) throw codedError('UND_ERR_INVALID_ARG', 'invalid request path');
-  let s = `${o.method} ${o.path} HTTP/1.1\r\n`;
   const h = o.headers;
   let host = false;
+  // METHOD SP path " HTTP/1.1" CRLF, header lines, CRLF
+  let size = o.method.length + o.path.length + 14;
   for (let i = 0; i < h.length; i += 2) {
     const n = h[i]!;
     const v = h[i + 1]!;
@@ -101,12 +123,46 @@ function requestHead(o: DispatchOptions, hostFallback: string, chunked = false):
       if (!TOKEN.test(n)) throw codedError('UND_ERR_INVALID_ARG', `invalid header name ${JSON.stringify(n)}`);
       if (INVALID_VALUE.test(v)) throw codedError('UND_ERR_INVALID_ARG', `invalid ${n} header value`);
     }
-    if (n.length === 4 && n.toLowerCase() === 'host') host = true;
-    s += `${n}: ${v}\r\n`;
+    if (!host && n.length === 4 && isHost(n)) host = true;
+    size += n.length + v.length + 4;
   }
-  if (!host) s += `host: ${hostFallback}\r\n`;
-  if (chunked) s += 'transfer-encoding: chunked\r\n';
-  return `${s}\r\n`;
+  if (!host) size += hostFallback.length + 8;
+  if (chunked) size += CHUNKED_LINE.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = putLatin1(out, 0, o.method);
+  out[at++] = SP;
+  at = putLatin1(out, at, o.path);
+  out.set(HTTP11_CRLF, at);
+  at += HTTP11_CRLF.length;
+  for (let i = 0; i < h.length; i += 2) {
+    at = putLatin1(out, at, h[i]!);
+    out[at++] = COLON;
+    out[at++] = SP;
+    at = putLatin1(out, at, h[i + 1]!);
+    out[at++] = CR;
+    out[at++] = LF;
+  }
+  if (!host) {
+    at = putLatin1(out, at, 'host: ');
+    at = putLatin1(out, at, hostFallback);
+    out[at++] = CR;
+    out[at++] = LF;
+  }
+  if (chunked) {
+    out.set(CHUNKED_LINE, at);
+    at += CHUNKED_LINE.length;
+  }
+  out[at++] = CR;
+  out[at] = LF;
+  return out;
+}
+
+const HTTP11_CRLF = Buffer.from(' HTTP/1.1\r\n', 'latin1');
+const CHUNKED_LINE = Buffer.from('transfer-encoding: chunked\r\n', 'latin1');
+
+/** `name` (4 characters) is "host" in any case, without a lower-cased copy. */
+function isHost(n: string): boolean {
+  return (n.charCodeAt(0) | 0x20) === 0x68 && (n.charCodeAt(1) | 0x20) === 0x6f && (n.charCodeAt(2) | 0x20) === 0x73 && (n.charCodeAt(3) | 0x20) === 0x74;
 }
 
 export const BORROW_DONE = 0;
@@ -122,6 +178,8 @@ const IDLE = 1;
 const BUSY = 2;
 const CLOSED = 3;
 
+const EMPTY_HEAD = Buffer.alloc(0);
+
 /** Reads of every connection land here unless the connection has a buffer of its own. */
 const READ_BUFFER = Buffer.allocUnsafe(READ_SIZE);
 
@@ -131,7 +189,7 @@ class UpstreamConnection implements BodySink {
   state = CONNECTING;
   /** The request being served, and its head (kept to resend once on a stale reused socket). */
   handler: Handler | null = null;
-  head = '';
+  head: Buffer = EMPTY_HEAD;
   method = '';
   retriable = false;
   /** Bytes received and not yet consumed. */
@@ -207,7 +265,7 @@ class UpstreamConnection implements BodySink {
     };
   }
 
-  start(handler: Handler, head: string, method: string, body: RequestBody | null = null): void {
+  start(handler: Handler, head: Buffer, method: string, body: RequestBody | null = null): void {
     this.handler = handler;
     this.head = head;
     this.method = method;
@@ -519,7 +577,7 @@ export class FastPool {
     return true;
   }
 
-  startOnNew(handler: Handler, head: string, method: string, body: RequestBody | null = null): void {
+  startOnNew(handler: Handler, head: Buffer, method: string, body: RequestBody | null = null): void {
     const conn = new UpstreamConnection(this);
     this.all.add(conn);
     conn.start(handler, head, method, body);
