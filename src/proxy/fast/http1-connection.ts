@@ -152,6 +152,8 @@ export class FastConnection {
   /** Coarse times for the sweep (idle-sweep.ts): idle since, and an incomplete head since (or 0). */
   idleSince = 0;
   headSince = 0;
+  /** The last request head parsed here: the next parse reuses its strings where the bytes repeat. */
+  private lastParsed: ParsedRequest | null = null;
   /** Read once: every socket.remoteAddress is a getpeername() system call. */
   readonly remoteAddress: string;
   closing = false;
@@ -233,13 +235,14 @@ export class FastConnection {
     if (this.current !== null || this.gone) return;
     const buf = this.buf;
     if (buf === null) return;
-    const r = parseRequest(buf, 0);
+    const r = parseRequest(buf, 0, this.lastParsed);
     if (r === NEED_MORE) {
       if (this.headSince === 0) this.headSince = coarseNow();
       return;
     }
     this.headSince = 0;
     if (typeof r === 'number') return this.refuse(r);
+    this.lastParsed = r;
     if (r.fallback !== null || this.closing) {
       if (r.fallback === null) return this.refuseClosing();
       return this.handOff();

@@ -46,6 +46,7 @@ export function latin1(buf: Buffer, start: number, end: number): string {
 
 const CR = 13;
 const LF = 10;
+const EMPTY: string[] = [];
 
 /**
  * Offset of the first CRLFCRLF at or after `from`, or -1. A plain loop: Buffer#indexOf with a
@@ -78,11 +79,48 @@ function hasToken(value: string, tok: string): boolean {
   return false;
 }
 
+/** buf[from, to) holds exactly the latin1 characters of `s`. */
+function sameBytes(buf: Buffer, from: number, to: number, s: string): boolean {
+  if (s.length !== to - from) return false;
+  for (let i = 0; i < s.length; i++) if (buf[from + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The method as one of a few constant strings when it is a common one (no string made). */
+function methodOf(buf: Buffer, from: number, to: number): string {
+  const c = buf[from];
+  switch (to - from) {
+    case 3:
+      if (c === 0x47 && sameBytes(buf, from, to, 'GET')) return 'GET';
+      if (c === 0x50 && sameBytes(buf, from, to, 'PUT')) return 'PUT';
+      break;
+    case 4:
+      if (c === 0x50 && sameBytes(buf, from, to, 'POST')) return 'POST';
+      if (c === 0x48 && sameBytes(buf, from, to, 'HEAD')) return 'HEAD';
+      break;
+    case 5:
+      if (c === 0x50 && sameBytes(buf, from, to, 'PATCH')) return 'PATCH';
+      break;
+    case 6:
+      if (c === 0x44 && sameBytes(buf, from, to, 'DELETE')) return 'DELETE';
+      break;
+    case 7:
+      if (c === 0x4f && sameBytes(buf, from, to, 'OPTIONS')) return 'OPTIONS';
+      break;
+  }
+  return latin1(buf, from, to);
+}
+
 /**
  * Parse one request head starting at `start`. Returns the parsed head, NEED_MORE (0) when the
  * head is not complete yet, or an HTTP status code (400, 431, 501, 505) to answer before closing.
+ *
+ * `prev`, the previous request parsed on the same connection: a keep-alive client mostly repeats
+ * its target and header fields, so a field whose bytes equal the previous request's at the same
+ * position reuses that string (and the whole header list when every field does) instead of
+ * making new ones. Those strings and lists are never modified once parsed.
  */
-export function parseRequest(buf: Buffer, start: number): ParsedRequest | number {
+export function parseRequest(buf: Buffer, start: number, prev: ParsedRequest | null = null): ParsedRequest | number {
   // RFC 9112 §2.2: at least one empty line before the request line may be ignored.
   let p = start;
   while (p + 1 < buf.length && buf[p] === CR && buf[p + 1] === LF && p - start < 8) p += 2;
@@ -99,11 +137,11 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   const m0 = p;
   while (TCHAR[buf[p]!] === 1) p++;
   if (p === m0 || buf[p] !== SP) return 400;
-  const method = latin1(buf, m0, p);
+  const method = methodOf(buf, m0, p);
   const t0 = ++p;
   while (buf[p]! > 0x20 && buf[p]! < 0x7f) p++;
   if (p === t0 || buf[p] !== SP) return 400;
-  const target = latin1(buf, t0, p);
+  const target = prev !== null && sameBytes(buf, t0, p, prev.target) ? prev.target : latin1(buf, t0, p);
   p++;
   if (buf[p + 4] !== 0x2f || buf[p + 8] !== CR || buf[p + 9] !== LF) return 400;
   // The version is case-sensitive: "HTTP" exactly.
@@ -116,7 +154,11 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   const http10 = minor === 0x30;
   p += 10;
 
-  const rawHeaders: string[] = [];
+  // Fields equal to the previous request's so far are not copied into a list of this request's own
+  // until one differs (then the list starts as a copy of the equal prefix).
+  const prevRaw = prev === null ? EMPTY : prev.rawHeaders;
+  let rawHeaders: string[] | null = null;
+  let count = 0;
   let fallback: string | null = http10 ? 'http/1.0' : null;
   let close = false;
   let hosts = 0;
@@ -139,9 +181,13 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
     if (buf[p] !== CR || buf[p + 1] !== LF) return 400; // a bare CR, a bare LF, or a control byte
     let v1 = p;
     while (v1 > v0 && (buf[v1 - 1] === SP || buf[v1 - 1] === HT)) v1--;
-    const name = latin1(buf, n0, n0 + nameLen);
-    const value = latin1(buf, v0, v1);
-    rawHeaders.push(name, value);
+    const pn = count < prevRaw.length ? prevRaw[count]! : null;
+    const name = pn !== null && sameBytes(buf, n0, n0 + nameLen, pn) ? pn : latin1(buf, n0, n0 + nameLen);
+    const pv = count < prevRaw.length ? prevRaw[count + 1]! : null;
+    const value = pv !== null && sameBytes(buf, v0, v1, pv) ? pv : latin1(buf, v0, v1);
+    if (rawHeaders === null && (name !== pn || value !== pv)) rawHeaders = prevRaw.slice(0, count);
+    if (rawHeaders !== null) rawHeaders.push(name, value);
+    count += 2;
     p += 2;
 
     switch (nameLen) {
@@ -202,5 +248,6 @@ export function parseRequest(buf: Buffer, start: number): ParsedRequest | number
   if (http10 && hosts > 1) return 400;
   if (method === 'CONNECT') fallback ??= 'connect';
   if (target.charCodeAt(0) !== 47 /* / */) fallback ??= 'target form';
+  if (rawHeaders === null) rawHeaders = count === prevRaw.length && count > 0 ? prevRaw : prevRaw.slice(0, count);
   return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback, expectContinue };
 }
