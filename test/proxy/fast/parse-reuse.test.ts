@@ -48,7 +48,7 @@ test('a parse with the previous request equals a parse without it, and leaves th
       const head = r() < 0.4 && i > 0 ? lastHead : randomHead(r);
       lastHead = head;
       const buf = Buffer.from(head, 'latin1');
-      const before = prev === null ? null : snapshot(prev);
+      const before: string | null = prev === null ? null : snapshot(prev);
       const fresh = parseRequest(buf, 0);
       const reused = parseRequest(buf, 0, prev);
       assert.deepEqual(reused, fresh, `seed ${seed} step ${i}: ${JSON.stringify(head)}`);
