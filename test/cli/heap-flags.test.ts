@@ -8,16 +8,28 @@ import { tempDir, WicketProcess } from '../e2e/harness.ts';
 
 test('only serving commands restart, adding the flags nobody chose already', () => {
   const semi = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined), semi);
-  assert.deepEqual(heapFlagsToAdd(['--log-level', 'warn', 'run', '-f', 'x'], [], undefined), semi);
-  assert.deepEqual(heapFlagsToAdd(['quickstart'], [], undefined), semi);
-  assert.deepEqual(heapFlagsToAdd(['validate', '-f', 'x'], [], undefined), []);
-  assert.deepEqual(heapFlagsToAdd(['--help'], [], undefined), []);
-  assert.deepEqual(heapFlagsToAdd(['run', '--no-such-flag'], [], undefined), [], 'bad usage is main()\'s to report');
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--max-semi-space-size=16'], undefined), []);
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], '--semi-space-growth-factor=1'), []);
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--heap_growing_percent=10', '--max_semi_space_size=1'], undefined), []);
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--cpu-prof'], '--max-old-space-size=512'), semi);
+  // On two cores (one adds --single-threaded-gc, see the next test).
+  const add = (a: string[], e: string[], n: string | undefined) => heapFlagsToAdd(a, e, n, 2);
+  assert.deepEqual(add(['run', '-f', 'x'], [], undefined), semi);
+  assert.deepEqual(add(['--log-level', 'warn', 'run', '-f', 'x'], [], undefined), semi);
+  assert.deepEqual(add(['quickstart'], [], undefined), semi);
+  assert.deepEqual(add(['validate', '-f', 'x'], [], undefined), []);
+  assert.deepEqual(add(['--help'], [], undefined), []);
+  assert.deepEqual(add(['run', '--no-such-flag'], [], undefined), [], 'bad usage is main()\'s to report');
+  assert.deepEqual(add(['run', '-f', 'x'], ['--max-semi-space-size=16'], undefined), []);
+  assert.deepEqual(add(['run', '-f', 'x'], [], '--semi-space-growth-factor=1'), []);
+  assert.deepEqual(add(['run', '-f', 'x'], ['--heap_growing_percent=10', '--max_semi_space_size=1'], undefined), []);
+  assert.deepEqual(add(['run', '-f', 'x'], ['--cpu-prof'], '--max-old-space-size=512'), semi);
+});
+
+test('a serving process allowed one core collects garbage on its own thread', () => {
+  const semi = `--max-semi-space-size=${SEMI_SPACE_MB}`;
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined, 1), [semi, '--single-threaded-gc']);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined, 2), [semi]);
+  assert.deepEqual(heapFlagsToAdd(['validate', '-f', 'x'], [], undefined, 1), []);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--no-single-threaded-gc'], undefined, 1), [semi]);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], '--single_threaded', 1), [semi]);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--no-parallel-scavenge'], undefined, 1), [semi]);
 });
 
 test('the old generation growth factor is applied once serving, unless whoever started Node chose one', () => {
