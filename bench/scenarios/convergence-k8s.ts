@@ -5,6 +5,11 @@
 //     convergence, what a user sees;
 //   - the route's status carrying Accepted=True for the current generation, as seen on a watch:
 //     control-plane convergence.
+// The bench's watch also times each route's ADDED event: the API server hands a watch event to every
+// watcher at once, Wicket's included, so "watch event → first 200" is Wicket's part (with the
+// prober's ~1–2 ms of polling), the analogue of file mode's time after the file event, and
+// "API write → watch event" the API server's and etcd's (bench/scenarios/convergence-k8s-trace.ts
+// times each boundary, Wicket's own included, add by add).
 // The backend lives in a network namespace of its own on 198.18.200.2 (lib/netns.ts): the API
 // server rejects loopback addresses in EndpointSlices. Wicket only: the peers have no Gateway API
 // controller of their own to compare with.
@@ -47,6 +52,8 @@ async function waitForConformance(ctx: Context, maxWaitMs: number): Promise<void
 /** Route name → performance.now() when a watch first showed Accepted=True for its generation. */
 class AcceptedWatch {
   readonly at = new Map<string, number>();
+  /** Route name → performance.now() when this watch first saw it ADDED. */
+  readonly added = new Map<string, number>();
   /** MODIFIED events seen: status writes (and any other update) to any route. */
   modified = 0;
   ended: string | null = null;
@@ -62,6 +69,7 @@ class AcceptedWatch {
     if (type !== 'ADDED' && type !== 'MODIFIED') return;
     if (type === 'MODIFIED') this.modified++;
     const name = obj?.metadata?.name as string | undefined;
+    if (type === 'ADDED' && name && !this.added.has(name)) this.added.set(name, performance.now());
     if (!name || this.at.has(name)) return;
     const gen = obj.metadata.generation;
     const accepted = (obj.status?.parents ?? []).some((p: any) =>
@@ -131,6 +139,8 @@ function conformanceRunning(): boolean {
 
 interface Sample {
   servedMs: number | null;
+  /** From the API write to the ADDED event on the bench's own watch; null if never seen. */
+  eventMs: number | null;
   acceptedMs: number | null;
   writeMs: number;
   applyMs: number | null;
@@ -146,6 +156,9 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
   const served = { p50: row(`API write → 200, p50, ${plan.existing} existing`, 'ms', 'lower'), p90: row('API write → 200, p90', 'ms', 'lower'), p99: row('API write → 200, p99', 'ms', 'lower'), max: row('API write → 200, max', 'ms', 'lower') };
   const accepted = { p50: row('API write → Accepted=True, p50', 'ms', 'lower'), p90: row('API write → Accepted=True, p90', 'ms', 'lower'), p99: row('API write → Accepted=True, p99', 'ms', 'lower'), max: row('API write → Accepted=True, max', 'ms', 'lower') };
   const write = row('API write itself (POST → 201), p50', 'ms', 'lower');
+  // The split between the API server and Wicket (see the header): additive rows.
+  const event = { p50: row('API write → watch event, p50', 'ms', 'lower'), p99: row('API write → watch event, p99', 'ms', 'lower') };
+  const afterEvent = { p50: row('watch event → 200 (Wicket), p50', 'ms', 'lower'), p90: row('watch event → 200 (Wicket), p90', 'ms', 'lower'), p99: row('watch event → 200 (Wicket), p99', 'ms', 'lower'), max: row('watch event → 200 (Wicket), max', 'ms', 'lower') };
   const startup = row(`start → 200 on route ${plan.existing - 1}`, 'ms', 'lower');
   const allAccepted = row(`start → all ${plan.existing} Accepted`, 'ms', 'lower');
   // The status flush alone: Wicket publishes statuses once the configuration serves.
@@ -155,7 +168,7 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
   const added = row('routes added', 'count', 'higher');
   const neverServed = row('never served (5 s)', 'count', 'lower');
   const neverAccepted = row('never Accepted (5 s)', 'count', 'lower');
-  const rows: Row[] = [...Object.values(served), ...Object.values(accepted), write, apply, statusWrites, startup, allAccepted, flush, added, neverServed, neverAccepted];
+  const rows: Row[] = [...Object.values(served), ...Object.values(accepted), write, ...Object.values(event), ...Object.values(afterEvent), apply, statusWrites, startup, allAccepted, flush, added, neverServed, neverAccepted];
 
   let backend: NetnsBackend | undefined;
   let cp: ControlPlane | undefined;
@@ -231,8 +244,9 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
       const req = requestFor(i);
       const servedMs = await waitFor200(listenPort, req.host, req.path, { since, timeoutMs: PER_ROUTE_TIMEOUT_MS, pollMs: 1, abort: () => exit });
       const at = await watch.waitFor(route.metadata.name, since + PER_ROUTE_TIMEOUT_MS);
+      const seen = watch.added.get(route.metadata.name);
       // Read after the sample is taken, so the scrape is not inside the measured window.
-      samples.push({ servedMs, acceptedMs: at === null ? null : at - since, writeMs, applyMs: await lastApplyMs(adminPort) });
+      samples.push({ servedMs, eventMs: seen === undefined ? null : seen - since, acceptedMs: at === null ? null : at - since, writeMs, applyMs: await lastApplyMs(adminPort) });
       if (exit) break;
       misses = servedMs === null ? misses + 1 : 0;
       // Five misses in a row: changes are not being applied at all; stop rather than wait 5 s each.
@@ -261,6 +275,11 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
   fill(served, servedMs);
   fill(accepted, acceptedMs);
   write.values.wicket = round(percentile(samples.map((s) => s.writeMs), 50), 2);
+  const eventMs = samples.map((s) => s.eventMs).filter((x): x is number => x !== null);
+  event.p50.values.wicket = round(percentile(eventMs, 50), 2);
+  event.p99.values.wicket = round(percentile(eventMs, 99), 2);
+  const afterEventMs = samples.filter((s) => s.servedMs !== null && s.eventMs !== null).map((s) => s.servedMs! - s.eventMs!);
+  fill(afterEvent, afterEventMs);
   added.values.wicket = samples.length;
   apply.values.wicket = round(percentile(samples.map((s) => s.applyMs).filter((x): x is number => x !== null), 50), 2);
   neverServed.values.wicket = samples.length - servedMs.length;
@@ -279,6 +298,7 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
         served: samples.map((s) => (s.servedMs === null ? null : round(s.servedMs, 3))),
         accepted: samples.map((s) => (s.acceptedMs === null ? null : round(s.acceptedMs, 3))),
         write: samples.map((s) => round(s.writeMs, 3)),
+        watchEvent: samples.map((s) => (s.eventMs === null ? null : round(s.eventMs, 3))),
         wicketApply: samples.map((s) => (s.applyMs === null ? null : round(s.applyMs, 3))),
       },
       // A conformance run starting meanwhile loads every core: such figures are not comparable.
