@@ -192,3 +192,42 @@ test('an optional kind we may not read (403) is treated as absent; a core kind k
     await server.close();
   }
 });
+
+test('onReplaced reports each cached object that leaves the cache: replaced, deleted, dropped by a relist; not status-only updates', async () => {
+  const obj = (name: string, rv: string, spec: string, status?: string) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, spec: { v: spec }, ...(status ? { status: { s: status } } : {}) });
+  let lists = 0;
+  let watches = 0;
+  const server = await scriptedServer((u, res) => {
+    if (u.searchParams.get('watch') !== 'true') {
+      lists++;
+      // The relist keeps b (same inputs, a newer status) and no longer has c.
+      return json(res, 200, lists === 1
+        ? { metadata: { resourceVersion: '10' }, items: [obj('a', '1', 'x'), obj('b', '2', 'x'), obj('c', '3', 'x')] }
+        : { metadata: { resourceVersion: '20' }, items: [obj('b', '19', 'y', 'newer')] });
+    }
+    watches++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (watches === 1) {
+      res.write(JSON.stringify({ type: 'MODIFIED', object: obj('a', '11', 'x', 'ours') }) + '\n'); // status only: kept in place
+      res.write(JSON.stringify({ type: 'MODIFIED', object: obj('b', '12', 'y') }) + '\n'); // spec: replaced
+      res.write(JSON.stringify({ type: 'DELETED', object: obj('a', '13', 'x') }) + '\n');
+      res.write(JSON.stringify({ type: 'DELETED', object: obj('gone', '14', 'x') }) + '\n'); // never cached
+      res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } }) + '\n');
+    }
+  });
+  const reported: string[] = [];
+  const sameInputs = (x: any, y: any) => JSON.stringify(x.spec) === JSON.stringify(y.spec);
+  const r = new Reflector(server.client, kindInfo('HTTPRoute')!, { onChange: () => {}, sameInputs, onReplaced: (before) => reported.push(`${before.metadata.name}@${before.metadata.resourceVersion}`) });
+  r.start();
+  try {
+    await waitFor(() => watches >= 2);
+    // a@11: the status-only update moved the cached object's version in place (not reported);
+    // b@2 replaced by its spec change; a deleted; c dropped by the relist; b@12 kept by it.
+    assert.deepEqual(reported, ['b@2', 'a@11', 'c@3']);
+    assert.equal(r.get('b', 'ns').metadata.resourceVersion, '19');
+    assert.equal(r.get('b', 'ns').status.s, 'newer');
+  } finally {
+    await r.stop();
+    await server.close();
+  }
+});
