@@ -141,11 +141,8 @@ export class Exchange implements DownstreamEvents {
 
     const head = this.head;
     const out: Outgoing = {
-      headers: upstreamRequestHeaders(head.rawHeaders, {
-        remoteAddress: head.remoteAddress,
-        scheme: head.scheme,
-        authority: head.authority,
-      }),
+      // The head carries the forwarding facts itself (no object made for them).
+      headers: upstreamRequestHeaders(head.rawHeaders, head),
       target: head.target,
       matchedPath: head.path,
       hasBody: this.down.hasBody,

@@ -51,6 +51,11 @@ export function normaliseHost(authority: string): string {
   return host.toLowerCase();
 }
 
+/** A 4-character header name is `host` in any case (no lower-cased copy per request). */
+export function isHostName(n: string): boolean {
+  return (n.charCodeAt(0) | 0x20) === 0x68 && (n.charCodeAt(1) | 0x20) === 0x6f && (n.charCodeAt(2) | 0x20) === 0x73 && (n.charCodeAt(3) | 0x20) === 0x74;
+}
+
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([/?][^#]*)?/i;
 
 export function makeHead(
@@ -66,7 +71,7 @@ export function makeHead(
   let hostAt = -1;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const n = rawHeaders[i]!;
-    if (n.length === 4 && n.toLowerCase() === 'host') {
+    if (n.length === 4 && isHostName(n)) {
       authority = rawHeaders[i + 1]!;
       hostAt = i;
       break;

@@ -86,7 +86,8 @@ function onSocketData(this: Socket & { [kConn]: FastConnection }, chunk: Buffer)
 const CLIENT_READ = Buffer.allocUnsafe(64 * 1024);
 
 function onSocketRead(this: Socket & { [kConn]: FastConnection }, nread: number, buf: Buffer): boolean {
-  this[kConn].onData(buf.subarray(0, nread));
+  const c = this[kConn];
+  if (buf !== CLIENT_READ || !c.serveRead(nread)) c.onData(buf.subarray(0, nread));
   return true;
 }
 
@@ -227,6 +228,22 @@ export class FastConnection {
     }
     // Whatever stays buffered must not point into the shared read buffer.
     if (this.buf !== null && this.direct) this.buf = own(this.buf);
+  }
+
+  /**
+   * The usual read on a kept-alive connection: exactly one whole request head without a body,
+   * while nothing is buffered or in flight. Parsed and served straight from CLIENT_READ, with no
+   * view made of the read (the parse copies what it keeps). False for any other read: the caller
+   * takes the general path (onData), which parses it again.
+   */
+  serveRead(nread: number): boolean {
+    if (this.gone || this.firstPending || this.body !== null || this.buf !== null || this.current !== null || this.closing) return false;
+    const r = parseRequest(CLIENT_READ, 0, this.lastParsed, nread);
+    if (typeof r === 'number' || r.headEnd !== nread || r.fallback !== null) return false;
+    this.headSince = 0;
+    this.lastParsed = r;
+    this.serve(r);
+    return true;
   }
 
   /** Serve the next complete request in the buffer, if any and if none is in flight. */

@@ -53,8 +53,8 @@ const EMPTY: string[] = [];
  * string needle costs about twice as much on a head of a few hundred bytes (it is called for
  * every request and every response).
  */
-export function headEnd(buf: Buffer, from: number): number {
-  const last = buf.length - 3;
+export function headEnd(buf: Buffer, from: number, to = buf.length): number {
+  const last = to - 3;
   for (let i = from; i < last; i++) {
     if (buf[i] === CR && buf[i + 1] === LF && buf[i + 2] === CR && buf[i + 3] === LF) return i;
   }
@@ -119,16 +119,18 @@ function methodOf(buf: Buffer, from: number, to: number): string {
  * its target and header fields, so a field whose bytes equal the previous request's at the same
  * position reuses that string (and the whole header list when every field does) instead of
  * making new ones. Those strings and lists are never modified once parsed.
+ *
+ * `length`: the bytes of `buf` that were read (a read buffer is larger than what one read filled).
  */
-export function parseRequest(buf: Buffer, start: number, prev: ParsedRequest | null = null): ParsedRequest | number {
+export function parseRequest(buf: Buffer, start: number, prev: ParsedRequest | null = null, length = buf.length): ParsedRequest | number {
   // RFC 9112 §2.2: at least one empty line before the request line may be ignored.
   let p = start;
-  while (p + 1 < buf.length && buf[p] === CR && buf[p + 1] === LF && p - start < 8) p += 2;
-  const end = headEnd(buf, p);
+  while (p + 1 < length && buf[p] === CR && buf[p + 1] === LF && p - start < 8) p += 2;
+  const end = headEnd(buf, p, length);
   if (end === -1) {
-    if (buf.length - start > MAX_HEAD_BYTES) return 431;
+    if (length - start > MAX_HEAD_BYTES) return 431;
     // A byte that can never start a request line means garbage: refuse now, not at the timeout.
-    if (p < buf.length && TCHAR[buf[p]!] === 0 && buf[p] !== CR) return 400;
+    if (p < length && TCHAR[buf[p]!] === 0 && buf[p] !== CR) return 400;
     return NEED_MORE;
   }
   if (end + 4 - start > MAX_HEAD_BYTES) return 431;

@@ -10,6 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
+import { isHostName } from '../request-head.ts';
 import { setNextBuffer } from './read-into.ts';
 import { RequestBody, type BodySink } from './request-body.ts';
 import { writeDirect } from './write-direct.ts';
@@ -123,7 +124,7 @@ export function requestHead(o: DispatchOptions, hostFallback: string, chunked = 
       if (!TOKEN.test(n)) throw codedError('UND_ERR_INVALID_ARG', `invalid header name ${JSON.stringify(n)}`);
       if (INVALID_VALUE.test(v)) throw codedError('UND_ERR_INVALID_ARG', `invalid ${n} header value`);
     }
-    if (!host && n.length === 4 && isHost(n)) host = true;
+    if (!host && n.length === 4 && isHostName(n)) host = true;
     size += n.length + v.length + 4;
   }
   if (!host) size += hostFallback.length + 8;
@@ -159,11 +160,6 @@ export function requestHead(o: DispatchOptions, hostFallback: string, chunked = 
 
 const HTTP11_CRLF = Buffer.from(' HTTP/1.1\r\n', 'latin1');
 const CHUNKED_LINE = Buffer.from('transfer-encoding: chunked\r\n', 'latin1');
-
-/** `name` (4 characters) is "host" in any case, without a lower-cased copy. */
-function isHost(n: string): boolean {
-  return (n.charCodeAt(0) | 0x20) === 0x68 && (n.charCodeAt(1) | 0x20) === 0x6f && (n.charCodeAt(2) | 0x20) === 0x73 && (n.charCodeAt(3) | 0x20) === 0x74;
-}
 
 export const BORROW_DONE = 0;
 export const BORROW_PAUSE = 1;
