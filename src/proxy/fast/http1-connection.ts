@@ -153,7 +153,10 @@ export class FastConnection {
   /** Coarse times for the sweep (idle-sweep.ts): idle since, and an incomplete head since (or 0). */
   idleSince = 0;
   headSince = 0;
-  /** The last request head parsed here: the next parse reuses its strings where the bytes repeat. */
+  /**
+   * The last request head parsed here: the next parse reuses its strings where the bytes repeat,
+   * and is written into this same object (a head is used only while its request starts).
+   */
   private lastParsed: ParsedRequest | null = null;
   /** Read once: every socket.remoteAddress is a getpeername() system call. */
   readonly remoteAddress: string;
@@ -238,7 +241,7 @@ export class FastConnection {
    */
   serveRead(nread: number): boolean {
     if (this.gone || this.firstPending || this.body !== null || this.buf !== null || this.current !== null || this.closing) return false;
-    const r = parseRequest(CLIENT_READ, 0, this.lastParsed, nread);
+    const r = parseRequest(CLIENT_READ, 0, this.lastParsed, nread, this.lastParsed);
     if (typeof r === 'number' || r.headEnd !== nread || r.fallback !== null) return false;
     this.headSince = 0;
     this.lastParsed = r;
@@ -252,7 +255,7 @@ export class FastConnection {
     if (this.current !== null || this.gone) return;
     const buf = this.buf;
     if (buf === null) return;
-    const r = parseRequest(buf, 0, this.lastParsed);
+    const r = parseRequest(buf, 0, this.lastParsed, buf.length, this.lastParsed);
     if (r === NEED_MORE) {
       if (this.headSince === 0) this.headSince = coarseNow();
       return;

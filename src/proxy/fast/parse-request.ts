@@ -121,8 +121,16 @@ function methodOf(buf: Buffer, from: number, to: number): string {
  * making new ones. Those strings and lists are never modified once parsed.
  *
  * `length`: the bytes of `buf` that were read (a read buffer is larger than what one read filled).
+ * `into`: an object to fill instead of making one (it may be `prev`: it is written only once the
+ * head parsed, after its old values were compared); untouched when the result is not a head.
  */
-export function parseRequest(buf: Buffer, start: number, prev: ParsedRequest | null = null, length = buf.length): ParsedRequest | number {
+export function parseRequest(
+  buf: Buffer,
+  start: number,
+  prev: ParsedRequest | null = null,
+  length = buf.length,
+  into: ParsedRequest | null = null,
+): ParsedRequest | number {
   // RFC 9112 §2.2: at least one empty line before the request line may be ignored.
   let p = start;
   while (p + 1 < length && buf[p] === CR && buf[p + 1] === LF && p - start < 8) p += 2;
@@ -251,5 +259,15 @@ export function parseRequest(buf: Buffer, start: number, prev: ParsedRequest | n
   if (method === 'CONNECT') fallback ??= 'connect';
   if (target.charCodeAt(0) !== 47 /* / */) fallback ??= 'target form';
   if (rawHeaders === null) rawHeaders = count === prevRaw.length && count > 0 ? prevRaw : prevRaw.slice(0, count);
-  return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback, expectContinue };
+  if (into === null) return { method, target, rawHeaders, headEnd: end + 4, close, contentLength, chunked: te, fallback, expectContinue };
+  into.method = method;
+  into.target = target;
+  into.rawHeaders = rawHeaders;
+  into.headEnd = end + 4;
+  into.close = close;
+  into.contentLength = contentLength;
+  into.chunked = te;
+  into.fallback = fallback;
+  into.expectContinue = expectContinue;
+  return into;
 }

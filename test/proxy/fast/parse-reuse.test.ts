@@ -23,6 +23,10 @@ const VALUES = ['', 'a', 'b', 'ab', 'h.example', 'é', 'v1, v2'];
 
 function randomHead(r: () => number): string {
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  // Now and then a head that is refused (obs-fold) or not complete yet.
+  const odd = r();
+  if (odd < 0.04) return `GET ${pick(TARGETS)} HTTP/1.1\r\nHost: h.example\r\n folded\r\n\r\n`;
+  if (odd < 0.08) return `GET ${pick(TARGETS)} HTTP/1.1\r\nHost: h.example\r\n`;
   const method = pick(METHODS);
   let s = `${method} ${pick(TARGETS)} HTTP/1.1\r\nHost: h.example\r\n`;
   const n = Math.floor(r() * 5);
@@ -43,6 +47,7 @@ test('a parse with the previous request equals a parse without it, and leaves th
     const r = rng(seed);
     let prev: ParsedRequest | null = null;
     let lastHead = '';
+    let slot: ParsedRequest | null = null;
     // Repeats are likely (few choices), so both reuse and divergence at every position occur.
     for (let i = 0; i < 300; i++) {
       const head = r() < 0.4 && i > 0 ? lastHead : randomHead(r);
@@ -54,6 +59,17 @@ test('a parse with the previous request equals a parse without it, and leaves th
       assert.deepEqual(reused, fresh, `seed ${seed} step ${i}: ${JSON.stringify(head)}`);
       if (prev !== null) assert.equal(snapshot(prev), before, `seed ${seed} step ${i}: the previous result changed`);
       if (typeof reused === 'object') prev = reused;
+      // The connection's way: the previous result is also the object filled (left alone on a non-head).
+      const slotBefore: string | null = slot === null ? null : snapshot(slot);
+      const inPlace = parseRequest(buf, 0, slot, buf.length, slot);
+      if (typeof inPlace === 'object') {
+        assert.deepEqual({ ...inPlace }, fresh, `seed ${seed} step ${i}, in place`);
+        if (slot !== null) assert.equal(inPlace, slot, 'the object given is the one filled');
+        slot = inPlace;
+      } else {
+        assert.equal(inPlace, fresh);
+        if (slot !== null) assert.equal(snapshot(slot), slotBefore, 'a failed parse leaves the object alone');
+      }
     }
   }
 });
