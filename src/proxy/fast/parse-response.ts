@@ -140,10 +140,11 @@ function digits(buf: Buffer, v0: number, v1: number): number {
 /**
  * Parse a response head at `start`: the head, 0 when incomplete, INVALID when malformed. With
  * `into`, that object is reset and filled instead of a new one (its earlier contents are gone).
+ * `length`: the bytes of `buf` that hold data (a read buffer is larger than one read).
  */
-export function parseResponseHead(buf: Buffer, start: number, into?: ResponseHead): ResponseHead | number {
-  const end = headEnd(buf, start);
-  if (end === -1) return buf.length - start > MAX_RESPONSE_HEAD ? INVALID : 0;
+export function parseResponseHead(buf: Buffer, start: number, into?: ResponseHead, length = buf.length): ResponseHead | number {
+  const end = headEnd(buf, start, length);
+  if (end === -1) return length - start > MAX_RESPONSE_HEAD ? INVALID : 0;
   if (end + 4 - start > MAX_RESPONSE_HEAD) return INVALID;
   let p = start;
   // HTTP/1.x SP 3DIGIT SP reason CRLF (a missing reason phrase is tolerated).

@@ -235,7 +235,7 @@ class UpstreamConnection implements BodySink {
           this.shared = true;
           this.inOwn = buf === this.own;
           try {
-            this.onData((buf as Buffer).subarray(0, n));
+            this.onData(buf as Buffer, n);
           } finally {
             this.shared = false;
             this.inOwn = false;
@@ -338,24 +338,33 @@ class UpstreamConnection implements BodySink {
     if (this.buf !== null) {
       const b = this.buf;
       this.buf = null;
-      this.onData(b);
+      this.onData(b, b.length);
     }
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Bytes read: buf[0, length) (a read buffer, not a view of the read: a response head is parsed
+   * by offsets, and only a body part is viewed).
+   */
+  private onData(chunk: Buffer, length: number): void {
     if (this.state !== BUSY || this.handler === null) {
       // Bytes nobody asked for: the connection is out of step; never reuse it.
       this.destroy();
       return;
     }
     this.gotBytes = true;
-    let buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    let buf = chunk;
+    let end = length;
+    if (this.buf !== null) {
+      buf = Buffer.concat([this.buf, chunk.subarray(0, length)]);
+      end = buf.length;
+    }
     this.buf = null;
     let p = 0;
     while (this.response === null) {
-      const r = parseResponseHead(buf, p, this.scratch);
+      const r = parseResponseHead(buf, p, this.scratch, end);
       if (r === 0) {
-        this.buf = this.keep(p === 0 ? buf : buf.subarray(p));
+        this.buf = this.keep(buf.subarray(p, end));
         return;
       }
       if (r === INVALID) return this.fail(codedError('UND_ERR_INVALID_RESPONSE', 'invalid response head from upstream'));
@@ -376,8 +385,8 @@ class UpstreamConnection implements BodySink {
       if (this.handler !== h) return; // aborted from onHeaders
       if (!more) this.pause();
     }
-    if (p < buf.length) {
-      buf = p === 0 ? buf : buf.subarray(p);
+    if (p < end) {
+      buf = p === 0 && end === buf.length ? buf : buf.subarray(p, end);
     } else {
       buf = EMPTY;
     }
