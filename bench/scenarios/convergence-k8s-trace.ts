@@ -173,6 +173,8 @@ try {
   const stalls: { t: number; ms: number }[] = [];
   const emitted: number[] = [];
   const applied: number[] = [];
+  // Status publishes that compared many objects (a resync, a backlog): ms-resolution end times.
+  const bigPublishes: { t: number; ms: number; compared: number }[] = [];
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
     let o: any;
@@ -185,6 +187,7 @@ try {
     else if (o.probe === 'stall') stalls.push(o);
     else if (o.msg === 'snapshot emitted') emitted.push(Date.parse(o.time));
     else if (o.msg === 'translated and applied') applied.push(Date.parse(o.time));
+    else if (o.msg === 'statuses published' && o.compared > 20) bigPublishes.push({ t: Date.parse(o.time) - o.ms, ms: o.ms, compared: o.compared });
   }
   // Each add's own emit/apply: the first at or after its ADDED (ms-resolution logs: 1 ms slack).
   for (const a of order) {
@@ -215,13 +218,15 @@ try {
   const inWin = <T extends { t: number; ms: number }>(xs: T[], a: Add): T[] => xs.filter((x) => x.t + x.ms >= a.post && x.t <= (a.served ?? a.post + 5000));
   const sum = (xs: { ms: number }[]): number => xs.reduce((s, x) => s + x.ms, 0);
   const traced = (xs: { t: number; ms: number }[]) => xs.filter((x) => x.t >= traceStart);
+  console.log(`\nstatus publishes comparing > 20 objects during the adds: ${bigPublishes.filter((b) => b.t >= traceStart).map((b) => `${b.compared} in ${b.ms} ms`).join(', ') || 'none'}`);
   console.log(`\nWicket during the adds: ${traced(gc).length} GC pauses ≥ 1 ms (${r1(sum(traced(gc)))} ms; max ${r1(Math.max(0, ...traced(gc).map((g) => g.ms)))}), ${traced(stalls).length} loop stalls > 5 ms (${r1(sum(traced(stalls)))} ms; max ${r1(Math.max(0, ...traced(stalls).map((g) => g.ms)))}); bench loop stalls ${traced(benchStalls).length} (max ${r1(Math.max(0, ...traced(benchStalls).map((g) => g.ms)))})`);
   console.log('\nslowest adds (ms from POST): 201 ADDED emitted applied 200 | Wicket GC, Wicket stalls, bench stalls in the window | cpu ms wicket/apiserver/etcd');
   for (const a of [...order].sort((x, y) => (y.served ?? Infinity) - y.post - ((x.served ?? Infinity) - x.post)).slice(0, 15)) {
     const rel = (t: number | undefined): string => (t === undefined ? '-' : r1(t - a.post));
     const c = a.cpu1 && a.cpu0 ? `${a.cpu1.wicket - a.cpu0.wicket}/${a.cpu1.apiserver - a.cpu0.apiserver}/${a.cpu1.etcd - a.cpu0.etcd}` : '-';
     const ev = (xs: { t: number; ms: number }[]) => inWin(xs, a).map((x) => `${r1(x.t - a.post)}+${r1(x.ms)}`).join(' ') || '·';
-    console.log(`${a.name}: ${rel(a.created)} ${rel(a.added)} ${rel(a.emitted)} ${rel(a.applied)} ${rel(a.served)} | gc ${ev(gc)} | stall ${ev(stalls)} | bench ${ev(benchStalls)} | ${c}`);
+    const big = inWin(bigPublishes, a).map((x) => `${r1(x.t - a.post)}+${x.ms} (${x.compared} compared)`).join(' ');
+    console.log(`${a.name}: ${rel(a.created)} ${rel(a.added)} ${rel(a.emitted)} ${rel(a.applied)} ${rel(a.served)} | gc ${ev(gc)} | stall ${ev(stalls)} | bench ${ev(benchStalls)} | ${c}${big ? ` | status publish ${big}` : ''}`);
   }
   writeFileSync(join(dir, 'adds.json'), JSON.stringify({ adds: order, gc, stalls, benchStalls }, null, 0));
   console.log(`\nraw: ${join(dir, 'adds.json')}; Wicket log: ${logFile}`);

@@ -252,6 +252,30 @@ describe('kubernetes provider against a real kube-apiserver', { skip: missing ? 
     }
   });
 
+  test('status: the periodic resync puts back a status someone else overwrote, with no input changed', async () => {
+    await ns('resync');
+    await gatewayClass('resync-class');
+    await gateway('resync', 'gw', 'resync-class');
+    await gateway('resync', 'gw2', 'resync-class');
+    const h = await new Harness({ resyncMs: 200 }).start();
+    try {
+      await h.waitFor('gateways cached', (s) => has(s.gateways, 'resync', 'gw') && has(s.gateways, 'resync', 'gw2'));
+      await publish(h.provider, [gatewayStatus('resync', 'gw', 1, 'ours'), gatewayStatus('resync', 'gw2', 1, 'ours')]);
+      const cached = (name: string) => h.provider.reflectors.get('Gateway')!.get(name, 'resync');
+      await until('our statuses cached', 10_000, async () => (['gw', 'gw2'].every((n) => cached(n)?.status?.conditions?.[0]?.message === 'ours') ? true : undefined));
+      assert.equal(h.provider.statusWriter.counters.written, 2);
+      const g = await get('Gateway', 'resync', 'gw');
+      await api('PUT', pathOf('Gateway', 'resync', 'gw') + '/status', { ...g, status: { conditions: [{ ...cond('Accepted', 'False', 'Pending', 'theirs'), lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+      // No publish from us: the resync alone puts ours back, and only on the object that moved.
+      await until('ours put back', 10_000, async () => ((await get('Gateway', 'resync', 'gw')).status.conditions[0].message === 'ours' ? true : undefined));
+      await h.provider.statusWritten();
+      assert.equal(h.provider.statusWriter.counters.written, 3);
+      assert.equal((await get('Gateway', 'resync', 'gw2')).metadata.resourceVersion, cached('gw2').metadata.resourceVersion);
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('status: an object deleted and created again under its name gets the same computed status written', async () => {
     await ns('recreate');
     await gatewayClass('recreate-class');

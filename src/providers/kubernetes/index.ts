@@ -190,7 +190,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       const resyncMs = options.resyncMs ?? 30_000;
       if (resyncMs > 0) {
         resyncTimer = setInterval(() => {
-          if (!emittedSincePublish) void writer.republish();
+          // Objects whose cached copy moved since found in sync, and our stale entries: a status
+          // someone overwrote comes back through the watch, so 5,000 others need no comparing.
+          if (!emittedSincePublish) void writer.republish({ recheck: false });
         }, resyncMs);
         resyncTimer.unref();
       }
