@@ -3,7 +3,7 @@
 import type { IRPort } from '../../ir/types.ts';
 import type { RequestHead } from '../request-head.ts';
 import { hostMatches } from './host-match.ts';
-import { Conditions, fullMatchRegExp, pathMatches } from './rule-match.ts';
+import { conditionsOf, fullMatchRegExp, pathMatches, type Conditions } from './rule-match.ts';
 import type { Router, RuleFactory } from './types.ts';
 
 interface RefRule<R> {
@@ -34,7 +34,7 @@ export class ReferenceRouter<R> implements Router<R> {
         rules: vh.rules.map((rule) => ({
           path: rule.match.path,
           re: rule.match.path.type === 'RegularExpression' ? fullMatchRegExp(rule.match.path.value, `rule ${rule.id}: path`) : null,
-          cond: new Conditions(rule.match, `rule ${rule.id}`),
+          cond: conditionsOf(rule.match, rule.id),
           value: factory(rule, vh, l),
         })),
       })),

@@ -27,6 +27,9 @@ export function fullMatchRegExp(source: string, where: string): RegExp {
   }
 }
 
+/** Shared by every Conditions without header or query tests (never written to). */
+const NO_TESTS: ValueTest[] = [];
+
 /** Headers, query parameters and method: everything but the path. All must hold. */
 export class Conditions {
   private readonly headers: ValueTest[];
@@ -38,24 +41,26 @@ export class Conditions {
    */
   private readonly always: boolean;
 
-  constructor(match: RouteMatch, where: string) {
+  /** `rule`: the rule's id, named in the warning about an invalid expression. */
+  constructor(match: RouteMatch, rule: string) {
     // Only the first entry for a name counts; later entries with an equivalent name are ignored
-    // (header names case-insensitively, query names exactly).
-    this.headers = [];
-    const seenHeaders = new Set<string>();
+    // (header names case-insensitively, query names exactly). Lists hold a few entries: a scan of
+    // what is kept finds a repeat without a Set per rule (this runs for every rule of an apply).
+    let headers = NO_TESTS;
     for (const h of match.headers) {
       const name = h.name.toLowerCase();
-      if (seenHeaders.has(name)) continue;
-      seenHeaders.add(name);
-      this.headers.push(valueTest(name, h.type, h.value, `${where}: header ${h.name}`));
+      if (headers.some((t) => t.name === name)) continue;
+      if (headers === NO_TESTS) headers = [];
+      headers.push(valueTest(name, h.type, h.value, rule, 'header', h.name));
     }
-    this.query = [];
-    const seenQuery = new Set<string>();
+    let query = NO_TESTS;
     for (const q of match.queryParams) {
-      if (seenQuery.has(q.name)) continue;
-      seenQuery.add(q.name);
-      this.query.push(valueTest(q.name, q.type, q.value, `${where}: query parameter ${q.name}`));
+      if (query.some((t) => t.name === q.name)) continue;
+      if (query === NO_TESTS) query = [];
+      query.push(valueTest(q.name, q.type, q.value, rule, 'query parameter', q.name));
     }
+    this.headers = headers;
+    this.query = query;
     this.method = match.method ?? null;
     this.always = this.method === null && this.headers.length === 0 && this.query.length === 0;
   }
@@ -79,10 +84,17 @@ export class Conditions {
   }
 }
 
-function valueTest(name: string, type: 'Exact' | 'RegularExpression', value: string, where: string): ValueTest {
+const ANY = new Conditions({ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }, '');
+
+/** A match's conditions: one shared object for the many matches with none (no method, header or query). */
+export function conditionsOf(match: RouteMatch, rule: string): Conditions {
+  return match.method === undefined && match.headers.length === 0 && match.queryParams.length === 0 ? ANY : new Conditions(match, rule);
+}
+
+function valueTest(name: string, type: 'Exact' | 'RegularExpression', value: string, rule: string, what: string, written: string): ValueTest {
   return type === 'Exact'
     ? { name, exact: value, re: null }
-    : { name, exact: null, re: fullMatchRegExp(value, where) };
+    : { name, exact: null, re: fullMatchRegExp(value, `rule ${rule}: ${what} ${written}`) };
 }
 
 function valueOk(t: ValueTest, v: string): boolean {
