@@ -13,7 +13,8 @@
 // (the prober's measuring error), and the CPU each process used (/proc).
 //   node_modules/.bin/node bench/scenarios/convergence-k8s-trace.ts [EXISTING=5000] [ADDS=200]
 // Needs root (network namespace) and the control-plane binaries. Wicket runs from source (src/).
-// WICKET_ARGS adds node flags for Wicket's process (e.g. "--max-semi-space-size=16").
+// WICKET_ARGS adds node flags for Wicket's process (e.g. "--cpu-prof --cpu-prof-dir=DIR"); ALLOC_PROFILE=FILE writes
+// a sampled allocation profile of Wicket during the adds (collected objects included).
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,15 @@ const out = (o) => process.stderr.write(JSON.stringify(o) + '\\n');
 new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.duration >= 1) out({ probe: 'gc', t: performance.timeOrigin + e.startTime, ms: e.duration, kind: e.detail?.kind }); }).observe({ entryTypes: ['gc'] });
 let last = performance.now();
 setInterval(() => { const n = performance.now(); if (n - last > 7) out({ probe: 'stall', t: performance.timeOrigin + last, ms: n - last - 2 }); last = n; }, 2).unref();
+// ALLOC_PROFILE: sampled allocations, collected objects included, from SIGUSR2 (the adds) to exit.
+if (process.env.ALLOC_PROFILE) {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const s = new Session();
+  s.connect();
+  process.on('SIGUSR2', () => s.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }));
+  process.on('exit', () => s.post('HeapProfiler.stopSampling', (err, r) => { if (!err) writeFileSync(process.env.ALLOC_PROFILE, JSON.stringify(r.profile)); }));
+}
 `;
 
 interface Add {
@@ -149,6 +159,7 @@ try {
   const etcds = pidsOf(cp, 'etcd');
   const cpu = (): Cpu => ({ wicket: cpuOf(wpid), apiserver: apis.reduce((s, p) => s + cpuOf(p), 0), etcd: etcds.reduce((s, p) => s + cpuOf(p), 0), bench: cpuOf(process.pid) });
   const order: Add[] = [];
+  if (process.env.ALLOC_PROFILE) process.kill(wpid, 'SIGUSR2');
   const traceStart = wall();
   for (let k = 0; k < ADDS; k++) {
     const route = makeRoute(EXISTING + k, SERVICES);
