@@ -43,6 +43,8 @@ function pathModifier(m: HTTPPathModifier | undefined, prefix: string | undefine
 }
 
 const NO_PROBLEMS: C.Cond[] = [];
+/** The result for no filters, shared (callers only read it): most rules have none. */
+const NOTHING: FilterResult = Object.freeze({ filters: NO_FILTERS, refProblems: NO_PROBLEMS });
 
 export function compileFilters(
   ctx: BackendContext,
@@ -52,7 +54,7 @@ export function compileFilters(
   prefix: string | undefined,
   where: string,
 ): FilterResult {
-  if (!filters || filters.length === 0) return { filters: NO_FILTERS, refProblems: NO_PROBLEMS };
+  if (!filters || filters.length === 0) return NOTHING;
   const out: FilterResult = { filters: [], refProblems: [] };
   const list = objects(filters);
   if (list.some((f) => f.type === 'URLRewrite') && list.some((f) => f.type === 'RequestRedirect')) {

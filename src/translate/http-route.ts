@@ -9,7 +9,7 @@ import type * as C from './conditions.ts';
 import { compileFilters } from './filters.ts';
 import { NO_FILTERS, NO_HEADER_MATCHES, NO_QUERY_MATCHES } from './empty-lists.ts';
 import type { CompiledMatch, CompiledRule, PolicyNode, RouteNode } from './graph.ts';
-import { exactSize, invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
+import { invalidRuleFilters, newRouteNode, resolveRuleBackends, summarizeRoute, weighted } from './route-common.ts';
 import { objects, strings } from './sanitize.ts';
 
 export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policiesUsed: Set<PolicyNode>): RouteNode {
@@ -26,16 +26,19 @@ export function compileHTTPRoute(ctx: BackendContext, route: HTTPRoute, policies
 /** The IR match for one HTTPRoute match, with defaults applied and duplicate names dropped. */
 export function compileMatch(m: HTTPRouteMatch): RouteMatch {
   const path = { type: m.path?.type ?? 'PathPrefix', value: m.path?.value ?? '/' } as RouteMatch['path'];
-  const headers: RouteMatch['headers'] = [];
+  // The shared empty lists unless there is something to hold: most matches have neither.
+  let headers = NO_HEADER_MATCHES;
   for (const h of objects(m.headers)) {
     const name = String(h.name).toLowerCase();
+    if (headers === NO_HEADER_MATCHES) headers = [];
     if (!headers.some((x) => x.name === name)) headers.push({ name, type: h.type ?? 'Exact', value: h.value });
   }
-  const queryParams: RouteMatch['queryParams'] = [];
+  let queryParams = NO_QUERY_MATCHES;
   for (const q of objects(m.queryParams)) {
+    if (queryParams === NO_QUERY_MATCHES) queryParams = [];
     if (!queryParams.some((x) => x.name === q.name)) queryParams.push({ name: q.name, type: q.type ?? 'Exact', value: q.value });
   }
-  const out: RouteMatch = { path, headers: headers.length > 0 ? headers : NO_HEADER_MATCHES, queryParams: queryParams.length > 0 ? queryParams : NO_QUERY_MATCHES };
+  const out: RouteMatch = { path, headers, queryParams };
   if (m.method) out.method = m.method.toUpperCase();
   return out;
 }
@@ -51,14 +54,15 @@ function compileRule(
   const where = `spec.rules[${index}]`;
   // Plain assignments and indexed loops: this runs for every rule of every route at startup, and
   // each temporary (spread, entries() pair, closure, unused message string) is garbage to collect.
-  const out: CompiledRule = { index, matches: [] };
+  const out: CompiledRule = { index, matches: NO_MATCHES };
   if (rule.name) out.name = rule.name;
   const backends = resolveRuleBackends(ctx, 'HTTPRoute', ns, objects(rule.backendRefs));
   if (backends.problems.length > 0) problems.push(...backends.problems);
   for (const p of backends.policies) policiesUsed.add(p);
   const written = objects(rule.matches);
   const matches: HTTPRouteMatch[] = written.length > 0 ? written : [{}];
-  const compiled: CompiledMatch[] = [];
+  // Exact size from the start (no copy): one entry per match.
+  const compiled = new Array<CompiledMatch>(matches.length);
   for (let mi = 0; mi < matches.length; mi++) {
     const match = compileMatch(matches[mi]!);
     const badRegex = invalidRegexIn(match);
@@ -79,15 +83,18 @@ function compileRule(
       return bf.filters;
     });
     if (backendInvalid) out.invalid ??= backendInvalid;
-    compiled.push({ index: mi, match, filters: f.filters, backends: wb } satisfies CompiledMatch);
+    compiled[mi] = { index: mi, match, filters: f.filters, backends: wb } satisfies CompiledMatch;
   }
-  out.matches = exactSize(compiled);
+  out.matches = compiled;
   compileTimeouts(rule, out, where);
   compileRetry(rule, out, where);
   compileSession(rule, out, where);
   if (out.invalid) invalidRuleFilters(out);
   return out;
 }
+
+/** Placeholder until a rule's matches are compiled (never written to). */
+const NO_MATCHES = Object.freeze([]) as unknown as CompiledMatch[];
 
 function validRegex(re: string): boolean {
   try {

@@ -213,11 +213,10 @@ export function upperBound<T>(list: readonly T[], x: T, cmp: (a: T, b: T) => num
 
 /**
  * The cluster names an HTTP route's rules refer to (backends and mirrors; a name once per
- * reference). Not kept per route: a list for each of thousands of routes costs more memory than
- * walking a changed route's few rules again costs time.
+ * reference), appended to `names`. Not kept per route: a list for each of thousands of routes
+ * costs more memory than walking a changed route's few rules again costs time.
  */
-export function clusterNamesOf(route: RouteNode): string[] {
-  const names: string[] = [];
+export function clusterNamesOf(route: RouteNode, names: string[] = []): string[] {
   for (const rule of route.rules) {
     for (const m of rule.matches) {
       backendClusters(m.backends, names);

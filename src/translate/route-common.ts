@@ -71,15 +71,19 @@ export function resolveRuleBackends(
   refs: readonly BackendRef[] | undefined,
   allowPolicy = true,
 ): RuleBackends {
-  const out: RuleBackends = { entries: [], problems: [], policies: [] };
+  // Problems and policies are rare: the shared empty lists until there is one (callers only read them).
+  const out: RuleBackends = { entries: [], problems: NO_CONDS, policies: NO_POLICIES };
   for (const ref of refs ?? []) {
     const r = resolveBackend(ctx, kind, ns, ref, allowPolicy);
-    if (r.problem) out.problems.push(r.problem);
-    for (const p of r.policies ?? []) if (!out.policies.includes(p)) out.policies.push(p);
+    if (r.problem) (out.problems === NO_CONDS ? (out.problems = []) : out.problems).push(r.problem);
+    for (const p of r.policies ?? []) if (!out.policies.includes(p)) (out.policies === NO_POLICIES ? (out.policies = []) : out.policies).push(p);
     out.entries.push({ ref, cluster: r.cluster, weight: ref.weight ?? 1 });
   }
   return out;
 }
+
+const NO_CONDS = Object.freeze([]) as unknown as C.Cond[];
+const NO_POLICIES = Object.freeze([]) as unknown as PolicyNode[];
 
 /** Weighted IR backends: weight-0 entries dropped, invalid ones kept as `cluster: null`. */
 export function weighted(b: RuleBackends, filtersFor: (i: number) => WeightedBackend['filters'] = () => []): WeightedBackend[] {

@@ -566,7 +566,14 @@ function countServed(s: State, sv: ServedListener, by: number, names: Set<string
     return;
   }
   const st = s.listening.get(sv.node);
-  if (st) for (const a of st.final) for (const n of clusterNamesOf(a.route)) bump(s, n, by, names);
+  if (!st) return;
+  // One list for every route of the listener (all of them at start-up) rather than one per route.
+  const list: string[] = [];
+  for (const a of st.final) {
+    const from = list.length;
+    clusterNamesOf(a.route, list);
+    for (let i = from; i < list.length; i++) bump(s, list[i]!, by, names);
+  }
 }
 
 function bump(s: State, name: string, by: number, names: Set<string> | undefined): void {
