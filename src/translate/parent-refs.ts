@@ -71,7 +71,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     const reported: ParentReference = { group, kind, namespace: ns, name: ref.name };
     if (ref.sectionName !== undefined) reported.sectionName = ref.sectionName;
     if (ref.port !== undefined) reported.port = ref.port;
-    const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: [] };
+    const parent: ParentNode = { ref: reported, gateway, accepted: C.routeAccepted(), attachments: NO_ATTACHMENTS };
     // Usually the only parent: a literal holds exactly one, a push onto [] reserves room for 17.
     if (route.parents.length === 0) route.parents = [parent];
     else route.parents.push(parent);
@@ -87,7 +87,8 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
       continue;
     }
     let hostnameMiss = false;
-    const attachments: Attachment[] = [];
+    // Usually one listener takes the route: a one-entry literal, no growing list copied afterwards.
+    let attachments: Attachment[] = NO_ATTACHMENTS;
     for (const l of selected) {
       if (!allowsRoute(lookup, l, route)) continue;
       const hostnames = l.protocol === 'TCP' || l.protocol === 'UDP' ? [] : hostnamesOn(l.hostname, route.hostnames);
@@ -95,7 +96,9 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
         hostnameMiss = true;
         continue;
       }
-      attachments.push({ route, listener: l, hostnames });
+      const a = { route, listener: l, hostnames };
+      if (attachments === NO_ATTACHMENTS) attachments = [a];
+      else attachments.push(a);
     }
     if (attachments.length === 0) {
       parent.accepted = hostnameMiss
@@ -107,7 +110,7 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
       parent.accepted = route.invalid;
       continue;
     }
-    parent.attachments = exactSize(attachments);
+    parent.attachments = attachments.length === 1 ? attachments : exactSize(attachments);
     if (!push) continue;
     for (const a of attachments) {
       if (seen) {
@@ -118,6 +121,9 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     }
   }
 }
+
+/** A parent's attachments until it has some (never written to: attachments are replaced, not pushed). */
+const NO_ATTACHMENTS = Object.freeze([]) as unknown as Attachment[];
 
 /**
  * The attachments attachRoute adds to listeners for an attached route: its parents' attachments,
