@@ -11,7 +11,6 @@ import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { compareStrings, sameItems, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
-import { exactSize } from './route-common.ts';
 
 const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
 
@@ -196,16 +195,19 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
   }
   const cached = cache.get(route.rules);
   if (cached && cached.order === route.order) return cached.entries;
-  const out: Entry[] = [];
+  // Exact size from the start (kept per route: no growing list and copy).
+  let n = 0;
+  for (const rule of route.rules) n += rule.matches.length;
+  const out = new Array<Entry>(n);
   const grpc = route.kind === 'GRPCRoute';
   let k = 0;
   for (const rule of route.rules) {
     for (const m of rule.matches) {
       const rank: RankedMatch = { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index };
       if (m.grpc) rank.grpc = m.grpc;
-      const reused = cached?.entries[k++]?.rule;
+      const reused = cached?.entries[k]?.rule;
       if (reused) {
-        out.push({ rank, rule: reused });
+        out[k++] = { rank, rule: reused };
         continue;
       }
       // Plain assignments, not conditional spreads: this runs once per rule of every route.
@@ -218,12 +220,11 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
       if (rule.timeouts) irRule.timeouts = rule.timeouts;
       if (rule.retry) irRule.retry = rule.retry;
       if (rule.sessionPersistence) irRule.sessionPersistence = rule.sessionPersistence;
-      out.push({ rank, rule: irRule });
+      out[k++] = { rank, rule: irRule };
     }
   }
-  const entries = exactSize(out);
-  cache.set(route.rules, { order: route.order, entries });
-  return entries;
+  cache.set(route.rules, { order: route.order, entries: out });
+  return out;
 }
 
 function tlsRoutes(l: ListenerNode, rename: Rename | undefined): L4Route[] {
