@@ -34,15 +34,17 @@ export const HEAP_GROWING_PERCENT = 50;
  *
  * GC helper threads: V8 starts them by the machine's core count, not the process's affinity. In a
  * process allowed a single core (taskset, a one-CPU container) they can only run by preempting the
- * JavaScript thread, so a parallel scavenge waits for threads that share its core and concurrent
- * marking takes scheduler slices while requests wait. Pinned to one core under 64 connections,
- * the main thread was preempted 8.4 times per 1,000 requests with them and 2.9 without
- * (/proc/PID/status nonvoluntary_ctxt_switches, wrk -c64 against one route); the collection work
- * is the same, done on the thread that would have waited for it anyway.
+ * JavaScript thread: a young-generation collection (tens a second under load) waits for helpers
+ * that share its core. Pinned to one core under 64 connections the main thread was preempted 5.9
+ * times per 1,000 requests with parallel scavenges and 2.5 without (/proc/PID/status
+ * nonvoluntary_ctxt_switches, wrk -c64 against one route); the work is the same, done on the
+ * thread that would have waited for it anyway. Only scavenges: --single-threaded-gc also turns off
+ * concurrent marking, and then V8 lets the old generation grow further between full collections
+ * (5,000 routes pinned, bench/scenarios/ladder-start.ts: RSS under load 148 MB against 123 MB).
  */
 const FLAGS: { flag: string; ownChoice: RegExp; when?: (cores: number) => boolean }[] = [
   { flag: `--max-semi-space-size=${SEMI_SPACE_MB}`, ownChoice: /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor|--max[-_]young[-_]generation[-_]size/ },
-  { flag: '--single-threaded-gc', ownChoice: /--(no[-_])?single[-_]threaded|--(no[-_])?(parallel|concurrent)[-_](scavenge|marking|sweeping)/, when: (cores) => cores === 1 },
+  { flag: '--no-parallel-scavenge', ownChoice: /--(no[-_])?single[-_]threaded|--(no[-_])?(parallel|concurrent)[-_](scavenge|marking|sweeping)/, when: (cores) => cores === 1 },
 ];
 /** What marks a growth factor chosen by whoever started Node (then none is applied later). */
 const GROWING_CHOSEN = /--heap[-_]growing[-_]percent/;

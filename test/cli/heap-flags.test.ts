@@ -8,7 +8,7 @@ import { tempDir, WicketProcess } from '../e2e/harness.ts';
 
 test('only serving commands restart, adding the flags nobody chose already', () => {
   const semi = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
-  // On two cores (one adds --single-threaded-gc, see the next test).
+  // On two cores (one core adds --no-parallel-scavenge, see the next test).
   const add = (a: string[], e: string[], n: string | undefined) => heapFlagsToAdd(a, e, n, 2);
   assert.deepEqual(add(['run', '-f', 'x'], [], undefined), semi);
   assert.deepEqual(add(['--log-level', 'warn', 'run', '-f', 'x'], [], undefined), semi);
@@ -22,9 +22,9 @@ test('only serving commands restart, adding the flags nobody chose already', () 
   assert.deepEqual(add(['run', '-f', 'x'], ['--cpu-prof'], '--max-old-space-size=512'), semi);
 });
 
-test('a serving process allowed one core collects garbage on its own thread', () => {
+test('a serving process allowed one core scavenges on its own thread', () => {
   const semi = `--max-semi-space-size=${SEMI_SPACE_MB}`;
-  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined, 1), [semi, '--single-threaded-gc']);
+  assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined, 1), [semi, '--no-parallel-scavenge']);
   assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], [], undefined, 2), [semi]);
   assert.deepEqual(heapFlagsToAdd(['validate', '-f', 'x'], [], undefined, 1), []);
   assert.deepEqual(heapFlagsToAdd(['run', '-f', 'x'], ['--no-single-threaded-gc'], undefined, 1), [semi]);
