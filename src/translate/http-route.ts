@@ -108,6 +108,7 @@ function validRegex(re: string): boolean {
 /** The field of a match holding a regular expression that does not compile, if any. */
 export function invalidRegexIn(m: RouteMatch): string | undefined {
   if (m.path.type === 'RegularExpression' && !validRegex(m.path.value)) return 'path';
+  if (m.headers.length === 0 && m.queryParams.length === 0) return undefined; // most matches: no search
   const h = m.headers.find((x) => x.type === 'RegularExpression' && !validRegex(x.value));
   if (h) return `headers[${h.name}]`;
   const q = m.queryParams.find((x) => x.type === 'RegularExpression' && !validRegex(x.value));

@@ -72,12 +72,14 @@ export function resolveRuleBackends(
   allowPolicy = true,
 ): RuleBackends {
   // Problems and policies are rare: the shared empty lists until there is one (callers only read them).
-  const out: RuleBackends = { entries: [], problems: NO_CONDS, policies: NO_POLICIES };
-  for (const ref of refs ?? []) {
+  const list = refs ?? [];
+  const out: RuleBackends = { entries: new Array(list.length), problems: NO_CONDS, policies: NO_POLICIES };
+  for (let i = 0; i < list.length; i++) {
+    const ref = list[i]!;
     const r = resolveBackend(ctx, kind, ns, ref, allowPolicy);
     if (r.problem) (out.problems === NO_CONDS ? (out.problems = []) : out.problems).push(r.problem);
     for (const p of r.policies ?? []) if (!out.policies.includes(p)) (out.policies === NO_POLICIES ? (out.policies = []) : out.policies).push(p);
-    out.entries.push({ ref, cluster: r.cluster, weight: ref.weight ?? 1 });
+    out.entries[i] = { ref, cluster: r.cluster, weight: ref.weight ?? 1 };
   }
   return out;
 }
@@ -86,12 +88,22 @@ const NO_CONDS = Object.freeze([]) as unknown as C.Cond[];
 const NO_POLICIES = Object.freeze([]) as unknown as PolicyNode[];
 
 /** Weighted IR backends: weight-0 entries dropped, invalid ones kept as `cluster: null`. */
-export function weighted(b: RuleBackends, filtersFor: (i: number) => WeightedBackend['filters'] = () => []): WeightedBackend[] {
-  const out: WeightedBackend[] = [];
-  b.entries.forEach((e, i) => {
-    if (e.weight > 0) out.push({ cluster: e.cluster, weight: e.weight, filters: filtersFor(i) });
-  });
-  return exactSize(out);
+export function weighted(b: RuleBackends, filtersFor: (i: number) => WeightedBackend['filters'] = noFilters): WeightedBackend[] {
+  // Exact size from the start (kept in the IR): counted, then filled.
+  let n = 0;
+  for (const e of b.entries) if (e.weight > 0) n++;
+  const out = new Array<WeightedBackend>(n);
+  let k = 0;
+  for (let i = 0; i < b.entries.length; i++) {
+    const e = b.entries[i]!;
+    if (e.weight > 0) out[k++] = { cluster: e.cluster, weight: e.weight, filters: filtersFor(i) };
+  }
+  return out;
+}
+
+/** A new empty filter list per backend (the IR's lists are not shared here). */
+function noFilters(): WeightedBackend['filters'] {
+  return [];
 }
 
 /** Fills resolvedRefs, partiallyInvalid and invalid on a route from its rules and problems. */
