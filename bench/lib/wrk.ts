@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface WrkResult {
   rps: number;
   p50Ms: number | null;
+  /** Printed with each round, for reading where a tail starts (not a table row). */
+  p90Ms: number | null;
   p99Ms: number | null;
   requests: number;
   /** Bytes per second read (wrk's Transfer/sec). */
@@ -87,6 +89,7 @@ export function parseWrk(out: string): WrkResult {
   return {
     rps: Number(rps[1]),
     p50Ms: pct('50'),
+    p90Ms: pct('90'),
     p99Ms: pct('99'),
     requests: reqs ? Number(reqs[1]) : 0,
     readBytesPerSec: tr ? Number(tr[1]) * (UNIT_B[tr[2]!] ?? 1) : 0,

@@ -97,7 +97,7 @@ export async function runThroughput(ctx: Context, pinned: boolean): Promise<Scen
         r.p50.values[kind] = median(ws.map((w) => w.p50Ms));
         r.p99.values[kind] = median(ws.map((w) => w.p99Ms));
         const failed = ws.reduce((a, w) => a + w.failed, 0);
-        ctx.log(`  ${kind} c=${c}: ${r.rps.values[kind]} req/s p50 ${r.p50.values[kind]} ms p99 ${r.p99.values[kind]} ms (median of ${ws.length} × ${roundS} s: ${ws.map((w) => w.rps.toFixed(0)).join(', ')} req/s)${failed ? ` FAILED ${failed}` : ''}`);
+        ctx.log(`  ${kind} c=${c}: ${r.rps.values[kind]} req/s p50 ${r.p50.values[kind]} ms p99 ${r.p99.values[kind]} ms (median of ${ws.length} × ${roundS} s: ${ws.map((w) => w.rps.toFixed(0)).join(', ')} req/s; p90/p99 ms ${ws.map((w) => `${w.p90Ms}/${w.p99Ms}`).join(', ')})${failed ? ` FAILED ${failed}` : ''}`);
       }
       const ws1 = single === null ? undefined : got.get(single);
       if (ws1 !== undefined) {
