@@ -17,7 +17,6 @@ import type { BackendContext, ClusterSource } from './backends.ts';
 import type { PolicyNode, RouteNode } from './graph.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { sameItems } from './meta.ts';
-import { exactSize } from './route-common.ts';
 
 /** The snapshot fields a compiled route can depend on besides the route itself. */
 const ENV_FIELDS = ['services', 'endpointSlices', 'referenceGrants', 'backendTLSPolicies', 'configMaps', 'secrets'] as const satisfies readonly (keyof Snapshot)[];
@@ -84,26 +83,48 @@ export function compileMemo(
   } finally {
     ctx.touched = undefined;
   }
-  const clusters: ClusterList = [];
-  for (const name of touched) {
-    const c = ctx.clusters.get(name);
-    if (c) clusters.push([name, c, ctx.clusterSources?.get(name)]);
-  }
   const policies = used.size === 0 ? NO_POLICIES : [...used].map((p) => p.obj);
-  memo.set(obj, { env, node: copyNode(node), clusters: sharedClusterList(env, exactSize(clusters)), policies });
+  memo.set(obj, { env, node: copyNode(node), clusters: sharedClusterList(env, ctx, touched), policies });
   return node;
 }
 
 /**
- * `list`, or an equal list (same names, clusters and sources) a route compiled earlier in this
- * environment keeps: thousands of routes resolve to the same few Services. Never mutated.
+ * The clusters of `touched` that resolved (name, cluster, source), as a list a route compiled
+ * earlier in this environment keeps when equal (same names, clusters and sources): thousands of
+ * routes resolve to the same few Services. Compared before any list is built, so a route whose
+ * list is already kept makes none. Never mutated.
  */
-function sharedClusterList(env: Env, list: ClusterList): ClusterList {
-  const key = list.map((e) => e[0]).join('\n');
+function sharedClusterList(env: Env, ctx: BackendContext, touched: ReadonlySet<string>): ClusterList {
+  let key: string | undefined;
+  let n = 0;
+  for (const name of touched) {
+    if (!ctx.clusters.get(name)) continue;
+    key = key === undefined ? name : `${key}\n${name}`;
+    n++;
+  }
   const lists = (env.clusterLists ??= new Map<string, ClusterList>());
-  const old = lists.get(key);
-  if (old !== undefined && old.length === list.length && old.every((e, i) => e[0] === list[i]![0] && e[1] === list[i]![1] && e[2] === list[i]![2])) return old;
-  lists.set(key, list);
+  const old = lists.get(key ?? '');
+  if (old !== undefined && old.length === n) {
+    let i = 0;
+    let same = true;
+    for (const name of touched) {
+      const c = ctx.clusters.get(name);
+      if (!c) continue;
+      const e = old[i++]!;
+      if (e[0] !== name || e[1] !== c || e[2] !== ctx.clusterSources?.get(name)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return old;
+  }
+  const list: ClusterList = new Array(n);
+  let i = 0;
+  for (const name of touched) {
+    const c = ctx.clusters.get(name);
+    if (c) list[i++] = [name, c, ctx.clusterSources?.get(name)];
+  }
+  lists.set(key ?? '', list);
   return list;
 }
 
