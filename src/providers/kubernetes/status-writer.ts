@@ -243,7 +243,11 @@ export class StatusWriter {
     let objects = 0;
     let kept = 0;
     let skipped = 0;
-    for (const st of statuses) {
+    // Indexed, and the write job made by #job(): a for-of iteration result, and a closure context
+    // that a job closure made in this loop would need, cost ~90 bytes per object per set (450 KB
+    // a route added at 5,000 routes, sampled), nearly all of it for the thousands skipped.
+    for (let i = 0; i < statuses.length; i++) {
+      const st = statuses[i]!;
       const rec = this.#recordFor(st);
       if (rec.named !== round) {
         objects++;
@@ -257,8 +261,7 @@ export class StatusWriter {
       }
       const info = kindInfo(st.kind);
       if (!info?.hasStatus) continue;
-      (rec.handed === st ? backlog : jobs).push(() => this.#writeOne(info, st.metadata.name, st.metadata.namespace, (cur) =>
-        mergeStatus(st.kind, cur, st.status, this.#o.controllerName, st.metadata.generation, kubeTime(this.#o.now())), st.metadata.generation, { st, rec }));
+      (rec.handed === st ? backlog : jobs).push(this.#job(info, st, rec));
       rec.handed = st;
     }
     const noneDropped = complete !== undefined && kept === complete.objects;
@@ -323,6 +326,12 @@ export class StatusWriter {
     // Every job ran (none left for a newer set): the next set may skip the stale-entry pass.
     if (next >= jobs.length) this.#complete = { round, objects };
     return next < jobs.length && this.#pending !== undefined;
+  }
+
+  /** The write of one computed status, merged with the server's at the time it runs. */
+  #job(info: KindInfo, st: ObjectStatus, rec: ObjectRecord): () => Promise<void> {
+    return () => this.#writeOne(info, st.metadata.name, st.metadata.namespace, (cur) =>
+      mergeStatus(st.kind, cur, st.status, this.#o.controllerName, st.metadata.generation, kubeTime(this.#o.now())), st.metadata.generation, { st, rec });
   }
 
   /**
