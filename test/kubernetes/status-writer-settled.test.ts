@@ -1,0 +1,85 @@
+// The status writer skips an object without merging or comparing while what it last found in sync
+// (or wrote) still holds. After a write, the cache takes our own write back in place (the watch
+// event: same object, status and resourceVersion updated): that version is the one our write made,
+// so the object is still in sync — the next publish must not compare it again. A version someone
+// else made must be compared. A fake client and cache stand in for the API server here: what is
+// checked is the writer's bookkeeping (how many objects it looks up to compare), which the real
+// API server tests (provider.test.ts) cannot observe.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusWriter } from '../../src/providers/kubernetes/status-writer.ts';
+import type { KubeClient } from '../../src/providers/kubernetes/kube-client.ts';
+import type { ObjectStatus } from '../../src/translate/api.ts';
+
+const CONTROLLER = 'wicket.dev/gateway-controller';
+
+function setup() {
+  let rv = 100;
+  const cache = new Map<string, any>();
+  for (const name of ['a', 'b', 'c']) {
+    cache.set(name, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: 'ns', generation: 1, resourceVersion: String(rv++) }, spec: {} });
+  }
+  const looked: string[] = [];
+  const puts: string[] = [];
+  const client = {
+    async request(method: string, path: string, opts: { body: any }) {
+      assert.equal(method, 'PUT');
+      const name = opts.body.metadata.name as string;
+      puts.push(name);
+      return { status: 200, body: structuredClone({ ...opts.body, metadata: { ...opts.body.metadata, resourceVersion: String(rv++) } }) };
+    },
+  } as unknown as KubeClient;
+  const writer = new StatusWriter(client, {
+    controllerName: CONTROLLER,
+    replacementsReported: true,
+    canWrite: () => true,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    source: {
+      lookup(kind, name) {
+        looked.push(name);
+        const obj = cache.get(name);
+        return obj ? { obj, version: 'v1' } : undefined;
+      },
+      all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
+    },
+  });
+  /** The watch event of a status-only write: the cached object takes status and version in place. */
+  const echo = (name: string, status: unknown, version: string) => {
+    const obj = cache.get(name)!;
+    obj.status = structuredClone(status);
+    obj.metadata.resourceVersion = version;
+  };
+  return { cache, writer, echo, puts, looked, nextRv: () => String(rv++) };
+}
+
+const statusOf = (name: string): ObjectStatus => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name, namespace: 'ns', generation: 1 },
+  status: {
+    parents: [{ parentRef: { name: 'gw', namespace: 'ns' }, controllerName: CONTROLLER, conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', observedGeneration: 1 }] }],
+  },
+});
+
+test('status writer: an object whose cached copy shows our own write is not compared again; one someone else wrote is', async () => {
+  const { writer, echo, puts, looked, nextRv } = setup();
+  const statuses = ['a', 'b', 'c'].map(statusOf);
+  await writer.publish(statuses);
+  assert.deepEqual(puts.sort(), ['a', 'b', 'c']);
+  // Each PUT's answer carried the version our write made (the fake server's 103, 104, 105 in PUT
+  // order); the watch brings it back in place.
+  const order = [...puts];
+  order.forEach((name, i) => echo(name, { parents: statuses.find((s) => s.metadata.name === name)!.status['parents'] }, String(103 + i)));
+
+  const before = looked.length;
+  await writer.publish(statuses);
+  assert.deepEqual(looked.slice(before), [], 'no object compared: each cached copy is the version our write made');
+  assert.equal(puts.length, 3);
+
+  // Someone else writes b's status (a version we did not make): b alone is compared, and put back.
+  echo('b', { parents: [] }, nextRv());
+  const before2 = looked.length;
+  await writer.publish(statuses);
+  assert.deepEqual([...new Set(looked.slice(before2))], ['b'], 'b alone compared');
+  assert.deepEqual(puts.slice(3), ['b']);
+});
