@@ -155,7 +155,7 @@ export class StatusWriter {
   }
 
   /** Whether an object found in sync (or written by us) still is, as far as the cache can tell. */
-  #stillSettled(st: ObjectStatus, settled: Settled): boolean {
+  #stillSettled(st: ObjectStatus, settled: Settled, key: string): boolean {
     // The cache updates an object's status in place (its identity is kept): the version tells.
     let rv: string | undefined;
     if (this.#o.replacementsReported) {
@@ -173,6 +173,9 @@ export class StatusWriter {
     if (settled.wrote !== undefined && rv === settled.wrote) {
       settled.rv = rv;
       settled.wrote = undefined;
+      // The cache has caught up with our write: the copy kept for it until then is of no more use
+      // (a compare would have dropped it; kept, it held ~1 KB an object after a start-up flush).
+      this.#afterWrite.delete(key);
       return true;
     }
     return false;
@@ -280,7 +283,7 @@ export class StatusWriter {
         rec.named = round;
       }
       const settled = rec.settled;
-      if (!force && settled !== undefined && settled.st === st && this.#stillSettled(st, settled)) {
+      if (!force && settled !== undefined && settled.st === st && this.#stillSettled(st, settled, rec.key)) {
         skipped++;
         continue;
       }
