@@ -267,7 +267,6 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
     for (const node of removed) removeSorted(byAge, node, byAgeThenKind);
   }
   if (added.length > 0) {
-    if (byAge === s.byAge) byAge = byAge.slice();
     for (const node of added) {
       const i = upperBound(byAge, node, byAgeThenKind);
       const before = byAge[i - 1];
@@ -276,7 +275,9 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
       const order = before === undefined ? (after === undefined ? 0 : after.order - 1) : after === undefined ? before.order + 1 : (before.order + after.order) / 2;
       if ((before !== undefined && !(before.order < order)) || (after !== undefined && !(order < after.order))) return undefined; // no number left between them
       node.order = order;
-      byAge.splice(i, 0, node);
+      // The kept list is never changed: the first insertion makes the new one (exact size).
+      if (byAge === s.byAge) byAge = byAge.toSpliced(i, 0, node);
+      else byAge.splice(i, 0, node);
     }
     for (const node of added) attachRoute(stage.lookup, stage.parents, node, false);
   }
@@ -386,6 +387,10 @@ function apply(s: State, removed: readonly RouteNode[], added: readonly RouteNod
   if (bulk) {
     s.statusOrder = addedFinal.sort(byStatusOrder);
     for (let i = 1; i < s.statusOrder.length; i++) if (byStatusOrder(s.statusOrder[i - 1]!, s.statusOrder[i]!) === 0) throw new StatusTie();
+  } else if (replaced.size === 0 && addedFinal.length === 1) {
+    // The usual change, one route added: one exact-size copy with it in place.
+    const f = addedFinal[0]!;
+    s.statusOrder = s.statusOrder.toSpliced(upperBound(s.statusOrder, f, byStatusOrder), 0, f);
   } else if (replaced.size > 0 || addedFinal.length > 0) {
     const order = s.statusOrder.slice();
     for (const [old, now] of replaced) {

@@ -98,19 +98,26 @@ export function buildStatusesFrom(input: StatusInput, controllerName: string): O
     others.push(memoized(node, `${controllerName}\n${gateways.map((g) => g.key).join(',')}`, () => policyStatus(node, gateways, controllerName)));
   }
   others.sort(compareStatuses);
-  const out = routeStatuses(input.routes, controllerName).slice();
-  // The few other objects go where they sort among the routes (none ties with a route: other kinds).
-  for (let k = others.length - 1; k >= 0; k--) {
+  const routeOut = routeStatuses(input.routes, controllerName);
+  // The few other objects go where they sort among the routes (none ties with a route: other
+  // kinds), merged into one list of exact size (no copy grown by insertion).
+  const out = new Array<ObjectStatus>(routeOut.length + others.length);
+  let from = 0;
+  let w = 0;
+  for (let k = 0; k < others.length; k++) {
     const o = others[k]!;
-    let lo = 0;
-    let hi = out.length;
+    let lo = from;
+    let hi = routeOut.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareStatuses(out[mid]!, o) < 0) lo = mid + 1;
+      if (compareStatuses(routeOut[mid]!, o) < 0) lo = mid + 1;
       else hi = mid;
     }
-    out.splice(lo, 0, o);
+    for (let i = from; i < lo; i++) out[w++] = routeOut[i]!;
+    out[w++] = o;
+    from = lo;
   }
+  for (let i = from; i < routeOut.length; i++) out[w++] = routeOut[i]!;
   return out;
 }
 
@@ -126,11 +133,11 @@ let lastController = '';
 function routeStatuses(routes: readonly RouteNode[], controllerName: string): ObjectStatus[] {
   if (routes === lastRoutes && controllerName === lastController) return lastRouteStatuses;
   const [a, b] = controllerName === lastController ? sharedEnds(routes, lastRoutes) : [0, 0];
-  const out = lastRouteStatuses.slice(0, a);
-  for (let i = a; i < routes.length - b; i++) {
-    out.push(routeStatus(routes[i]!, controllerName));
-  }
-  for (let i = lastRouteStatuses.length - b; i < lastRouteStatuses.length; i++) out.push(lastRouteStatuses[i]!);
+  // Exact size: the kept prefix, the statuses made anew, the kept suffix.
+  const out = new Array<ObjectStatus>(routes.length);
+  for (let i = 0; i < a; i++) out[i] = lastRouteStatuses[i]!;
+  for (let i = a; i < routes.length - b; i++) out[i] = routeStatus(routes[i]!, controllerName);
+  for (let i = 0; i < b; i++) out[routes.length - b + i] = lastRouteStatuses[lastRouteStatuses.length - b + i]!;
   lastRoutes = routes;
   lastRouteStatuses = out;
   lastController = controllerName;
