@@ -23,10 +23,13 @@
 import { availableParallelism } from 'node:os';
 import process from 'node:process';
 import { HEAP_GROWING_ENV } from '../runtime/heap-growth.ts';
+import { HELPER_NICE_ENV } from '../runtime/helper-threads.ts';
 import { parseCommandLine } from './args.ts';
 
 export const SEMI_SPACE_MB = 4;
 export const HEAP_GROWING_PERCENT = 50;
+/** Nice value of V8's helper threads in a single-core serving process (the lowest). */
+export const HELPER_NICE = 19;
 
 /**
  * Each flag we add at startup, what marks the same choice made by whoever started Node, and when
@@ -88,6 +91,8 @@ export function relaunchWithHeapFlags(args: readonly string[]): void {
   // Read by the runtime once the first configuration serves; kept through the re-execution.
   const growing = heapGrowingToApply(args, process.execArgv, process.env['NODE_OPTIONS']);
   if (growing !== undefined) process.env[HEAP_GROWING_ENV] ??= growing;
+  // V8's helper threads yield to the event loop on a single core (src/runtime/helper-threads.ts).
+  if (isServing(args) && availableParallelism() === 1) process.env[HELPER_NICE_ENV] ??= String(HELPER_NICE);
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== 'function' || process.platform === 'win32') return;
   const flags = heapFlagsToAdd(args, process.execArgv, process.env['NODE_OPTIONS']);

@@ -23,6 +23,7 @@ import { jsonEqual } from './json-equal.ts';
 import { TransitionTimes } from './transition-times.ts';
 import { ourAddressInputs, type AddressPool } from './address-pool.ts';
 import { applySteadyHeapGrowth } from './heap-growth.ts';
+import { applyHelperNice } from './helper-threads.ts';
 
 export type TranslateFn = (snapshot: Snapshot, options: TranslateOptions) => TranslateResult;
 
@@ -198,6 +199,7 @@ export class Runtime {
       for (const w of this.#readyWaiters.splice(0)) w();
       logger.info('first configuration serving', { ports: this.#applied?.ports.map((p) => p.name) ?? [] });
       applySteadyHeapGrowth();
+      applyHelperNice();
     }
     this.#statusJob = { result: result!, update };
     this.#scheduleStatus();
