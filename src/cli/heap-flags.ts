@@ -28,8 +28,13 @@ import { parseCommandLine } from './args.ts';
 
 export const SEMI_SPACE_MB = 4;
 export const HEAP_GROWING_PERCENT = 50;
-/** Nice value of V8's helper threads in a single-core serving process (the lowest). */
-export const HELPER_NICE = 19;
+/**
+ * Nice value of V8's helper threads in a single-core serving process. Not the lowest (19): then
+ * concurrent marking hardly ran under full load and the heap grew (5,000 routes pinned under load,
+ * bench/scenarios/ladder-start.ts: RSS 167 MB at 19, 128.5 MB at 10, 124 MB at 5); at 10 a helper
+ * still rarely preempts the event loop (it gets about a tenth of the core when both want it).
+ */
+export const HELPER_NICE = 10;
 
 /**
  * Each flag we add at startup, what marks the same choice made by whoever started Node, and when

@@ -1,12 +1,12 @@
-// V8's helper threads (named "V8Worker": concurrent marking, sweeping, optimizing compilers) at the
-// lowest scheduling priority, in a serving process allowed a single core. There they cannot run
+// V8's helper threads (named "V8Worker": concurrent marking, sweeping, optimizing compilers) at a
+// lower scheduling priority, in a serving process allowed a single core. There they cannot run
 // beside the JavaScript thread, only instead of it: a helper woken while requests are in flight
 // preempts the event loop (the scheduler favours a thread that slept), and every request in
-// flight waits for its slice. At nice 19 a helper runs when the event loop waits for I/O, or
-// takes its small share under full load; V8 finishes what a helper did not get to on the main
-// thread itself (marking in its steps, sweeping at the next collection), as without helpers.
-// Applied once the first configuration serves (building it is when the helpers' work helps most).
-// src/cli/heap-flags.ts sets the environment variable for a single-core serving process.
+// flight waits for its slice. At a lower priority a helper mostly runs when the event loop waits
+// for I/O, and takes a small share under full load; V8 finishes what a helper did not get to on
+// the main thread itself. Applied once the first configuration serves (building it is when the
+// helpers' work helps most). src/cli/heap-flags.ts sets the environment variable (and says why
+// not the lowest priority) for a single-core serving process.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
