@@ -19,16 +19,17 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../test/kubernetes/control-plane.ts';
+import { create, createBase, inParallel, ROUTES_PATH } from '../lib/kube-api.ts';
 import { startNetnsBackend, type NetnsBackend } from '../lib/netns.ts';
+import { percentile } from '../lib/stats.ts';
 import { freePort, sleep, waitFor200, closeAgent } from '../lib/net.ts';
 import { start, stop, type Owned } from '../lib/proc.ts';
-import { makeBase, makeRoute, NS, requestFor } from '../peers/routes.ts';
+import { makeBase, makeRoute, requestFor } from '../peers/routes.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const EXISTING = Number(process.argv[2] ?? 5000);
 const ADDS = Number(process.argv[3] ?? 200);
 const SERVICES = 50;
-const ROUTES = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`;
 const wall = (): number => performance.timeOrigin + performance.now();
 
 // Loaded into Wicket's process: GC pauses and event-loop stalls, each with its wall-clock time.
@@ -83,20 +84,7 @@ function pidsOf(cp: ControlPlane, comm: string): number[] {
   });
 }
 
-async function create(cp: ControlPlane, path: string, body: object): Promise<void> {
-  const r = await cp.client.request('POST', path, { body });
-  if (r.status !== 201 && r.status !== 409) throw new Error(`POST ${path}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-}
-
-async function inParallel<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => { while (next < items.length) await fn(items[next++]!); }));
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-};
+const pct = (xs: number[], p: number): number => percentile(xs.filter(Number.isFinite), p) ?? NaN;
 const r1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 const dir = mkdtempSync(join(tmpdir(), 'wicket-k8s-trace-'));
@@ -116,17 +104,13 @@ try {
   cp = await startControlPlane();
   const listenPort = await freePort();
   const base = makeBase({ listenPort, backend: { address: backend.address, port: backend.port }, services: SERVICES });
-  await create(cp, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  await create(cp, '/apis/gateway.networking.k8s.io/v1/gatewayclasses', base.gatewayClass);
-  await create(cp, `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways`, base.gateway);
-  await inParallel(base.services, 8, (s) => create(cp!, `/api/v1/namespaces/${NS}/services`, s));
-  await inParallel(base.endpointSlices, 8, (s) => create(cp!, `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, s));
-  await inParallel(Array.from({ length: EXISTING }, (_, i) => makeRoute(i, SERVICES)), 16, (r) => create(cp!, ROUTES, r));
+  await createBase(cp, base);
+  await inParallel(Array.from({ length: EXISTING }, (_, i) => makeRoute(i, SERVICES)), 16, (r) => create(cp!, ROUTES_PATH, r));
   console.log(`created ${EXISTING} routes`);
 
   const adds = new Map<string, Add>();
   const acceptedNames = new Set<string>();
-  abortWatch = await cp.client.watch(ROUTES, { allowWatchBookmarks: 'false' }, (type, obj: any) => {
+  abortWatch = await cp.client.watch(ROUTES_PATH, { allowWatchBookmarks: 'false' }, (type, obj: any) => {
     const name = obj?.metadata?.name as string | undefined;
     if (!name) return;
     const a = adds.get(name);
@@ -169,7 +153,7 @@ try {
     a.cpu0 = cpu();
     const since = performance.now();
     a.post = wall();
-    await create(cp, ROUTES, route);
+    await create(cp, ROUTES_PATH, route);
     a.created = wall();
     const req = requestFor(EXISTING + k);
     const ms = await waitFor200(listenPort, req.host, req.path, { since, timeoutMs: 5000, pollMs: 1 });

@@ -18,19 +18,19 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HTTPRoute } from '../../src/resources/types.ts';
 import { missingPrerequisite, startControlPlane, type ControlPlane } from '../../test/kubernetes/control-plane.ts';
+import { create, createBase, inParallel, ROUTES_PATH } from '../lib/kube-api.ts';
 import { BACKEND_ADDRESS, startNetnsBackend, type NetnsBackend } from '../lib/netns.ts';
 import { freePort, get, sleep, waitFor200 } from '../lib/net.ts';
 import { descendants, start, stop, type Owned } from '../lib/proc.ts';
 import { row, type Check, type Row, type ScenarioResult } from '../lib/result.ts';
 import { percentile, round } from '../lib/stats.ts';
 import { wicketEntry, wicketRoot } from '../lib/wicket-tree.ts';
-import { makeBase, makeRoute, NS, requestFor } from '../peers/routes.ts';
+import { makeBase, makeRoute, requestFor } from '../peers/routes.ts';
 import { scenarioDir, type Context } from './context.ts';
 
 const SERVICES = 50;
 const PER_ROUTE_TIMEOUT_MS = 5000;
 const CONFORMANCE_LOCK = '/run/lock/wicket-conformance.lock';
-const ROUTES_PATH = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`;
 
 export function convergenceK8sPlan(quick: boolean): { existing: number; adds: number; budgetMs: number } {
   // budgetMs bounds the adding loop in time as well as in count.
@@ -92,21 +92,6 @@ class AcceptedWatch {
   stop(): void {
     this.#abort?.abort();
   }
-}
-
-async function create(cp: ControlPlane, path: string, body: object): Promise<void> {
-  const res = await cp.client.request('POST', path, { body });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-}
-
-/** Runs fn over items with at most `width` in flight. */
-async function inParallel<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 /** PIDs of the control plane's etcd and kube-apiserver (our descendants), for a kill on abrupt exit. */
@@ -201,11 +186,7 @@ export async function runConvergenceK8s(ctx: Context): Promise<ScenarioResult> {
 
     const listenPort = await freePort();
     const base = makeBase({ listenPort, backend: { address: backend.address, port: backend.port }, services: SERVICES });
-    await create(cp, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    await create(cp, '/apis/gateway.networking.k8s.io/v1/gatewayclasses', base.gatewayClass);
-    await create(cp, `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways`, base.gateway);
-    await inParallel(base.services, 8, (s) => create(cp!, `/api/v1/namespaces/${NS}/services`, s));
-    await inParallel(base.endpointSlices, 8, (s) => create(cp!, `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, s));
+    await createBase(cp, base);
     const t0r = performance.now();
     const existing: HTTPRoute[] = Array.from({ length: plan.existing }, (_, i) => makeRoute(i, SERVICES));
     await inParallel(existing, 16, (r) => create(cp!, ROUTES_PATH, r));
