@@ -50,9 +50,14 @@ export const HELPER_NICE = 10;
  * concurrent marking, and then V8 lets the old generation grow further between full collections
  * (5,000 routes pinned, bench/scenarios/ladder-start.ts: RSS under load 148 MB against 123 MB).
  */
+/** The process may run on a single core only: V8's helper threads can only preempt its event loop. */
+function oneCore(cores: number): boolean {
+  return cores === 1;
+}
+
 const FLAGS: { flag: string; ownChoice: RegExp; when?: (cores: number) => boolean }[] = [
   { flag: `--max-semi-space-size=${SEMI_SPACE_MB}`, ownChoice: /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor|--max[-_]young[-_]generation[-_]size/ },
-  { flag: '--no-parallel-scavenge', ownChoice: /--(no[-_])?single[-_]threaded|--(no[-_])?(parallel|concurrent)[-_](scavenge|marking|sweeping)/, when: (cores) => cores === 1 },
+  { flag: '--no-parallel-scavenge', ownChoice: /--(no[-_])?single[-_]threaded|--(no[-_])?(parallel|concurrent)[-_](scavenge|marking|sweeping)/, when: oneCore },
 ];
 /** What marks a growth factor chosen by whoever started Node (then none is applied later). */
 const GROWING_CHOSEN = /--heap[-_]growing[-_]percent/;
@@ -97,7 +102,7 @@ export function relaunchWithHeapFlags(args: readonly string[]): void {
   const growing = heapGrowingToApply(args, process.execArgv, process.env['NODE_OPTIONS']);
   if (growing !== undefined) process.env[HEAP_GROWING_ENV] ??= growing;
   // V8's helper threads yield to the event loop on a single core (src/runtime/helper-threads.ts).
-  if (isServing(args) && availableParallelism() === 1) process.env[HELPER_NICE_ENV] ??= String(HELPER_NICE);
+  if (isServing(args) && oneCore(availableParallelism())) process.env[HELPER_NICE_ENV] ??= String(HELPER_NICE);
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== 'function' || process.platform === 'win32') return;
   const flags = heapFlagsToAdd(args, process.execArgv, process.env['NODE_OPTIONS']);
