@@ -42,6 +42,11 @@ export class ResponseHead {
    */
   untidy = false;
   hasDate = false;
+  /**
+   * Seconds from a `Keep-Alive: timeout=N` field (how long the server keeps an idle connection
+   * open), or -1 when the response has none.
+   */
+  keepAliveTimeoutS = -1;
   /** A Content-Length line is among the kept ones (even when Transfer-Encoding frames the body). */
   hasContentLength = false;
   private raw: string[] | null = null;
@@ -62,6 +67,7 @@ export class ResponseHead {
     this.connectionTokens = false;
     this.untidy = false;
     this.hasDate = false;
+    this.keepAliveTimeoutS = -1;
     this.hasContentLength = false;
     this.raw = null;
   }
@@ -135,6 +141,29 @@ function digits(buf: Buffer, v0: number, v1: number): number {
     n = n * 10 + d;
   }
   return n;
+}
+
+/**
+ * The `timeout` parameter of a Keep-Alive field value (`timeout=5, max=1000`: RFC 2068 §19.7.1.1,
+ * still sent by Node's server and others), read from the bytes; -1 when absent or not digits.
+ */
+function timeoutParam(buf: Buffer, v0: number, v1: number): number {
+  let p = v0;
+  while (p < v1) {
+    while (p < v1 && (buf[p] === 0x20 || buf[p] === 0x09 || buf[p] === 0x2c)) p++;
+    if (v1 - p > 8 && eqLower(buf, p, 'timeout') && buf[p + 7] === 0x3d) {
+      let n = 0;
+      let q = p + 8;
+      for (; q < v1 && q - p < 17; q++) {
+        const d = buf[q]! - 0x30;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
+      return q > p + 8 && (q === v1 || buf[q] === 0x2c || buf[q] === 0x20 || buf[q] === 0x09) ? n : -1;
+    }
+    while (p < v1 && buf[p] !== 0x2c) p++;
+  }
+  return -1;
 }
 
 /**
@@ -217,8 +246,10 @@ export function parseResponseHead(buf: Buffer, start: number, into?: ResponseHea
       head.hasDate = true;
     } else {
       // The other hop-by-hop fields (RFC 9110 §7.6.1; headers.ts drops the same on the string path).
+      const keepAliveField = nameLen === 10 && eqLower(buf, n0, 'keep-alive');
+      if (keepAliveField) head.keepAliveTimeoutS = timeoutParam(buf, v0, v1);
       hop =
-        (nameLen === 10 && eqLower(buf, n0, 'keep-alive')) ||
+        keepAliveField ||
         (nameLen === 16 && eqLower(buf, n0, 'proxy-connection')) ||
         (nameLen === 2 && eqLower(buf, n0, 'te')) ||
         (nameLen === 7 && eqLower(buf, n0, 'upgrade'));

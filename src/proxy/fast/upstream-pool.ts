@@ -201,7 +201,10 @@ class UpstreamConnection implements BodySink {
   /** Something of the response arrived (a reused socket that dies before that may be retried). */
   gotBytes = false;
   reused = false;
-  idleSince = 0;
+  /** When this connection, idle, is no longer reused (the pool's limit, or the server's hint). */
+  idleUntil = 0;
+  /** How long it may stay idle: the pool's limit, or less when the server said so. */
+  idleMs: number;
   /** The bytes being handled live in a read buffer and are overwritten by the next read. */
   shared = false;
   /**
@@ -222,6 +225,7 @@ class UpstreamConnection implements BodySink {
 
   constructor(pool: FastPool) {
     this.pool = pool;
+    this.idleMs = pool.options.keepAliveTimeoutMs;
     // Reads land in one shared buffer (no allocation per read, no Readable machinery); whatever
     // must outlive the callback is copied (see keep()).
     const s = connect({
@@ -494,7 +498,10 @@ class UpstreamConnection implements BodySink {
     // Answered before the whole request body was sent: the connection is mid-request, not reusable.
     const bodySent = this.reqBodyDone;
     this.dropBody();
-    const keep = bodySent && this.reusable && !this.response!.close && !this.untilClose && this.buf === null;
+    const hint = this.response!.keepAliveTimeoutS;
+    // A server's own idle timeout, less a second so that we stop reusing before it closes.
+    this.idleMs = hint === -1 ? this.pool.options.keepAliveTimeoutMs : Math.min(this.pool.options.keepAliveTimeoutMs, hint * 1000 - KEEP_ALIVE_MARGIN_MS);
+    const keep = bodySent && this.reusable && !this.response!.close && !this.untilClose && this.buf === null && this.idleMs > 0;
     this.response = null;
     if (keep) {
       this.reused = true;
@@ -544,13 +551,15 @@ class UpstreamConnection implements BodySink {
   /** Back to idle. */
   markIdle(): void {
     this.state = IDLE;
-    this.idleSince = Date.now();
+    this.idleUntil = Date.now() + this.idleMs;
     this.buf = null;
     this.paused = false;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A server's `Keep-Alive: timeout` less this is how long we reuse its idle connection. */
+const KEEP_ALIVE_MARGIN_MS = 1_000;
 
 export class FastPool {
   readonly options: FastPoolOptions;
@@ -576,10 +585,22 @@ export class FastPool {
       return this.inner.dispatch(o as unknown as Dispatcher.DispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
     }
     const head = requestHead(o, this.hostFallback, body !== null && body.length === -1);
-    const conn = this.idle.pop();
+    const conn = this.takeIdle();
     if (conn !== undefined) conn.start(handler, head, o.method, body);
     else this.startOnNew(handler, head, o.method, body);
     return true;
+  }
+
+  /** The most recently used idle connection still within its idle limit (the sweep runs coarsely). */
+  private takeIdle(): UpstreamConnection | undefined {
+    let conn = this.idle.pop();
+    if (conn === undefined) return undefined;
+    const now = Date.now();
+    while (conn !== undefined && conn.idleUntil <= now) {
+      conn.destroy();
+      conn = this.idle.pop();
+    }
+    return conn;
   }
 
   startOnNew(handler: Handler, head: Buffer, method: string, body: RequestBody | null = null): void {
@@ -617,10 +638,12 @@ export class FastPool {
     }
   }
 
-  /** Close connections idle longer than the keep-alive time (oldest are at the front). */
+  /** Close connections idle past their limit (each has its own when servers send hints). */
   private sweep(): void {
-    const limit = Date.now() - this.options.keepAliveTimeoutMs;
-    while (this.idle.length > 0 && this.idle[0]!.idleSince <= limit) this.idle[0]!.destroy();
+    const now = Date.now();
+    let expired: UpstreamConnection[] | null = null;
+    for (const c of this.idle) if (c.idleUntil <= now) (expired ??= []).push(c);
+    if (expired !== null) for (const c of expired) c.destroy();
   }
 
   /** Graceful: idle connections close now, busy ones when their response is done. */

@@ -20,6 +20,17 @@ import { SmoothWeightedRoundRobin } from './balancer.ts';
 import { H2Upstream } from './h2-client.ts';
 import { tlsKey, upstreamConnectOptions, type UpstreamConnectOptions } from './tls.ts';
 
+/**
+ * How long an idle upstream connection is kept for reuse when the backend does not say
+ * (`Keep-Alive: timeout=N`, which is honoured, less a second, where it is shorter). Long, as nginx's
+ * upstream keepalive_timeout (60 s): traffic that pauses for a few seconds must not pay for new
+ * connections when it resumes (at 4 s, every burst after a pause opened its connections again, 64
+ * at once under 64 clients). A backend that closes sooner is seen closing an idle connection (its
+ * FIN) and that connection leaves the pool; an idempotent request that meets a close at the very
+ * moment of reuse is sent again on a new connection (fast/upstream-pool.ts).
+ */
+export const UPSTREAM_IDLE_MS = 60_000;
+
 export interface EndpointRuntime {
   readonly address: string;
   readonly port: number;
@@ -103,7 +114,7 @@ export class PoolRegistry {
     if (ep === undefined) {
       const scheme = cluster.tls ? 'https' : 'http';
       const common = {
-        keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
+        keepAliveTimeout: this.options.keepAliveTimeoutMs ?? UPSTREAM_IDLE_MS,
         connectTimeout: this.options.connectTimeoutMs ?? 10_000,
         // Timeouts are the proxy's own (route timeouts); undici's defaults would cut long streams.
         headersTimeout: 0,
