@@ -108,8 +108,8 @@ function onSocketEnd(this: Socket & { [kConn]: FastConnection }): void {
   // The client half-closed: like node:http, we close too; a response in flight is abandoned.
   c.gone = true;
   // Not when our side is already closing (a `Connection: close` answer ended it): end() on an
-  // ended stream makes an error object with its stack trace only to drop it, about a third of
-  // what a short-lived connection cost (CPU profile, wrk with `Connection: close`).
+  // ended stream makes an error object with its stack trace only to drop it (wrk with
+  // `Connection: close`: Wicket's CPU per request 186 → 160 µs without it).
   if (!this.writableEnded) this.end();
 }
 function onSocketError(this: Socket): void {
