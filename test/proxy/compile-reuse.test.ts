@@ -70,6 +70,26 @@ function brokenPort(): IRPort {
   };
 }
 
+/**
+ * The cache's maps hold strongly: they must list the rules the routers in force hold and no other
+ * (a rule of a failed compile, or one no index holds any more, would stay for good).
+ */
+function cacheHoldsRulesInForce(cache: CompileCache, where: string): void {
+  const inForce = new Set<RuleRuntime>();
+  for (const r of cache.routers.values()) for (const values of r.valueLists()) for (const v of values) inForce.add(v);
+  // Counted, not compared with deepEqual: a failure's diff of run-time objects is unbounded.
+  let kept = 0;
+  for (const rt of cache.entryOf.keys()) if (inForce.has(rt)) kept++;
+  assert.equal(cache.entryOf.size, inForce.size, `${where}: entryOf size`);
+  assert.equal(kept, inForce.size, `${where}: entryOf lists the rules in force`);
+  let byRule = 0;
+  for (const list of cache.byRule.values()) byRule += list.length;
+  let byKey = 0;
+  for (const list of cache.byKey.values()) byKey += list.length;
+  assert.equal(byRule, inForce.size, `${where}: byRule`);
+  assert.equal(byKey, inForce.size, `${where}: byKey`);
+}
+
 for (const seed of [11, 12, 13]) {
   test(`compiling a sequence of changes with reuse routes like compiling each from scratch (seed ${seed})`, async () => {
     const r = prng(seed);
@@ -88,6 +108,7 @@ for (const seed of [11, 12, 13]) {
         if (step % 5 === 4 && last !== undefined && ir.ports.length > 0) {
           const broken = { ...ir, ports: [...ir.ports, brokenPort()] };
           assert.throws(() => compileIR(broken, ctx));
+          cacheHoldsRulesInForce(ctx.cache!, `seed ${seed} step ${step} after a failed compile`);
           seen += sameRouting(last.reused, last.fresh, `seed ${seed} step ${step} after a failed compile`);
         }
         // Every third step, an IR that shares every rule and virtual host object with the last one
@@ -100,6 +121,7 @@ for (const seed of [11, 12, 13]) {
           ir = { ...ir, clusters: { ...ir.clusters, [name]: { ...c, endpoints: [...c.endpoints, { address: '10.9.9.9', port: 9999 + step, weight: 1 }] } } };
         }
         const reused = compileIR(ir, ctx);
+        cacheHoldsRulesInForce(ctx.cache!, `seed ${seed} step ${step}`);
         const freshRegistry = new Registry();
         const freshCtx = context(freshRegistry);
         pools.push(freshCtx.pools);
