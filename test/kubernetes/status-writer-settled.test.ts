@@ -83,3 +83,47 @@ test('status writer: an object whose cached copy shows our own write is not comp
   assert.deepEqual([...new Set(looked.slice(before2))], ['b'], 'b alone compared');
   assert.deepEqual(puts.slice(3), ['b']);
 });
+
+test('status writer: a status the server stores normalised is not written again and again; one someone else changes is', async () => {
+  // The server drops empty condition messages: what it stores never equals what we write, so the
+  // writer must remember the pair (what it wrote, what was stored) to know the object is in sync.
+  let rv = 200;
+  const cache = new Map<string, any>([['a', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'a', namespace: 'ns', generation: 1, resourceVersion: String(rv++) }, spec: {} }]]);
+  const puts: string[] = [];
+  let stored: unknown;
+  const normalise = (status: any) => structuredClone({ ...status, parents: status.parents.map((p: any) => ({ ...p, conditions: p.conditions.map(({ message, ...c }: any) => (message === '' ? c : { ...c, message })) })) });
+  const client = {
+    async request(method: string, _path: string, opts: { body: any }) {
+      assert.equal(method, 'PUT');
+      puts.push(opts.body.metadata.name);
+      stored = normalise(opts.body.status);
+      return { status: 200, body: { ...structuredClone(opts.body), status: structuredClone(stored), metadata: { ...opts.body.metadata, resourceVersion: String(rv++) } } };
+    },
+  } as unknown as KubeClient;
+  const writer = new StatusWriter(client, {
+    controllerName: CONTROLLER,
+    replacementsReported: true,
+    canWrite: () => true,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    source: {
+      lookup: (_kind, name) => (cache.has(name) ? { obj: cache.get(name), version: 'v1' } : undefined),
+      all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
+    },
+  });
+  const echo = (status: unknown, version: string) => {
+    const obj = cache.get('a')!;
+    obj.status = structuredClone(status);
+    obj.metadata.resourceVersion = version;
+  };
+  await writer.publish([statusOf('a')]);
+  assert.deepEqual(puts, ['a']);
+  // The watch brings the stored status back (in place, the version our write made).
+  echo(stored, String(rv - 1));
+  // An equal status in a new object is compared (not the one found in sync), and found in sync.
+  await writer.publish([statusOf('a')]);
+  assert.deepEqual(puts, ['a'], 'the normalised copy the server stored counts as what we wrote');
+  // Someone else changes it: written again.
+  echo({ parents: [] }, String(rv++));
+  await writer.publish([statusOf('a')]);
+  assert.deepEqual(puts, ['a', 'a']);
+});

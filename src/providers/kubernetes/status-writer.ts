@@ -119,7 +119,12 @@ export class StatusWriter {
   #running = false;
   /** The last drain loop started. */
   #loop: Promise<void> = Promise.resolve();
-  /** What the server stored after our last write of each object: skip it if nothing moved since. */
+  /**
+   * What the server stored after our last write of an object, where it differs from what we wrote
+   * (the server normalised it): skip the object while both stay so. Where the server stored what we
+   * wrote, the next compare finds it equal by itself, and nothing is kept: two JSON strings for
+   * every object written were ~5 MB at 5,000 routes, marked by every full collection.
+   */
   readonly #memo = new Map<string, { desired: string; stored: string }>();
   /**
    * The object as our last write left it, until the cache catches up: without it the next publish
@@ -349,6 +354,8 @@ export class StatusWriter {
       written: this.counters.written - before.written,
       conflicts: this.counters.conflicts - before.conflicts,
       ms: Math.round(performance.now() - t0),
+      // Objects whose stored status differs from what we wrote (the server normalised it).
+      normalised: this.#memo.size,
       ...(next < jobs.length ? { supersededAfter: next } : {}),
     });
     // Every job ran (none left for a newer set): the next set may skip the stale-entry pass.
@@ -404,7 +411,9 @@ export class StatusWriter {
       }
       if (res.status === 200) {
         this.counters.written++;
-        this.#memo.set(memoKey, { desired: JSON.stringify(desired), stored: JSON.stringify(res.body?.status ?? {}) });
+        const stored = res.body?.status ?? {};
+        if (jsonEqual(desired, stored)) this.#memo.delete(memoKey);
+        else this.#memo.set(memoKey, { desired: JSON.stringify(desired), stored: JSON.stringify(stored) });
         if (res.body?.metadata) {
           delete res.body.metadata.managedFields;
           this.#afterWrite.set(memoKey, { overwrote: cachedRv, obj: res.body });
