@@ -14,7 +14,9 @@
 //   node_modules/.bin/node bench/scenarios/convergence-k8s-trace.ts [EXISTING=5000] [ADDS=200]
 // Needs root (network namespace) and the control-plane binaries. Wicket runs from source (src/).
 // WICKET_ARGS adds node flags for Wicket's process (e.g. "--cpu-prof --cpu-prof-dir=DIR"); ALLOC_PROFILE=FILE writes
-// a sampled allocation profile of Wicket during the adds (collected objects included).
+// a sampled allocation profile of Wicket during the adds (collected objects included); with
+// ALLOC_SURVIVORS=1 as well, objects a young-generation collection freed are left out, so the profile
+// shows what was promoted to the old generation (and what a full collection freed after).
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +47,7 @@ if (process.env.ALLOC_PROFILE) {
   const { writeFileSync } = await import('node:fs');
   const s = new Session();
   s.connect();
-  process.on('SIGUSR2', () => s.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }));
+  process.on('SIGUSR2', () => s.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.ALLOC_SURVIVORS }));
   process.on('exit', () => s.post('HeapProfiler.stopSampling', (err, r) => { if (!err) writeFileSync(process.env.ALLOC_PROFILE, JSON.stringify(r.profile)); }));
 }
 `;
