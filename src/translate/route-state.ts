@@ -37,6 +37,7 @@ import { compareAge, compareByName, compareStrings, sharedEnds, sortByAge } from
 import { attachRoute, pushedAttachments } from './parent-refs.ts';
 import { compileRoute, isOurRoute, NONE_USED } from './route-compile.ts';
 import { compileMemo, envOf } from './route-memo.ts';
+import { usableCopy } from './sanitize.ts';
 import { buildStatusesFrom, type PolicyView, type StatusInput } from './status.ts';
 
 /** A listener's attachments: all of them, those lost to a kind clash, and those that stay. */
@@ -54,7 +55,7 @@ interface State {
   env: ReturnType<typeof envOf>;
   /** Every route object of the snapshot, with its node as attached (before kind clashes); undefined when not ours. */
   routes: Map<RouteObject, RouteNode | undefined>;
-  /** The snapshot's route lists (copies: callers may reuse their arrays), in ROUTE_FIELDS order. */
+  /** The snapshot's route lists (copies: callers may reuse their arrays; sanitize.ts's when it has one), in ROUTE_FIELDS order. */
   lists: RouteObject[][];
   /** Our routes by age, with increasing `order`. */
   byAge: RouteNode[];
@@ -90,6 +91,11 @@ function byAgeThenKind(a: RouteNode, b: RouteNode): number {
 
 function byStatusOrder(a: RouteNode, b: RouteNode): number {
   return compareStrings(a.kind, b.kind) || compareByName(a.obj, b.obj);
+}
+
+/** A copy of a snapshot's route list to keep (callers may reuse their arrays): sanitize.ts's, when it has one. */
+function keptCopy(field: string, list: RouteObject[]): RouteObject[] {
+  return usableCopy(field, list) ?? [...list];
 }
 
 /** Forgets the kept translation (the next call builds everything). */
@@ -175,7 +181,7 @@ export function translateFresh(stage: GatewayStage, snapshot: Snapshot, options:
     stage,
     env,
     routes,
-    lists: ROUTE_FIELDS.map((f) => [...(snapshot[f] as RouteObject[])]),
+    lists: ROUTE_FIELDS.map((f) => keptCopy(f, snapshot[f] as RouteObject[])),
     byAge,
     final: new Map(),
     statusOrder: [],
@@ -284,7 +290,7 @@ function change(s: State, snapshot: Snapshot, options: TranslateOptions): Transl
 
   for (const obj of goneObjs) s.routes.delete(obj);
   for (const obj of others) s.routes.set(obj, undefined);
-  s.lists = lists.map((l, k) => (differs[k] ? [...l] : s.lists[k]!));
+  s.lists = lists.map((l, k) => (differs[k] ? keptCopy(ROUTE_FIELDS[k]!, l) : s.lists[k]!));
   for (const node of added) {
     s.routes.set(node.obj, node);
   }

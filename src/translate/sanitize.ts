@@ -30,6 +30,20 @@ function allUsable(field: string, items: unknown[], needsSpec: boolean): boolean
   return true;
 }
 
+/**
+ * The copy of `list` this module keeps (the last list of `field` found usable), when it holds
+ * exactly the same objects in the same order; else undefined. route-state.ts keeps a copy of each
+ * changed route list too: it shares this one (never modified, only replaced) instead of making a
+ * second 5,000-entry copy per route added. Compared entry by entry (no allocation), so a list
+ * changed since, or one this module never saw, is never mistaken for it.
+ */
+export function usableCopy<T>(field: string, list: readonly T[]): T[] | undefined {
+  const copy = lastUsable.get(field) as T[] | undefined;
+  if (copy === undefined || copy.length !== list.length) return undefined;
+  for (let i = 0; i < list.length; i++) if (copy[i] !== list[i]) return undefined;
+  return copy;
+}
+
 export function sanitizeSnapshot(snapshot: Snapshot): Snapshot {
   let out: Snapshot | null = null;
   for (const [field, list] of Object.entries(snapshot) as [keyof Snapshot, unknown[]][]) {

@@ -129,3 +129,29 @@ test('an EndpointSlice change keeps the translation, also after a Gateway change
   assert.equal(keptStats.endpoints, before + 1, 'the EndpointSlice change took the full path');
   assert.equal(render(result), render(scratch(s)));
 });
+
+for (const seed of [21, 22]) {
+  test(`a caller reusing its route list array (changed in place between calls) gets exact translations (seed ${seed})`, () => {
+    // route-state.ts and sanitize.ts keep copies of the lists they saw, and share one where they
+    // can: an array whose contents change in place must never be mistaken for the one kept.
+    const r = prng(seed);
+    let s = routeBase(r);
+    const routes = [...s.httpRoutes];
+    for (let step = 0; step < 120; step++) {
+      s = routeEdit(r, s, step);
+      routes.length = 0;
+      routes.push(...s.httpRoutes);
+      // Now and then an entry without a usable identity, which sanitize.ts filters out (the list
+      // translated is then a filtered copy, not the one sanitize.ts last kept).
+      if (r() < 0.15) routes.splice(Math.floor(r() * (routes.length + 1)), 0, { metadata: { name: 42 } } as never);
+      const input = { ...s, httpRoutes: routes };
+      assert.equal(render(translate(input, OPTIONS)), render(scratch({ ...s, httpRoutes: [...routes] })), `seed ${seed}, step ${step}: differs from a fresh translation`);
+      // Translated again after an in-place swap of two entries and back (same contents, then changed).
+      if (routes.length > 1 && r() < 0.2) {
+        [routes[0], routes[1]] = [routes[1]!, routes[0]!];
+        assert.equal(render(translate(input, OPTIONS)), render(scratch({ ...s, httpRoutes: [...routes] })), `seed ${seed}, step ${step}: swapped in place`);
+        [routes[0], routes[1]] = [routes[1]!, routes[0]!];
+      }
+    }
+  });
+}
