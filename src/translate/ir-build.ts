@@ -9,7 +9,7 @@ import { socketName } from './addresses.ts';
 import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
-import { compareStrings, sameItems, sortByAge } from './meta.ts';
+import { compareStrings, flatId, sameItems, sortByAge } from './meta.ts';
 import { compareMatches, type RankedMatch } from './precedence.ts';
 
 const KIND: Record<string, PortKind> = { HTTP: 'http', HTTPS: 'tls', TLS: 'tls', TCP: 'tcp', UDP: 'udp' };
@@ -211,7 +211,7 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
         continue;
       }
       // Plain assignments, not conditional spreads: this runs once per rule of every route.
-      const irRule = { id: `${route.id}/${rule.index}/${m.index}`, route: route.id } as RouteRule;
+      const irRule = { id: flatId(route.id, rule.index, m.index), route: route.id } as RouteRule;
       if (rule.name) irRule.ruleName = rule.name;
       if (grpc) irRule.grpc = true;
       irRule.match = m.match;

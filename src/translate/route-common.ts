@@ -5,6 +5,7 @@ import type { WeightedBackend } from '../ir/types.ts';
 import type { BackendRef, RouteKind, RouteObject } from '../resources/types.ts';
 import { resolveBackend, type BackendContext } from './backends.ts';
 import * as C from './conditions.ts';
+import { flatId } from './meta.ts';
 import type { CompiledRule, PolicyNode, RouteNode } from './graph.ts';
 
 /** A route's node with no rules yet; `hostnames` (lower-cased) only for kinds that have them. */
@@ -15,7 +16,7 @@ export function newRouteNode(route: RouteObject, hostnames?: readonly string[]):
   return {
     kind: route.kind,
     obj: route,
-    id: `${route.kind}/${ns}/${route.metadata.name}`,
+    id: flatId(route.kind, ns, route.metadata.name),
     namespace: ns,
     order: 0,
     hostnames: hostnames ? internHostnames(hostnames) : undefined,
