@@ -48,17 +48,14 @@ export interface StatusWriterOptions {
 }
 
 /**
- * `Kind/namespace/name`, cached per object: statuses and cached objects keep their identity while
- * unchanged, so a publish at 5,000 routes does not build 10,000 strings again.
+ * `Kind/namespace/name`. Not cached per object: a publish finds an unchanged status's record by
+ * identity (#recordOf) without a key, so keys are built only for new statuses, replaced cached
+ * objects, and the stale-entry pass (a resync, a route dropped). A WeakMap cache held an entry for
+ * every status and every cached object (~10,000 at 5,000 routes), each an ephemeron that every
+ * full collection must trace, in its pause too.
  */
-const keys = new WeakMap<object, string>();
 function keyOf(kind: string, o: { metadata: { name: string; namespace?: string } }): string {
-  let k = keys.get(o);
-  if (k === undefined) {
-    k = `${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    keys.set(o, k);
-  }
-  return k;
+  return `${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
 const CLEANUP_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy'];
