@@ -7,6 +7,10 @@
 // connection's own when the fast pool streams them. A request the fast path does not serve
 // (Upgrade, an Expect other than 100-continue, HTTP/1.0, …) hands the connection, with the
 // unread bytes put back, to the node:http server at that request boundary; it keeps it from then on.
+// On a cleartext port the first bytes are also checked for the HTTP/2 preface (prior knowledge):
+// such a connection goes, bytes put back, to the HTTP/2 engine. Checked here rather than by a
+// separate reader before this object exists: that one put every connection through the socket's
+// stream events, a timer and a put-back, and its first request through the slow path.
 import { STATUS_CODES } from '../../node-http.ts';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -38,6 +42,16 @@ export const LINGER_MS = 5_000;
 const MAX_BUFFERED = 64 * 1024;
 /** Bodies up to this size are sent in one string with the response head. */
 const SMALL_BODY = 4096;
+
+/** What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4). */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/** The bytes [0, n) of buf are the preface or the start of it (an HTTP/1.1 request never is). */
+function mayBePreface(buf: Buffer, n: number): boolean {
+  const m = n < PREFACE.length ? n : PREFACE.length;
+  for (let i = 0; i < m; i++) if (buf[i] !== PREFACE[i]) return false;
+  return true;
+}
 
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -71,6 +85,8 @@ export interface FastFrontEnd {
   timeouts: { keepAliveMs: number; headersMs: number; lingerMs: number };
   /** Hand a connection to node:http (bytes already put back). */
   fallback(socket: Socket): void;
+  /** Hand a cleartext connection that opened with the HTTP/2 preface to HTTP/2 (bytes put back). */
+  http2?: (socket: Socket) => void;
   /** The open connections, and their keep-alive and head timeouts. */
   sweep: IdleSweep<FastConnection>;
 }
@@ -175,6 +191,8 @@ export class FastConnection {
   endPending = false;
   /** Reads land in CLIENT_READ through onSocketRead instead of 'data' events. */
   private readonly direct: boolean;
+  /** No byte seen yet that rules out the HTTP/2 preface (cleartext ports that serve HTTP/2). */
+  private sniffing: boolean;
   /**
    * A read buffer of this connection alone while a request body streams to an upstream sink: its
    * bytes are lent to the upstream write, and reading pauses while a write holds them.
@@ -183,10 +201,11 @@ export class FastConnection {
   /** While ownRead is in use, Node asks this after every read where the next read lands. */
   private nextRead: (() => Buffer) | null = null;
 
-  constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd) {
+  constructor(socket: Socket, slot: PortSlot, fe: FastFrontEnd, cleartext = false) {
     this.socket = socket;
     this.slot = slot;
     this.fe = fe;
+    this.sniffing = cleartext && fe.http2 !== undefined;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.resumeBody = () => {
       if (this.continuePending) this.sendContinue();
@@ -219,6 +238,7 @@ export class FastConnection {
   onData(chunk: Buffer): void {
     if (this.readState !== null) this.readState.readingMore = true;
     if (this.gone) return;
+    if (this.sniffing && this.sniff(chunk)) return;
     if (this.body !== null) this.feedBody(chunk);
     else if (this.buf !== null) {
       this.buf = Buffer.concat([this.buf, chunk]);
@@ -244,6 +264,10 @@ export class FastConnection {
    */
   serveRead(nread: number): boolean {
     if (this.gone || this.firstPending || this.body !== null || this.buf !== null || this.current !== null || this.closing) return false;
+    if (this.sniffing) {
+      if (mayBePreface(CLIENT_READ, nread)) return false;
+      this.sniffing = false;
+    }
     const r = parseRequest(CLIENT_READ, 0, this.lastParsed, nread, this.lastParsed);
     if (typeof r === 'number' || r.headEnd !== nread || r.fallback !== null) return false;
     this.headSince = 0;
@@ -435,8 +459,25 @@ export class FastConnection {
     this.socket.end();
   }
 
-  /** Give the connection, with the unread bytes, to node:http (a request boundary). */
-  private handOff(): void {
+  /**
+   * The first bytes, with those buffered before: true when they were taken (the start of the
+   * HTTP/2 preface, kept until it is complete; or the whole preface, handed to HTTP/2), false
+   * when they rule the preface out and are to be served as HTTP/1.1 (nothing changed then).
+   */
+  private sniff(chunk: Buffer): boolean {
+    const buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    if (!mayBePreface(buf, buf.length)) {
+      this.sniffing = false;
+      return false;
+    }
+    this.buf = this.direct ? own(buf) : buf;
+    if (buf.length >= PREFACE.length) this.handOff(this.fe.http2!);
+    else if (this.headSince === 0) this.headSince = coarseNow();
+    return true;
+  }
+
+  /** Give the connection, with the unread bytes, to node:http (a request boundary) or HTTP/2. */
+  private handOff(to: (socket: Socket) => void = this.fe.fallback): void {
     const s = this.socket;
     const direct = this.direct;
     this.detach();
@@ -446,8 +487,9 @@ export class FastConnection {
     if (buf !== null) s.unshift(own(buf));
     // node:http reads a stream: from now on each read is copied into the socket's Readable.
     if (direct) setReadCallback(s, pushCopy);
-    this.fe.fallback(s);
-    s.resume();
+    to(s);
+    // node:http reads the stream once it flows again; HTTP/2 takes the handle itself.
+    if (to === this.fe.fallback) s.resume();
   }
 
   private detach(): void {

@@ -11,8 +11,11 @@ export function fastPathEnabled(): boolean {
 }
 
 export interface FastHttp1 {
-  /** Serve a connection (cleartext, or TLS that negotiated http/1.1). */
-  accept(socket: Socket): void;
+  /**
+   * Serve a connection: TLS that negotiated http/1.1, or cleartext (`cleartext`: its first bytes
+   * may also be the HTTP/2 preface, then it goes to the `http2` handler given at creation).
+   */
+  accept(socket: Socket, cleartext?: boolean): void;
   /** Port closing: idle connections close, busy ones after their current response. */
   closeIdle(): void;
   destroyAll(): void;
@@ -22,15 +25,16 @@ export interface FastHttp1 {
 /** Client-side timeouts of fast connections; tests shorten them (read when a port is bound). */
 export const fastTimeouts = { keepAliveMs: KEEP_ALIVE_MS, headersMs: HEADERS_TIMEOUT_MS, lingerMs: LINGER_MS };
 
-export function createFastHttp1(slot: PortSlot, fallback: (socket: Socket) => void): FastHttp1 {
+export function createFastHttp1(slot: PortSlot, fallback: (socket: Socket) => void, http2?: (socket: Socket) => void): FastHttp1 {
   const fe: FastFrontEnd = {
     timeouts: fastTimeouts,
     fallback,
     sweep: new IdleSweep<FastConnection>(fastTimeouts),
   };
+  if (http2 !== undefined) fe.http2 = http2;
   return {
-    accept(socket: Socket): void {
-      new FastConnection(socket, slot, fe);
+    accept(socket: Socket, cleartext = false): void {
+      new FastConnection(socket, slot, fe, cleartext);
     },
     closeIdle(): void {
       for (const c of [...fe.sweep.connections]) c.closeIdle();

@@ -1,7 +1,9 @@
 // The server a port listens with: HTTP/1.1 and HTTP/2 on the same socket.
 //  - Cleartext ports read the first bytes of each connection: the HTTP/2 connection preface
 //    (`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`, prior knowledge, as gRPC clients send) goes to the HTTP/2
-//    engine, anything else to the HTTP/1.1 server, with the bytes put back.
+//    engine, anything else to the HTTP/1.1 server, with the bytes put back. With the fast path
+//    the fast connection checks them itself (fast/http1-connection.ts); sniff() below is for
+//    node:http alone (WICKET_FAST_PATH=0).
 //  - TLS ports offer ALPN `h2` and `http/1.1`; after the handshake a connection that chose h2 goes
 //    to the HTTP/2 engine. SNI certificate selection stays the HTTP/1.1 server's, shared by both.
 // The HTTP/1.1 server (frontend/http1.ts) is built as before and stays the object the port binds
@@ -37,7 +39,7 @@ export function createFrontendServer(slot: PortSlot): Server {
   };
   // The raw-socket front end serves HTTP/1.1 first and hands a connection to node:http for what
   // it does not serve itself (fast/http1-connection.ts).
-  const fast = fastPathEnabled() ? createFastHttp1(slot, nodeHttp1) : null;
+  const fast = fastPathEnabled() ? createFastHttp1(slot, nodeHttp1, (socket) => h2.accept(socket)) : null;
   const toHttp1 = (socket: Socket): void => {
     if (fast === null) return nodeHttp1(socket);
     if (tls) {
@@ -61,6 +63,11 @@ export function createFrontendServer(slot: PortSlot): Server {
       if (socket.alpnProtocol !== 'h2') return toHttp1(socket);
       // Tracked and checked for a required client certificate exactly as HTTP/1.1 connections are.
       if (admitSecureConnection(slot, socket)) h2.accept(socket);
+    });
+  } else if (fast !== null) {
+    server.on('connection', (socket: Socket) => {
+      slot.track(socket);
+      fast.accept(socket, true);
     });
   } else {
     server.on('connection', (socket: Socket) => sniff(socket, sniffing, cleartextHttp2, toHttp1));
