@@ -210,13 +210,21 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
         out[k++] = { rank, rule: reused };
         continue;
       }
-      // Plain assignments, not conditional spreads: this runs once per rule of every route.
-      const irRule = { id: flatId(route.id, rule.index, m.index), route: route.id } as RouteRule;
-      if (rule.name) irRule.ruleName = rule.name;
-      if (grpc) irRule.grpc = true;
-      irRule.match = m.match;
-      irRule.filters = renameFilters(m.filters, rename);
-      irRule.backends = renameBackends(m.backends, rename);
+      // Plain assignments, not conditional spreads: this runs once per rule of every route. The
+      // usual rule (no name, not gRPC) is one literal in the same key order: fields added to a
+      // smaller literal go to a separate property store, one more object kept per rule.
+      const id = flatId(route.id, rule.index, m.index);
+      let irRule: RouteRule;
+      if (!rule.name && !grpc) {
+        irRule = { id, route: route.id, match: m.match, filters: renameFilters(m.filters, rename), backends: renameBackends(m.backends, rename) };
+      } else {
+        irRule = { id, route: route.id } as RouteRule;
+        if (rule.name) irRule.ruleName = rule.name;
+        if (grpc) irRule.grpc = true;
+        irRule.match = m.match;
+        irRule.filters = renameFilters(m.filters, rename);
+        irRule.backends = renameBackends(m.backends, rename);
+      }
       if (rule.timeouts) irRule.timeouts = rule.timeouts;
       if (rule.retry) irRule.retry = rule.retry;
       if (rule.sessionPersistence) irRule.sessionPersistence = rule.sessionPersistence;
