@@ -23,7 +23,7 @@ export interface BackendContext {
   /** Resolutions by scope then reference: thousands of routes share a few Services. */
   resolveCache?: Map<string, Map<string, ResolvedBackend>>;
   /** While set, every cluster a resolution yields is recorded here (route-memo.ts replays them). */
-  touched?: Set<string>;
+  touched?: string[];
   /** What each cluster's endpoints are read from, when kept (route-state.ts refreshes them on an EndpointSlice change). */
   clusterSources?: Map<string, ClusterSource>;
 }
@@ -91,7 +91,7 @@ export function resolveBackend(
     result = resolveUncached(ctx, routeKind, routeNs, ref, allowPolicy);
     cache.set(cacheKey, result);
   }
-  if (ctx.touched && result.cluster !== null) ctx.touched.add(result.cluster);
+  if (ctx.touched && result.cluster !== null && !ctx.touched.includes(result.cluster)) ctx.touched.push(result.cluster);
   return result;
 }
 
