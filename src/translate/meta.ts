@@ -9,7 +9,8 @@ export interface HasMeta {
 /** `namespace/name` (or just `name` for cluster-scoped objects). */
 export function keyOf(obj: HasMeta): string {
   const ns = obj.metadata.namespace;
-  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
+  // Joined flat, not a cons string (see flatId): sort keys are kept per object (ageKeys).
+  return ns ? [ns, obj.metadata.name].join('/') : obj.metadata.name;
 }
 
 /** metadata.generation, defaulting to 1 as the API server would for a new object. */
