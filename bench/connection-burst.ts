@@ -81,11 +81,26 @@ try {
   if ((await waitFor200(listenPort, host, path, { since: performance.now(), timeoutMs: 30_000, pollMs: 50 })) === null) throw new Error('Wicket did not serve the route within 30 s');
   // The process that serves (taskset execs node; node may re-exec itself, keeping its pid).
   const pid = proc.pid!;
-  // Warm-up: the same bursts, unmeasured, so that the JIT has compiled the connection path.
-  for (let i = 0; i < 5; i++) {
-    const w = await burst(listenPort, host, path, CONNS);
-    for (const s of w.sockets) s.destroy();
-    await sleep(200);
+  // Warm-up, unmeasured, as each target gets in the bench (there, many rounds of load came before
+  // most bursts): 3 s of keep-alive requests on the burst's connections, then a few more bursts,
+  // so that the JIT has compiled both the request and the connection paths.
+  const w = await burst(listenPort, host, path, CONNS);
+  const until = performance.now() + 3_000;
+  await Promise.all(
+    w.sockets.map(
+      (s) =>
+        new Promise<void>((ok) => {
+          const again = () => (performance.now() < until ? s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`) : ok());
+          s.on('data', again);
+          again();
+        }),
+    ),
+  );
+  for (const s of w.sockets) s.destroy();
+  for (let i = 0; i < 10; i++) {
+    const b = await burst(listenPort, host, path, CONNS);
+    for (const s of b.sockets) s.destroy();
+    await sleep(100);
   }
   const cpuMs: number[] = [];
   const lastMs: number[] = [];
