@@ -55,7 +55,16 @@ export interface FastPoolOptions {
   port: number;
   keepAliveTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Idle connections kept at most (more are closed as they come free); default MAX_IDLE. */
+  maxIdle?: number;
 }
+
+/**
+ * Idle connections a pool keeps at most: with idle connections kept for a minute, a burst of
+ * thousands of concurrent requests must not leave as many connections open to the backend (nginx's
+ * `keepalive N` caps the same).
+ */
+export const MAX_IDLE = 256;
 
 function codedError(code: string, message: string): Error {
   const e = new Error(message) as Error & { code: string };
@@ -611,6 +620,10 @@ export class FastPool {
 
   release(conn: UpstreamConnection): void {
     if (this.closing) {
+      conn.destroy();
+      return;
+    }
+    if (this.idle.length >= (this.options.maxIdle ?? MAX_IDLE)) {
       conn.destroy();
       return;
     }

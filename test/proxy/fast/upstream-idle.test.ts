@@ -1,6 +1,7 @@
 // How long the raw upstream pool reuses an idle connection: its own limit when the server says
 // nothing, the server's `Keep-Alive: timeout=N` less a second when the server says so (a reuse
-// after that would race the server's close), and not at all when that leaves nothing.
+// after that would race the server's close), and not at all when that leaves nothing; and no more
+// idle connections than the pool's cap stay open after a burst.
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
@@ -17,10 +18,13 @@ function hintOf(keepAlive: string | null): number {
 }
 
 /** A backend answering every request with `extra` header lines, counting the connections it accepted. */
-async function backend(extra: string): Promise<{ server: Server; port: number; connections: () => number }> {
+async function backend(extra: string): Promise<{ server: Server; port: number; connections: () => number; open: () => number }> {
   let n = 0;
+  let open = 0;
   const server = createServer((s: Socket) => {
     n++;
+    open++;
+    s.on('close', () => open--);
     let buf = '';
     s.on('data', (d) => {
       buf += d.toString('latin1');
@@ -32,7 +36,7 @@ async function backend(extra: string): Promise<{ server: Server; port: number; c
     s.on('error', () => {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as { port: number }).port, connections: () => n };
+  return { server, port: (server.address() as { port: number }).port, connections: () => n, open: () => open };
 }
 
 function get(pool: FastPool): Promise<number> {
@@ -54,15 +58,15 @@ after(async () => {
   for (const c of cleanups) await c();
 });
 
-async function setup(extra: string, keepAliveTimeoutMs: number) {
+async function setup(extra: string, keepAliveTimeoutMs: number, maxIdle?: number) {
   const b = await backend(extra);
   const inner = new Pool(`http://127.0.0.1:${b.port}`);
-  const pool = new FastPool(inner, { address: '127.0.0.1', port: b.port, keepAliveTimeoutMs, connectTimeoutMs: 1000 });
+  const pool = new FastPool(inner, { address: '127.0.0.1', port: b.port, keepAliveTimeoutMs, connectTimeoutMs: 1000, ...(maxIdle !== undefined ? { maxIdle } : {}) });
   cleanups.push(async () => {
     await pool.destroy();
     await new Promise((r) => b.server.close(r));
   });
-  return { pool, connections: b.connections };
+  return { pool, connections: b.connections, open: b.open };
 }
 
 describe('upstream idle connections', () => {
@@ -106,5 +110,15 @@ describe('upstream idle connections', () => {
     await sleep(700);
     assert.equal(await get(capped.pool), 200);
     assert.equal(capped.connections(), 2);
+  });
+
+  test('after a burst, idle connections beyond the cap are closed; those within it are reused', async () => {
+    const { pool, connections, open } = await setup('', 10_000, 2);
+    assert.deepEqual(await Promise.all([get(pool), get(pool), get(pool), get(pool), get(pool)]), [200, 200, 200, 200, 200]);
+    assert.equal(connections(), 5, 'five at once need five connections');
+    for (let i = 0; i < 50 && open() > 2; i++) await sleep(20);
+    assert.equal(open(), 2, 'two kept idle');
+    assert.deepEqual(await Promise.all([get(pool), get(pool)]), [200, 200]);
+    assert.equal(connections(), 5, 'both reused');
   });
 });
