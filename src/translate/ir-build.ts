@@ -6,7 +6,7 @@
 import type { Cluster, Filter, IR, IRListener, IRPort, L4Route, PortKind, RouteRule, VirtualHost, WeightedBackend } from '../ir/types.ts';
 import { IR_VERSION } from '../ir/types.ts';
 import { socketName } from './addresses.ts';
-import type { GatewayNode, Graph, ListenerNode } from './graph.ts';
+import type { CompiledMatch, GatewayNode, Graph, ListenerNode } from './graph.ts';
 import { compareHostnameSpecificity, sortBySpecificity } from './hostnames.ts';
 import type { L4RouteNode } from './l4-routes.ts';
 import { compareStrings, flatId, sameItems, sortByAge } from './meta.ts';
@@ -105,8 +105,8 @@ export function buildListener(l: ListenerNode, rename: Rename | undefined): IRLi
   return out;
 }
 
-export interface Entry {
-  rank: RankedMatch;
+/** An IR rule with its precedence rank (the rank's fields on the entry itself: one object per rule, kept). */
+export interface Entry extends RankedMatch {
   rule: RouteRule;
 }
 
@@ -123,7 +123,7 @@ function virtualHosts(l: ListenerNode, rename: Rename | undefined): VirtualHost[
   const own = new Map<string, RouteRule[]>();
   let wildcards = false;
   for (const [h, entries] of byHost) {
-    if (entries.length > 1) entries.sort((a, b) => compareMatches(a.rank, b.rank));
+    if (entries.length > 1) entries.sort(compareMatches);
     own.set(h, entries.map((e) => e.rule));
     if (h.charCodeAt(0) === 42 /* * */) wildcards = true;
   }
@@ -196,18 +196,21 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
   const cached = cache.get(route.rules);
   if (cached && cached.order === route.order) return cached.entries;
   // Exact size from the start (kept per route: no growing list and copy).
+  // Indexed loops: for-of makes an iteration result per step until the code is optimised, and
+  // this runs once per route at start-up.
+  const rules = route.rules;
   let n = 0;
-  for (const rule of route.rules) n += rule.matches.length;
+  for (let r = 0; r < rules.length; r++) n += rules[r]!.matches.length;
   const out = new Array<Entry>(n);
   const grpc = route.kind === 'GRPCRoute';
   let k = 0;
-  for (const rule of route.rules) {
-    for (const m of rule.matches) {
-      const rank: RankedMatch = { match: m.match, routeOrder: route.order, ruleIndex: rule.index, matchIndex: m.index };
-      if (m.grpc) rank.grpc = m.grpc;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
+    for (let mi = 0; mi < rule.matches.length; mi++) {
+      const m = rule.matches[mi]!;
       const reused = cached?.entries[k]?.rule;
       if (reused) {
-        out[k++] = { rank, rule: reused };
+        out[k++] = newEntry(m, route.order, rule.index, reused);
         continue;
       }
       // Plain assignments, not conditional spreads: this runs once per rule of every route. The
@@ -228,11 +231,17 @@ export function routeEntries(route: ListenerNode['attached'][number]['route'], r
       if (rule.timeouts) irRule.timeouts = rule.timeouts;
       if (rule.retry) irRule.retry = rule.retry;
       if (rule.sessionPersistence) irRule.sessionPersistence = rule.sessionPersistence;
-      out[k++] = { rank, rule: irRule };
+      out[k++] = newEntry(m, route.order, rule.index, irRule);
     }
   }
   cache.set(route.rules, { order: route.order, entries: out });
   return out;
+}
+
+function newEntry(m: CompiledMatch, routeOrder: number, ruleIndex: number, rule: RouteRule): Entry {
+  const e: Entry = { match: m.match, routeOrder, ruleIndex, matchIndex: m.index, rule };
+  if (m.grpc) e.grpc = m.grpc;
+  return e;
 }
 
 function tlsRoutes(l: ListenerNode, rename: Rename | undefined): L4Route[] {

@@ -58,7 +58,7 @@ export function serveListener(l: ListenerNode, attached: Iterable<Attachment>): 
   }
   const table: HostTable = { carriers, own: new Map(), ownRules: new Map(), order: sortBySpecificity([...byHost.keys()]), wildcards: 0, vhosts: new Map() };
   for (const [h, entries] of byHost) {
-    if (entries.length > 1) entries.sort((a, b) => compareMatches(a.rank, b.rank));
+    if (entries.length > 1) entries.sort(compareMatches);
     table.own.set(h, entries);
     table.ownRules.set(h, entries.map((e) => e.rule));
     if (isWildcard(h)) table.wildcards++;
@@ -192,7 +192,7 @@ function hostRules(t: HostTable, h: string): RouteRule[] {
 /** `kept` (in precedence order) with `add` merged in; `kept` itself when there is nothing to add. */
 function mergeEntries(kept: Entry[], add: Entry[] | undefined): Entry[] {
   if (!add || add.length === 0) return kept;
-  const cmp = (a: Entry, b: Entry) => compareMatches(a.rank, b.rank);
+  const cmp: (a: Entry, b: Entry) => number = compareMatches;
   if (add.length > 8) return [...kept, ...add].sort(cmp);
   const out = kept.slice();
   for (const e of add) out.splice(upperBound(out, e, cmp), 0, e);
