@@ -49,7 +49,9 @@ export function serveListener(l: ListenerNode, attached: Iterable<Attachment>): 
   const carriers = new Map<string, number>();
   for (const a of attached) {
     const entries = routeEntries(a.route, undefined);
-    for (const h of a.hostnames) {
+    const hostnames = a.hostnames;
+    for (let i = 0; i < hostnames.length; i++) {
+      const h = hostnames[i]!;
       const list = byHost.get(h);
       if (list) list.push(...entries);
       else byHost.set(h, [...entries]);
@@ -217,24 +219,32 @@ export function upperBound<T>(list: readonly T[], x: T, cmp: (a: T, b: T) => num
  * costs more memory than walking a changed route's few rules again costs time.
  */
 export function clusterNamesOf(route: RouteNode, names: string[] = []): string[] {
-  for (const rule of route.rules) {
-    for (const m of rule.matches) {
-      backendClusters(m.backends, names);
-      filterClusters(m.filters, names);
+  // Indexed loops: for-of makes an iteration result per step until the code is optimised, and
+  // these run for every route at start-up.
+  const rules = route.rules;
+  for (let r = 0; r < rules.length; r++) {
+    const matches = rules[r]!.matches;
+    for (let i = 0; i < matches.length; i++) {
+      backendClusters(matches[i]!.backends, names);
+      filterClusters(matches[i]!.filters, names);
     }
   }
   return names;
 }
 
 function backendClusters(list: readonly WeightedBackend[], out: string[]): void {
-  for (const b of list) {
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
     if (b.cluster) out.push(b.cluster);
     filterClusters(b.filters, out);
   }
 }
 
 function filterClusters(list: readonly Filter[], out: string[]): void {
-  for (const f of list) if (f.type === 'RequestMirror' && f.cluster) out.push(f.cluster);
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    if (f.type === 'RequestMirror' && f.cluster) out.push(f.cluster);
+  }
 }
 
 /** The cluster names a TLS, TCP or UDP listener's IR refers to. */

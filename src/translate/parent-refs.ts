@@ -50,7 +50,8 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
   const refs = objects(route.obj.spec?.parentRefs);
   // A route attaches to a listener at most once, however many of its parentRefs select it.
   const seen = refs.length > 1 ? new Set<ListenerNode>() : undefined;
-  for (const ref of refs) {
+  for (let ri = 0; ri < refs.length; ri++) {
+    const ref = refs[ri]!;
     const group = ref.group ?? GATEWAY_GROUP;
     const kind = ref.kind ?? 'Gateway';
     const ns = ref.namespace ?? route.namespace;
@@ -89,7 +90,9 @@ export function attachRoute(lookup: Lookup, parents: Parents, route: RouteNode, 
     let hostnameMiss = false;
     // Usually one listener takes the route: a one-entry literal, no growing list copied afterwards.
     let attachments: Attachment[] = NO_ATTACHMENTS;
-    for (const l of selected) {
+    // Indexed loops: for-of makes an iteration result per step until the code is optimised.
+    for (let li = 0; li < selected.length; li++) {
+      const l = selected[li]!;
       if (!allowsRoute(lookup, l, route)) continue;
       const hostnames = l.protocol === 'TCP' || l.protocol === 'UDP' ? [] : hostnamesOn(l.hostname, route.hostnames);
       if (l.protocol !== 'TCP' && l.protocol !== 'UDP' && hostnames.length === 0) {
