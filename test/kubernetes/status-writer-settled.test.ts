@@ -127,3 +127,51 @@ test('status writer: a status the server stores normalised is not written again 
   await writer.publish([statusOf('a')]);
   assert.deepEqual(puts, ['a', 'a']);
 });
+
+test('status writer: a Gateway whose listeners only gain attached routes is written once per window, with the last count; another change at once', async () => {
+  let rv = 300;
+  const gw = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'ns', generation: 1, resourceVersion: String(rv++) }, spec: {} } as any;
+  const puts: any[] = [];
+  const client = {
+    async request(method: string, _path: string, opts: { body: any }) {
+      assert.equal(method, 'PUT');
+      puts.push(structuredClone(opts.body.status));
+      const version = String(rv++);
+      // The watch echo, in place, as the reflector does.
+      gw.status = structuredClone(opts.body.status);
+      gw.metadata.resourceVersion = version;
+      return { status: 200, body: { ...structuredClone(opts.body), metadata: { ...opts.body.metadata, resourceVersion: version } } };
+    },
+  } as unknown as KubeClient;
+  const writer = new StatusWriter(client, {
+    controllerName: CONTROLLER,
+    replacementsReported: true,
+    holdCountsMs: 150,
+    canWrite: () => true,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    source: { lookup: (kind, name) => (kind === 'Gateway' && name === 'gw' ? { obj: gw, version: 'v1' } : undefined), all: () => [] },
+  });
+  const gwStatus = (attached: number, programmed = 'True'): ObjectStatus => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'gw', namespace: 'ns', generation: 1 },
+    status: {
+      conditions: [{ type: 'Programmed', status: programmed, reason: programmed === 'True' ? 'Programmed' : 'Invalid', message: '', observedGeneration: 1 }],
+      listeners: [{ name: 'http', supportedKinds: [{ kind: 'HTTPRoute' }], attachedRoutes: attached, conditions: [] }],
+    },
+  });
+  const attachedOf = (s: any) => s.listeners[0].attachedRoutes;
+  await writer.publish([gwStatus(1)]);
+  assert.deepEqual(puts.map(attachedOf), [1], 'the first change after a quiet spell: at once');
+  await writer.publish([gwStatus(2)]);
+  await writer.publish([gwStatus(3)]);
+  assert.deepEqual(puts.map(attachedOf), [1], 'counts within the window wait');
+  await writer.idle();
+  assert.deepEqual(puts.map(attachedOf), [1, 3], 'at the window end, one write with the last count');
+  // A condition change is written at once, within the window too.
+  await writer.publish([gwStatus(4, 'False')]);
+  assert.deepEqual(puts.map(attachedOf), [1, 3, 4]);
+  assert.equal(puts[2].conditions[0].status, 'False');
+  await writer.idle();
+  assert.equal(puts.length, 3, 'nothing held: nothing more written');
+});

@@ -39,6 +39,14 @@ export interface StatusWriterOptions {
   concurrency?: number;
   maxConflictRetries?: number;
   /**
+   * A Gateway or ListenerSet whose status differs from what we last wrote only in listeners'
+   * attachedRoutes is written at most once per this many ms (default 500; 0 = at once): the first
+   * change after a quiet spell is written at once, the counts that follow within the window in one
+   * write at its end. Routes added one after another otherwise cost a Gateway status write each,
+   * about as much API server CPU as the route's own create (bench/scenarios/convergence-k8s-apicost.ts).
+   */
+  holdCountsMs?: number;
+  /**
    * The owner calls forget() for every cached object the source replaces or drops (the provider
    * does, from its reflectors): then an object found in sync stays so while its status and the
    * cached object's resourceVersion do, without a lookup per object per publish. Without this,
@@ -85,6 +93,23 @@ interface ObjectRecord {
   settled: Settled | undefined;
   /** Pruned from the writer's records (a status object may still point at it). */
   dropped: boolean;
+  /** The computed status last written, and when (performance.now()): see holdCountsMs. */
+  written?: ObjectStatus;
+  writtenAt?: number;
+}
+
+/**
+ * Whether two computed statuses of one Gateway or ListenerSet differ in nothing but their
+ * listeners' attachedRoutes (same generation, same listeners in the same order, same conditions).
+ */
+function onlyCountsDiffer(a: ObjectStatus, b: ObjectStatus): boolean {
+  if (a.metadata.generation !== b.metadata.generation) return false;
+  const la = a.status['listeners'] as { name?: string }[] | undefined;
+  const lb = b.status['listeners'] as { name?: string }[] | undefined;
+  if (!Array.isArray(la) || !Array.isArray(lb) || la.length !== lb.length) return false;
+  for (let i = 0; i < la.length; i++) if (la[i]?.name !== lb[i]?.name) return false;
+  const uncounted = (s: Record<string, unknown>, l: object[]) => ({ ...s, listeners: l.map((x) => ({ ...x, attachedRoutes: 0 })) });
+  return jsonEqual(uncounted(a.status, la), uncounted(b.status, lb));
 }
 
 /** A computed status found in sync with a cached object (see ObjectRecord.settled). */
@@ -130,10 +155,14 @@ export class StatusWriter {
    */
   readonly #afterWrite = new Map<string, { overwrote: string | undefined; obj: any }>();
   readonly counters: WriteCounters = { written: 0, unchanged: 0, conflicts: 0, notFound: 0, failed: 0 };
+  /** Set while a count-only change waits for its window's end (see holdCountsMs). */
+  #holdTimer: NodeJS.Timeout | undefined;
+  /** Resolves once the publish at the end of the window is done. */
+  #held: Promise<void> = Promise.resolve();
 
   constructor(client: KubeClient, opts: StatusWriterOptions) {
     this.#client = client;
-    this.#o = { ...opts, now: opts.now ?? (() => new Date()), concurrency: opts.concurrency ?? 32, maxConflictRetries: opts.maxConflictRetries ?? 8, replacementsReported: opts.replacementsReported ?? false };
+    this.#o = { ...opts, now: opts.now ?? (() => new Date()), concurrency: opts.concurrency ?? 32, maxConflictRetries: opts.maxConflictRetries ?? 8, replacementsReported: opts.replacementsReported ?? false, holdCountsMs: opts.holdCountsMs ?? 500 };
   }
 
   /** The source replaced or dropped this cached object: what was found in sync with it is void. */
@@ -200,9 +229,35 @@ export class StatusWriter {
     return this.#latest ? this.#enqueue(this.#latest, opts.recheck ?? true, true) : Promise.resolve();
   }
 
-  /** Resolves once nothing is queued or being written. */
+  /** Resolves once nothing is queued, held or being written. */
   async idle(): Promise<void> {
-    for (let i = 0; i < 100 && (this.#running || this.#pending); i++) await this.#loop;
+    for (let i = 0; i < 100 && (this.#running || this.#pending || this.#holdTimer); i++) {
+      if (this.#running || this.#pending) await this.#loop;
+      else await this.#held;
+    }
+  }
+
+  /**
+   * Whether this changed status waits (see holdCountsMs): a Gateway or ListenerSet whose status
+   * differs from the one last written only in attachedRoutes, written less than the window ago.
+   * The latest set is published again at the window's end.
+   */
+  #holds(st: ObjectStatus, rec: ObjectRecord): boolean {
+    if (st.kind !== 'Gateway' && st.kind !== 'ListenerSet') return false;
+    const hold = this.#o.holdCountsMs;
+    if (hold <= 0 || rec.written === undefined || rec.writtenAt === undefined) return false;
+    const wait = rec.writtenAt + hold - performance.now();
+    if (wait <= 0 || !onlyCountsDiffer(rec.written, st)) return false;
+    if (this.#holdTimer === undefined) {
+      let done!: () => void;
+      this.#held = new Promise<void>((r) => (done = r));
+      this.#holdTimer = setTimeout(() => {
+        this.#holdTimer = undefined;
+        const latest = this.#latest;
+        (latest ? this.#enqueue(latest, false, false) : Promise.resolve()).then(done, done);
+      }, Math.ceil(wait));
+    }
+    return true;
   }
 
   #enqueue(statuses: ObjectStatus[], force: boolean, sweep: boolean): Promise<void> {
@@ -291,6 +346,7 @@ export class StatusWriter {
       }
       const info = kindInfo(st.kind);
       if (!info?.hasStatus) continue;
+      if (!force && this.#holds(st, rec)) continue;
       (rec.handed === st ? backlog : jobs).push(this.#job(info, st, rec));
       rec.handed = st;
     }
@@ -408,6 +464,10 @@ export class StatusWriter {
       }
       if (res.status === 200) {
         this.counters.written++;
+        if (of) {
+          of.rec.written = of.st;
+          of.rec.writtenAt = performance.now();
+        }
         const stored = res.body?.status ?? {};
         if (jsonEqual(desired, stored)) this.#memo.delete(memoKey);
         else this.#memo.set(memoKey, { desired: JSON.stringify(desired), stored: JSON.stringify(stored) });
