@@ -6,7 +6,9 @@
 // computed status and cached object (identity and resourceVersion) are those last found in sync
 // is skipped without merging. Up to 32 writes are in flight. Routes that no longer name any of
 // our parents get our entries removed. A publish that changes one route at 5,000 costs pointer and
-// map checks per object, no lookups or passes over the cache (see #writeAll).
+// map checks per object, no lookups or passes over the cache (see #writeAll). A Gateway or
+// ListenerSet whose only change is its listeners' attachedRoutes is written at most once per
+// holdCountsMs (routes added in a row would otherwise cost a Gateway write each).
 import { logger } from '../../log.ts';
 import type { ObjectStatus } from '../../translate/api.ts';
 import type { KubeClient } from './kube-client.ts';
