@@ -22,6 +22,7 @@ import { makeHead, normaliseHost } from '../request-head.ts';
 import { latin1, NEED_MORE, parseRequest, type ParsedRequest } from './parse-request.ts';
 import { coarseNow, IdleSweep } from './idle-sweep.ts';
 import { ChunkedDecoder, type ResponseHead } from './parse-response.ts';
+import { H2_PREFACE, mayBePreface } from '../h2-preface.ts';
 import { RequestBody } from './request-body.ts';
 import { installReadInto, pushCopy, setNextBuffer, setReadCallback } from './read-into.ts';
 import { BORROW_DONE, BORROW_HELD } from './upstream-pool.ts';
@@ -42,16 +43,6 @@ export const LINGER_MS = 5_000;
 const MAX_BUFFERED = 64 * 1024;
 /** Bodies up to this size are sent in one string with the response head. */
 const SMALL_BODY = 4096;
-
-/** What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4). */
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-
-/** The bytes [0, n) of buf are the preface or the start of it (an HTTP/1.1 request never is). */
-function mayBePreface(buf: Buffer, n: number): boolean {
-  const m = n < PREFACE.length ? n : PREFACE.length;
-  for (let i = 0; i < m; i++) if (buf[i] !== PREFACE[i]) return false;
-  return true;
-}
 
 const INVALID_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -471,7 +462,7 @@ export class FastConnection {
       return false;
     }
     this.buf = this.direct ? own(buf) : buf;
-    if (buf.length >= PREFACE.length) this.handOff(this.fe.http2!);
+    if (buf.length >= H2_PREFACE.length) this.handOff(this.fe.http2!);
     else if (this.headSince === 0) this.headSince = coarseNow();
     return true;
   }

@@ -16,8 +16,7 @@ import type { PortSlot } from '../port-slot.ts';
 import { admitSecureConnection, createHttp1Server } from './http1.ts';
 import { Http2Engine } from './http2.ts';
 import { createFastHttp1, fastPathEnabled } from '../fast/index.ts';
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+import { H2_PREFACE, mayBePreface } from '../h2-preface.ts';
 
 /** ALPN protocol list in wire format (length-prefixed names): h2 preferred, then http/1.1. */
 const ALPN = Buffer.from('\x02h2\x08http/1.1', 'latin1');
@@ -120,9 +119,8 @@ function sniff(socket: Socket, pending: Set<Socket>, h2: (s: Socket) => void, h1
   };
   const onData = (chunk: Buffer): void => {
     buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
-    const n = Math.min(buf.length, PREFACE.length);
-    const prefix = buf.compare(PREFACE, 0, n, 0, n) === 0;
-    if (prefix && buf.length < PREFACE.length) return;
+    const prefix = mayBePreface(buf, buf.length);
+    if (prefix && buf.length < H2_PREFACE.length) return;
     done();
     socket.pause();
     socket.unshift(buf);
