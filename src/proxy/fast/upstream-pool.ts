@@ -212,8 +212,6 @@ class UpstreamConnection implements BodySink {
   reused = false;
   /** When this connection, idle, is no longer reused (the pool's limit, or the server's hint). */
   idleUntil = 0;
-  /** How long it may stay idle: the pool's limit, or less when the server said so. */
-  idleMs: number;
   /** The bytes being handled live in a read buffer and are overwritten by the next read. */
   shared = false;
   /**
@@ -234,7 +232,6 @@ class UpstreamConnection implements BodySink {
 
   constructor(pool: FastPool) {
     this.pool = pool;
-    this.idleMs = pool.options.keepAliveTimeoutMs;
     // Reads land in one shared buffer (no allocation per read, no Readable machinery); whatever
     // must outlive the callback is copied (see keep()).
     const s = connect({
@@ -509,12 +506,13 @@ class UpstreamConnection implements BodySink {
     this.dropBody();
     const hint = this.response!.keepAliveTimeoutS;
     // A server's own idle timeout, less a second so that we stop reusing before it closes.
-    this.idleMs = hint === -1 ? this.pool.options.keepAliveTimeoutMs : Math.min(this.pool.options.keepAliveTimeoutMs, hint * 1000 - KEEP_ALIVE_MARGIN_MS);
-    const keep = bodySent && this.reusable && !this.response!.close && !this.untilClose && this.buf === null && this.idleMs > 0;
+    const limit = this.pool.options.keepAliveTimeoutMs;
+    const idleMs = hint === -1 ? limit : Math.min(limit, hint * 1000 - KEEP_ALIVE_MARGIN_MS);
+    const keep = bodySent && this.reusable && !this.response!.close && !this.untilClose && this.buf === null && idleMs > 0;
     this.response = null;
     if (keep) {
       this.reused = true;
-      this.pool.release(this);
+      this.pool.release(this, idleMs);
     } else {
       this.destroy();
     }
@@ -557,10 +555,10 @@ class UpstreamConnection implements BodySink {
     this.socket.destroy();
   }
 
-  /** Back to idle. */
-  markIdle(): void {
+  /** Back to idle, reusable for `idleMs`. */
+  markIdle(idleMs: number): void {
     this.state = IDLE;
-    this.idleUntil = Date.now() + this.idleMs;
+    this.idleUntil = Date.now() + idleMs;
     this.buf = null;
     this.paused = false;
   }
@@ -602,9 +600,8 @@ export class FastPool {
 
   /** The most recently used idle connection still within its idle limit (the sweep runs coarsely). */
   private takeIdle(): UpstreamConnection | undefined {
-    let conn = this.idle.pop();
-    if (conn === undefined) return undefined;
     const now = Date.now();
+    let conn = this.idle.pop();
     while (conn !== undefined && conn.idleUntil <= now) {
       conn.destroy();
       conn = this.idle.pop();
@@ -618,7 +615,8 @@ export class FastPool {
     conn.start(handler, head, method, body);
   }
 
-  release(conn: UpstreamConnection): void {
+  /** A connection free for another request, for at most `idleMs` (a server's hint may shorten it). */
+  release(conn: UpstreamConnection, idleMs = this.options.keepAliveTimeoutMs): void {
     if (this.closing) {
       conn.destroy();
       return;
@@ -627,7 +625,7 @@ export class FastPool {
       conn.destroy();
       return;
     }
-    conn.markIdle();
+    conn.markIdle(idleMs);
     this.idle.push(conn);
     if (this.sweeper === null) {
       const every = Math.max(250, Math.min(1000, this.options.keepAliveTimeoutMs >> 1));
