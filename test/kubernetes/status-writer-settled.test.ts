@@ -7,11 +7,23 @@
 // API server tests (provider.test.ts) cannot observe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusWriter } from '../../src/providers/kubernetes/status-writer.ts';
+import { StatusWriter, type ObjectSource, type StatusWriterOptions } from '../../src/providers/kubernetes/status-writer.ts';
 import type { KubeClient } from '../../src/providers/kubernetes/kube-client.ts';
 import type { ObjectStatus } from '../../src/translate/api.ts';
 
 const CONTROLLER = 'wicket.dev/gateway-controller';
+
+/** A writer as the provider makes one (its cache reports replacements), always allowed to write, on a fixed clock. */
+function writerOver(client: KubeClient, source: ObjectSource, more: Partial<StatusWriterOptions> = {}): StatusWriter {
+  return new StatusWriter(client, {
+    controllerName: CONTROLLER,
+    replacementsReported: true,
+    canWrite: () => true,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    source,
+    ...more,
+  });
+}
 
 function setup() {
   let rv = 100;
@@ -29,19 +41,13 @@ function setup() {
       return { status: 200, body: structuredClone({ ...opts.body, metadata: { ...opts.body.metadata, resourceVersion: String(rv++) } }) };
     },
   } as unknown as KubeClient;
-  const writer = new StatusWriter(client, {
-    controllerName: CONTROLLER,
-    replacementsReported: true,
-    canWrite: () => true,
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    source: {
-      lookup(kind, name) {
-        looked.push(name);
-        const obj = cache.get(name);
-        return obj ? { obj, version: 'v1' } : undefined;
-      },
-      all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
+  const writer = writerOver(client, {
+    lookup(_kind, name) {
+      looked.push(name);
+      const obj = cache.get(name);
+      return obj ? { obj, version: 'v1' } : undefined;
     },
+    all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
   });
   /** The watch event of a status-only write: the cached object takes status and version in place. */
   const echo = (name: string, status: unknown, version: string) => {
@@ -100,15 +106,9 @@ test('status writer: a status the server stores normalised is not written again 
       return { status: 200, body: { ...structuredClone(opts.body), status: structuredClone(stored), metadata: { ...opts.body.metadata, resourceVersion: String(rv++) } } };
     },
   } as unknown as KubeClient;
-  const writer = new StatusWriter(client, {
-    controllerName: CONTROLLER,
-    replacementsReported: true,
-    canWrite: () => true,
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    source: {
-      lookup: (_kind, name) => (cache.has(name) ? { obj: cache.get(name), version: 'v1' } : undefined),
-      all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
-    },
+  const writer = writerOver(client, {
+    lookup: (_kind, name) => (cache.has(name) ? { obj: cache.get(name), version: 'v1' } : undefined),
+    all: () => [...cache.values()].map((obj) => ({ obj, version: 'v1' })),
   });
   const echo = (status: unknown, version: string) => {
     const obj = cache.get('a')!;
@@ -143,14 +143,7 @@ test('status writer: a Gateway whose listeners only gain attached routes is writ
       return { status: 200, body: { ...structuredClone(opts.body), metadata: { ...opts.body.metadata, resourceVersion: version } } };
     },
   } as unknown as KubeClient;
-  const writer = new StatusWriter(client, {
-    controllerName: CONTROLLER,
-    replacementsReported: true,
-    holdCountsMs: 150,
-    canWrite: () => true,
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    source: { lookup: (kind, name) => (kind === 'Gateway' && name === 'gw' ? { obj: gw, version: 'v1' } : undefined), all: () => [] },
-  });
+  const writer = writerOver(client, { lookup: (kind, name) => (kind === 'Gateway' && name === 'gw' ? { obj: gw, version: 'v1' } : undefined), all: () => [] }, { holdCountsMs: 150 });
   const gwStatus = (attached: number, programmed = 'True'): ObjectStatus => ({
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
