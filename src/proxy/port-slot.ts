@@ -3,9 +3,10 @@
 // request reads it once when it arrives, so in-flight requests finish on the configuration they
 // started with.
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { PortKind } from '../ir/types.ts';
 import { logger } from '../log.ts';
+import { acceptSocketCount, bindAcceptGroup } from './accept-sockets.ts';
 import type { GaugeChild } from '../metrics/registry.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import type { RuleRuntime } from './rule.ts';
@@ -45,6 +46,8 @@ export class PortSlot {
   readonly connections: GaugeChild;
   compiled: CompiledPort;
   server: Server | null = null;
+  /** The port's other listening sockets: they accept for `server` (accept-sockets.ts). */
+  private acceptors: NetServer[] = [];
   readonly sockets = new Set<Socket>();
   closing = false;
   private closed: Promise<void> | null = null;
@@ -68,24 +71,18 @@ export class PortSlot {
     socket.once('close', onSocketClose);
   }
 
-  /** Bind; resolves to null on success or the error code (EADDRINUSE, EADDRNOTAVAIL, …). */
-  listen(server: Server): Promise<string | null> {
+  /**
+   * Bind (with the extra accept sockets of accept-sockets.ts); resolves to null on success or the
+   * error code (EADDRINUSE, EADDRNOTAVAIL, …).
+   */
+  async listen(server: Server): Promise<string | null> {
     this.server = server;
-    return new Promise((resolve) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        server.off('listening', onListening);
-        resolve(err.code ?? err.message);
-      };
-      const onListening = (): void => {
-        server.off('error', onError);
-        // Errors after binding (EMFILE on accept and the like) are logged, never fatal.
-        server.on('error', (err: NodeJS.ErrnoException) => logger.warn('listener socket error', { port: this.name, error: err }));
-        resolve(null);
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen({ host: this.address, port: this.port });
-    });
+    const bound = await bindAcceptGroup(server, this.address, this.port, acceptSocketCount(), this.name);
+    if (typeof bound === 'string') return bound;
+    this.acceptors = bound;
+    // Errors after binding (EMFILE on accept and the like) are logged, never fatal.
+    server.on('error', (err: NodeJS.ErrnoException) => logger.warn('listener socket error', { port: this.name, error: err }));
+    return null;
   }
 
   /**
@@ -101,7 +98,9 @@ export class PortSlot {
       this.closed = Promise.resolve();
       return this.closed;
     }
-    this.closed = new Promise((resolve) => server.close(() => resolve()));
+    // Each listening socket's close() completes once the connections it accepted are gone.
+    const closing = [server, ...this.acceptors].map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    this.closed = Promise.all(closing).then(() => undefined);
     server.closeIdleConnections();
     return this.closed;
   }
