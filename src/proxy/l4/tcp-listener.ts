@@ -1,4 +1,4 @@
-// The listening socket of a TCP-based layer-4 port (TCP and TLS): bound by listenTcp(), its
+// The listening sockets of a TCP-based layer-4 port (TCP and TLS): bound by listenTcp(), its
 // address while bound, and its close. One object per proxy, so the TCP proxy and the TLS
 // dispatcher share the bind/close handling instead of each keeping a server field.
 
@@ -8,11 +8,15 @@ import { listenTcp } from './listen.ts';
 
 export class TcpPortListener {
   private server: net.Server | null = null;
+  /** The other listening sockets of the port's group (listen.ts). */
+  private extras: net.Server[] = [];
 
   /** Binds the port's address and port (port 0 = any free port); connections go to `onConnection`. */
   async listen(port: IRPort, onConnection: (sock: net.Socket) => void): Promise<net.AddressInfo> {
-    this.server = await listenTcp(port, onConnection);
-    return this.server.address() as net.AddressInfo;
+    const { server, extras } = await listenTcp(port, onConnection);
+    this.server = server;
+    this.extras = extras;
+    return server.address() as net.AddressInfo;
   }
 
   /** The bound address while listening (null before listen() and after close()). */
@@ -26,8 +30,9 @@ export class TcpPortListener {
    * connection it accepted — callers that hand connections elsewhere need not await it.
    */
   close(): Promise<void> {
-    const server = this.server;
+    const servers = this.server === null ? [] : [this.server, ...this.extras];
     this.server = null;
-    return server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    this.extras = [];
+    return Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   }
 }
