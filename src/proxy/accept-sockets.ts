@@ -1,5 +1,5 @@
-// Several listening sockets for one HTTP port (SO_REUSEPORT), so that a burst of new connections
-// is accepted within a few turns of the event loop instead of one connection per turn.
+// Several listening sockets for one TCP port (SO_REUSEPORT; HTTP ports and layer-4 TCP/TLS ports),
+// so that a burst of new connections is accepted within a few turns of the event loop instead of one connection per turn.
 //
 // Why: libuv accepts a single connection each time the event loop finds a listening socket
 // readable (libuv pull request #3696: "unix: don't accept() connections in a loop"), and leaves
@@ -23,7 +23,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { logger } from '../log.ts';
 
-/** Environment variable: listening sockets per HTTP port (1 = a single socket, no SO_REUSEPORT). */
+/** Environment variable: listening sockets per TCP port (1 = a single socket, no SO_REUSEPORT). */
 export const ACCEPT_SOCKETS_ENV = 'WICKET_ACCEPT_SOCKETS';
 export const DEFAULT_ACCEPT_SOCKETS = 16;
 const MAX_ACCEPT_SOCKETS = 64;
