@@ -1,5 +1,6 @@
 // Several listening sockets for one TCP port (SO_REUSEPORT; HTTP ports and layer-4 TCP/TLS ports),
-// so that a burst of new connections is accepted within a few turns of the event loop instead of one connection per turn.
+// so that a burst of new connections is accepted within a few turns of the event loop instead of
+// one connection per turn.
 //
 // Why: libuv accepts a single connection each time the event loop finds a listening socket
 // readable (libuv pull request #3696: "unix: don't accept() connections in a loop"), and leaves
