@@ -21,6 +21,7 @@
 // instead of failing). So before binding the group, the port is bound once without it: a port
 // held by anyone fails as before (EADDRINUSE). Worker processes (`--workers N`) skip that check:
 // they share their ports with each other on purpose (workers/reuse-port.ts).
+import { readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { logger } from '../log.ts';
 
@@ -29,16 +30,45 @@ export const ACCEPT_SOCKETS_ENV = 'WICKET_ACCEPT_SOCKETS';
 export const DEFAULT_ACCEPT_SOCKETS = 16;
 const MAX_ACCEPT_SOCKETS = 64;
 
-/** Sockets per port from the environment: an integer 1–64, else the default. */
-export function acceptSocketCount(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * Descriptors per listening socket of a port, at least: where the process may open few files
+ * (`ulimit -n` 1024), the group shrinks (to 4 sockets there) rather than use up descriptors that
+ * client and upstream connections need.
+ */
+const FDS_PER_ACCEPT_SOCKET = 256;
+
+/**
+ * Sockets per port: WICKET_ACCEPT_SOCKETS (an integer 1–64) or the default, at most one per 256
+ * descriptors the process may open (`openFilesLimit`, null when unknown: no bound).
+ */
+export function acceptSocketCount(env: NodeJS.ProcessEnv = process.env, openFilesLimit: number | null = openFiles()): number {
   const v = env[ACCEPT_SOCKETS_ENV];
-  if (v === undefined || v === '') return DEFAULT_ACCEPT_SOCKETS;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_ACCEPT_SOCKETS) {
-    logger.warn('ignoring invalid environment variable', { name: ACCEPT_SOCKETS_ENV, value: v, rule: `an integer from 1 to ${MAX_ACCEPT_SOCKETS}`, using: DEFAULT_ACCEPT_SOCKETS });
-    return DEFAULT_ACCEPT_SOCKETS;
+  let n = DEFAULT_ACCEPT_SOCKETS;
+  if (v !== undefined && v !== '') {
+    const asked = Number(v);
+    if (Number.isInteger(asked) && asked >= 1 && asked <= MAX_ACCEPT_SOCKETS) n = asked;
+    else logger.warn('ignoring invalid environment variable', { name: ACCEPT_SOCKETS_ENV, value: v, rule: `an integer from 1 to ${MAX_ACCEPT_SOCKETS}`, using: DEFAULT_ACCEPT_SOCKETS });
   }
-  return n;
+  if (openFilesLimit === null) return n;
+  return Math.max(1, Math.min(n, Math.floor(openFilesLimit / FDS_PER_ACCEPT_SOCKET)));
+}
+
+let openFilesCache: number | null | undefined;
+
+/** The soft limit on open files (Linux, /proc/self/limits; Node raises it to the hard limit at start); null elsewhere. */
+function openFiles(): number | null {
+  if (openFilesCache !== undefined) return openFilesCache;
+  openFilesCache = null;
+  try {
+    const line = readFileSync('/proc/self/limits', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line === undefined ? NaN : Number(line.slice('Max open files'.length).trim().split(/\s+/)[0]);
+    if (Number.isFinite(soft)) openFilesCache = soft;
+  } catch {
+    // Not Linux: no bound.
+  }
+  return openFilesCache;
 }
 
 /** listen() as a promise: null once listening, or the error code (EADDRINUSE, EADDRNOTAVAIL, …). */

@@ -110,8 +110,18 @@ test('closing every socket of the group frees the port', async () => {
 });
 
 test('WICKET_ACCEPT_SOCKETS: an integer from 1 to 64, else the default', () => {
-  assert.equal(acceptSocketCount({}), DEFAULT_ACCEPT_SOCKETS);
-  assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: '1' }), 1);
-  assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: '64' }), 64);
-  for (const bad of ['0', '65', '2.5', 'many', '-3']) assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: bad }), DEFAULT_ACCEPT_SOCKETS, bad);
+  assert.equal(acceptSocketCount({}, null), DEFAULT_ACCEPT_SOCKETS);
+  assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: '1' }, null), 1);
+  assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: '64' }, null), 64);
+  for (const bad of ['0', '65', '2.5', 'many', '-3']) assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: bad }, null), DEFAULT_ACCEPT_SOCKETS, bad);
+});
+
+test('a low limit on open files shrinks the group: one socket per 256 descriptors', () => {
+  assert.equal(acceptSocketCount({}, 1024), 4);
+  assert.equal(acceptSocketCount({}, 256), 1);
+  assert.equal(acceptSocketCount({}, 100), 1);
+  assert.equal(acceptSocketCount({ WICKET_ACCEPT_SOCKETS: '64' }, 8192), 32);
+  assert.equal(acceptSocketCount({}, 1_048_576), DEFAULT_ACCEPT_SOCKETS);
+  // Without a limit given, the process's own is read (from /proc on Linux); it never yields 0.
+  assert.ok(acceptSocketCount({}) >= 1);
 });
