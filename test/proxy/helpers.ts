@@ -1,18 +1,12 @@
 // Shared pieces of the data-plane tests: free ports, echo backends, hand-built IRs, a client.
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Cluster, Filter, IR, IRListener, IRPort, RouteMatch, RouteRule, VirtualHost, WeightedBackend } from '../../src/ir/types.ts';
 import { Registry } from '../../src/metrics/registry.ts';
 import { createDataPlane, type DataPlaneOptions, type WicketDataPlane } from '../../src/proxy/index.ts';
 
-/** A port the OS says is free right now (bound and released). */
-export async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+/** A port free right now, below the ephemeral range (test/helpers/free-port.ts says why). */
+export { freePort } from '../helpers/free-port.ts';
 
 export interface EchoSeen {
   method: string;
