@@ -72,7 +72,7 @@ function openFiles(): number | null {
 }
 
 /** listen() as a promise: null once listening, or the error code (EADDRINUSE, EADDRNOTAVAIL, …). */
-export function bindServer(server: net.Server, options: net.ListenOptions): Promise<string | null> {
+function bindServer(server: net.Server, options: net.ListenOptions): Promise<string | null> {
   return new Promise((resolve) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -95,11 +95,11 @@ export function markPortsShared(): void {
 }
 
 /**
- * Binds `server` on host:port, plus count − 1 sockets that accept for it. Resolves to the extra
- * servers (for closing) or to the error code of the first bind; an extra that cannot bind is
- * logged and left out (the port still serves with the others).
+ * Binds `server` on host:port, plus count − 1 sockets that accept for it (count: acceptSocketCount()
+ * unless given). Resolves to the extra servers (for closeGroup) or to the error code of the first
+ * bind; an extra that cannot bind is logged and left out (the port still serves with the others).
  */
-export async function bindAcceptGroup(server: net.Server, host: string, port: number, count: number, portName: string): Promise<net.Server[] | string> {
+export async function bindAcceptGroup(server: net.Server, host: string, port: number, portName: string, count = acceptSocketCount()): Promise<net.Server[] | string> {
   if (count <= 1) {
     const err = await bindServer(server, { host, port });
     return err ?? [];
@@ -141,4 +141,9 @@ export async function bindAcceptGroup(server: net.Server, host: string, port: nu
     }),
   );
   return extras.filter((x): x is net.Server => x !== null);
+}
+
+/** Closes the port's server and its extra sockets; resolves once each has closed, which waits for the connections it accepted. */
+export function closeGroup(server: net.Server, extras: readonly net.Server[]): Promise<void> {
+  return Promise.all([server, ...extras].map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
 }

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { PortKind } from '../ir/types.ts';
 import { logger } from '../log.ts';
-import { acceptSocketCount, bindAcceptGroup } from './accept-sockets.ts';
+import { bindAcceptGroup, closeGroup } from './accept-sockets.ts';
 import type { GaugeChild } from '../metrics/registry.ts';
 import type { ExchangeEnv } from './exchange.ts';
 import type { RuleRuntime } from './rule.ts';
@@ -77,7 +77,7 @@ export class PortSlot {
    */
   async listen(server: Server): Promise<string | null> {
     this.server = server;
-    const bound = await bindAcceptGroup(server, this.address, this.port, acceptSocketCount(), this.name);
+    const bound = await bindAcceptGroup(server, this.address, this.port, this.name);
     if (typeof bound === 'string') return bound;
     this.acceptors = bound;
     // Errors after binding (EMFILE on accept and the like) are logged, never fatal.
@@ -98,9 +98,7 @@ export class PortSlot {
       this.closed = Promise.resolve();
       return this.closed;
     }
-    // Each listening socket's close() completes once the connections it accepted are gone.
-    const closing = [server, ...this.acceptors].map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    this.closed = Promise.all(closing).then(() => undefined);
+    this.closed = closeGroup(server, this.acceptors);
     server.closeIdleConnections();
     return this.closed;
   }

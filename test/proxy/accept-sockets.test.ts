@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { acceptSocketCount, bindAcceptGroup, DEFAULT_ACCEPT_SOCKETS } from '../../src/proxy/accept-sockets.ts';
+import { acceptSocketCount, bindAcceptGroup, closeGroup, DEFAULT_ACCEPT_SOCKETS } from '../../src/proxy/accept-sockets.ts';
 
 const HOST = '127.0.0.1';
 
@@ -42,12 +42,10 @@ function turnsUntilAccepted(server: net.Server, n: number): Promise<{ turns: num
 
 async function group(count: number, at = 0): Promise<{ server: net.Server; extras: net.Server[]; port: number; close: () => Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true });
-  const bound = await bindAcceptGroup(server, HOST, at, count, 'test');
+  const bound = await bindAcceptGroup(server, HOST, at, 'test', count);
   assert.ok(Array.isArray(bound), `bind failed: ${String(bound)}`);
   const port = (server.address() as net.AddressInfo).port;
-  const close = async (): Promise<void> => {
-    await Promise.all([server, ...bound].map((s) => new Promise<void>((r) => s.close(() => r()))));
-  };
+  const close = (): Promise<void> => closeGroup(server, bound);
   return { server, extras: bound, port, close };
 }
 
@@ -82,13 +80,13 @@ test('with 16 sockets a burst queued while the loop was busy is accepted in a fe
 test('a port held by another process stays unavailable (the group is not joined by SO_REUSEPORT)', async () => {
   const first = await group(4);
   // A second group on the same port: the plain bind before it fails, as with a single socket.
-  const again = await bindAcceptGroup(net.createServer(), HOST, first.port, 4, 'test');
+  const again = await bindAcceptGroup(net.createServer(), HOST, first.port, 'test', 4);
   assert.equal(again, 'EADDRINUSE');
   // A holder without SO_REUSEPORT: also refused.
   const squatter = net.createServer();
   await new Promise<void>((r) => squatter.listen(0, HOST, () => r()));
   const taken = (squatter.address() as net.AddressInfo).port;
-  assert.equal(await bindAcceptGroup(net.createServer(), HOST, taken, 4, 'test'), 'EADDRINUSE');
+  assert.equal(await bindAcceptGroup(net.createServer(), HOST, taken, 'test', 4), 'EADDRINUSE');
   await new Promise<void>((r) => squatter.close(() => r()));
   await first.close();
 });

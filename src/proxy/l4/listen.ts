@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { IRPort } from '../../ir/types.ts';
 import { ErrorCodes, WicketError } from '../../errors.ts';
 import { logger } from '../../log.ts';
-import { acceptSocketCount, bindAcceptGroup } from '../accept-sockets.ts';
+import { bindAcceptGroup } from '../accept-sockets.ts';
 
 export interface TcpListening {
   /** The port's server: every accepted connection is its 'connection' event. */
@@ -19,7 +19,7 @@ export interface TcpListening {
 export async function listenTcp(port: IRPort, onConnection: (sock: net.Socket) => void): Promise<TcpListening> {
   // allowHalfOpen: a client's FIN is forwarded as a FIN, its read side stays open for the reply.
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
-  const bound = await bindAcceptGroup(server, port.address, port.port, acceptSocketCount(), port.name);
+  const bound = await bindAcceptGroup(server, port.address, port.port, port.name);
   if (typeof bound === 'string') {
     // The code is the cause's, as a bind error would carry it (L4Slot reports cause.code).
     const cause = Object.assign(new Error(bound), { code: bound });

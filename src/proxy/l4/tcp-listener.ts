@@ -4,6 +4,7 @@
 
 import type net from 'node:net';
 import type { IRPort } from '../../ir/types.ts';
+import { closeGroup } from '../accept-sockets.ts';
 import { listenTcp } from './listen.ts';
 
 export class TcpPortListener {
@@ -30,9 +31,10 @@ export class TcpPortListener {
    * connection it accepted — callers that hand connections elsewhere need not await it.
    */
   close(): Promise<void> {
-    const servers = this.server === null ? [] : [this.server, ...this.extras];
+    const server = this.server;
+    const extras = this.extras;
     this.server = null;
     this.extras = [];
-    return Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+    return server === null ? Promise.resolve() : closeGroup(server, extras);
   }
 }
