@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { logger } from '../log.ts';
+import { reusePortForListeners } from './workers/reuse-port.ts';
 
 /** Environment variable: listening sockets per TCP port (1 = a single socket, no SO_REUSEPORT). */
 export const ACCEPT_SOCKETS_ENV = 'WICKET_ACCEPT_SOCKETS';
@@ -88,12 +89,6 @@ function bindServer(server: net.Server, options: net.ListenOptions): Promise<str
   });
 }
 
-/** Whether this process binds every port with SO_REUSEPORT anyway (a worker process). */
-let sharedOnPurpose = false;
-export function markPortsShared(): void {
-  sharedOnPurpose = true;
-}
-
 /**
  * Binds `server` on host:port, plus count − 1 sockets that accept for it (count: acceptSocketCount()
  * unless given). Resolves to the extra servers (for closeGroup) or to the error code of the first
@@ -104,7 +99,7 @@ export async function bindAcceptGroup(server: net.Server, host: string, port: nu
     const err = await bindServer(server, { host, port });
     return err ?? [];
   }
-  if (!sharedOnPurpose && port !== 0) {
+  if (!reusePortForListeners() && port !== 0) {
     const probe = net.createServer();
     const err = await bindServer(probe, { host, port });
     if (err !== null) return err;

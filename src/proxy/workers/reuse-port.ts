@@ -12,6 +12,11 @@ import net from 'node:net';
 
 let installed = false;
 
+/** Whether this process binds every port with SO_REUSEPORT (a worker process: it shares its ports on purpose). */
+export function reusePortForListeners(): boolean {
+  return installed;
+}
+
 export function enableReusePortForListeners(): void {
   if (installed) return;
   installed = true;

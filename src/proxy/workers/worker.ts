@@ -11,11 +11,9 @@ import { applySteadyHeapGrowth } from '../../runtime/heap-growth.ts';
 import { IrDecoder } from './ir-delta.ts';
 import type { BoundPort, FromWorker, ToWorker, WorkerSettings } from './protocol.ts';
 import { enableReusePortForListeners } from './reuse-port.ts';
-import { markPortsShared } from '../accept-sockets.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as WorkerSettings;
 enableReusePortForListeners();
-markPortsShared();
 setLogLevel(settings.logLevel);
 // Every log line (access logs too) says which worker wrote it.
 const prefix = `{"worker":${Number(settings.index)},"pid":${process.pid},`;
