@@ -61,9 +61,14 @@ function dateHeader(): string {
   return dateLine;
 }
 
-/** src[from, to) into out at `at`; returns the offset after. Short runs in a loop: Buffer#copy's checks cost more. */
+/**
+ * src[from, to) into out at `at`; returns the offset after. Short runs in a loop: Buffer#copy costs
+ * ~65 ns whatever the length, the loop ~1.5 ns a byte, so the loop wins only below ~40 bytes (Node
+ * 24, one EPYC core: 120 bytes took 190 ns in the loop against 67 ns copied). A relayed head's kept
+ * fields are mostly one run of 100–300 bytes.
+ */
 function copyBytes(src: Buffer, from: number, to: number, out: Buffer, at: number): number {
-  if (to - from > 256) return at + src.copy(out, at, from, to);
+  if (to - from > 40) return at + src.copy(out, at, from, to);
   for (let i = from; i < to; i++) out[at++] = src[i]!;
   return at;
 }

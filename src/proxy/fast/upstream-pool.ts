@@ -99,8 +99,9 @@ function streamableBody(o: DispatchOptions): RequestBody | null {
 /** s as latin1 bytes into out at `at` (every char is one byte here, see requestHead); the offset after. */
 function putLatin1(out: Buffer, at: number, s: string): number {
   const n = s.length;
-  // Short strings in a loop: a native call per string costs more than the copy.
-  if (n > 64) return at + out.write(s, at, 'latin1');
+  // Short strings in a loop: a native write costs ~95 ns whatever the length, the loop ~3 ns a
+  // character, even at ~32 (Node 24, one EPYC core).
+  if (n > 32) return at + out.write(s, at, 'latin1');
   for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
   return at + n;
 }
