@@ -1,0 +1,109 @@
+// `node bench/relay-floor.ts [--rounds 6] [--seconds 2] [--conns 64] [--root DIR]`: how much of
+// Wicket's per-core cost is Node's and how much is Wicket's own. Runs, pinned like the bench's
+// "pinned" scenario (proxy on core 0; backend nginx and wrk on core 1), a bare byte relay on Node
+// that moves bytes the way Wicket's fast path does and nothing else (bench/lib/bare-relay.ts), and
+// `wicket run` serving one route to the same backend. Rounds alternate between the two; each prints
+// req/s, p99 and the proxy's CPU per request from /proc/PID/stat (user and system, µs). Medians at
+// the end, with Wicket ÷ relay: what is left above the relay is Wicket's parsing, routing,
+// filters and pooling; what the relay itself costs is the runtime and the kernel. Not part of
+// `npm run bench` (it measures no peer). Loopback only; bounded by --rounds × --seconds.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { installTools } from './lib/install.ts';
+import { freePort, waitFor200 } from './lib/net.ts';
+import { median } from './lib/stats.ts';
+import { REPO } from './lib/wicket-tree.ts';
+import { runWrk } from './lib/wrk.ts';
+import { makeRouteSet, requestFor, toYaml } from './peers/routes.ts';
+import { startBackend } from './targets/backend.ts';
+
+const { values } = parseArgs({
+  options: { rounds: { type: 'string' }, seconds: { type: 'string' }, conns: { type: 'string' }, root: { type: 'string' } },
+});
+const ROUNDS = Math.min(50, Math.max(1, Number(values.rounds ?? 6) || 6));
+const SECONDS = Math.min(30, Math.max(1, Number(values.seconds ?? 2) || 2));
+const CONNS = Math.min(1000, Math.max(1, Number(values.conns ?? 64) || 64));
+const ROOT = resolve(values.root ?? REPO);
+const TICK_US = 1e6 / 100; // USER_HZ
+
+/** utime and stime of a process, µs. */
+function cpuUs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * TICK_US, system: Number(f[12]) * TICK_US };
+}
+
+interface Round {
+  rps: number;
+  p99Ms: number | null;
+  userUs: number;
+  systemUs: number;
+}
+
+const tools = installTools();
+const dir = mkdtempSync(join(tmpdir(), 'wicket-relay-floor-'));
+const children: ChildProcess[] = [];
+let stopBackend: (() => Promise<void>) | null = null;
+try {
+  const backend = await startBackend(tools.nginx, dir, '1');
+  stopBackend = backend.stop;
+  const { host, path } = requestFor(0);
+  const node = process.execPath;
+
+  const relayPort = await freePort();
+  children.push(spawn('taskset', ['-c', '0', node, join(REPO, 'bench/lib/bare-relay.ts'), String(relayPort), String(backend.port)], { stdio: ['ignore', 'ignore', 'inherit'] }));
+
+  const wicketPort = await freePort();
+  const set = makeRouteSet(1, { listenPort: wicketPort, backend: { address: '127.0.0.1', port: backend.port } });
+  writeFileSync(join(dir, 'all.yaml'), toYaml([set.gatewayClass, set.gateway, ...set.services, ...set.endpointSlices, ...set.routes]));
+  const admin = await freePort();
+  children.push(
+    spawn('taskset', ['-c', '0', node, 'src/cli/main.ts', 'run', '-f', dir, '--admin-address', `127.0.0.1:${admin}`, '--log-level', 'warn'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+
+  const targets = [
+    { name: 'relay', port: relayPort, pid: children[0]!.pid!, rounds: [] as Round[] },
+    // taskset execs node, and node re-executes itself with its heap flags keeping the pid.
+    { name: 'wicket', port: wicketPort, pid: children[1]!.pid!, rounds: [] as Round[] },
+  ];
+  for (const t of targets) {
+    if ((await waitFor200(t.port, host, path, { since: performance.now(), timeoutMs: 30_000, pollMs: 50 })) === null) throw new Error(`${t.name} did not answer within 30 s`);
+  }
+  const load = (port: number, conns: number, seconds: number) =>
+    runWrk({ wrk: tools.wrk, url: `http://127.0.0.1:${port}${path}`, host, connections: conns, threads: 1, durationS: seconds, cpus: '1', workDir: dir });
+  // Warm-up, unmeasured, as in the bench: the JIT compiles the hot paths of both.
+  for (const t of targets) {
+    await load(t.port, 64, 2);
+    await load(t.port, 1, 2);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of targets) {
+      const c0 = cpuUs(t.pid);
+      const w = await load(t.port, CONNS, SECONDS);
+      const c1 = cpuUs(t.pid);
+      const n = Math.max(1, w.requests);
+      const round = { rps: w.rps, p99Ms: w.p99Ms, userUs: (c1.user - c0.user) / n, systemUs: (c1.system - c0.system) / n };
+      t.rounds.push(round);
+      if (w.failed > 0) console.log(`  ${t.name}: ${w.failed} failed requests in round ${r + 1}`);
+      console.log(`round ${r + 1} ${t.name.padEnd(6)} ${round.rps.toFixed(0).padStart(6)} req/s  p99 ${round.p99Ms} ms  CPU per request: user ${round.userUs.toFixed(1)} µs, system ${round.systemUs.toFixed(1)} µs`);
+    }
+  }
+  const m = (t: (typeof targets)[number], f: (r: Round) => number | null) => median(t.rounds.map(f)) ?? NaN;
+  console.log(`\n${CONNS} connections, ${ROUNDS} × ${SECONDS} s per target, proxy pinned to core 0 (${ROOT})`);
+  for (const t of targets) {
+    console.log(`  ${t.name.padEnd(6)} median ${m(t, (r) => r.rps).toFixed(0).padStart(6)} req/s, p99 ${m(t, (r) => r.p99Ms).toFixed(2)} ms, user ${m(t, (r) => r.userUs).toFixed(1)} µs + system ${m(t, (r) => r.systemUs).toFixed(1)} µs per request`);
+  }
+  const [relay, wicket] = targets as [(typeof targets)[number], (typeof targets)[number]];
+  console.log(`  Wicket ÷ relay: req/s ${(m(wicket, (r) => r.rps) / m(relay, (r) => r.rps)).toFixed(2)}×, user CPU per request ${(m(wicket, (r) => r.userUs) / m(relay, (r) => r.userUs)).toFixed(2)}×, system ${(m(wicket, (r) => r.systemUs) / m(relay, (r) => r.systemUs)).toFixed(2)}×`);
+} finally {
+  // Both gone before their directory is: Wicket watches it and would report it missing.
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM'))))));
+  await stopBackend?.();
+  rmSync(dir, { recursive: true, force: true });
+}
