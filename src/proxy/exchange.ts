@@ -2,6 +2,10 @@
 // Exchange is the only per-request object of the core: it is its own undici dispatch handler
 // (no closures per request), runs the filter plan, picks backend and endpoint, applies timeouts
 // and retries, streams the response with backpressure, and reports metrics and the access log.
+// Imported, not the globals: Node defines globalThis.Buffer, performance and process as getters,
+// which optimized code calls on every use (a load-global IC miss each time on the hot path).
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { PassThrough, type Readable } from 'node:stream';
 import { ErrorCodes, WicketError } from '../errors.ts';
 import { enabled, logger } from '../log.ts';

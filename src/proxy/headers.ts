@@ -56,23 +56,20 @@ export interface ForwardInfo {
  * included) is passed as received, in order, with its original case.
  */
 export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string[] {
-  // Sized once for the most it can hold (every field kept, plus connection and the three
-  // forwarding fields), filled by index and cut to length at the end: no growth step on the way.
-  const out = new Array<string>(raw.length + 8);
-  let w = 0;
+  // Grown by push from empty: cutting a preallocated array to length at the end is a runtime call
+  // that cost more than the pushes (~75 against ~35 ns for a two-field request, Node 24).
+  const out: string[] = [];
   let named: Set<string> | null = null;
   let xff: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     if (!maybeSpecial(raw[i]!)) {
-      out[w++] = raw[i]!;
-      out[w++] = raw[i + 1]!;
+      out.push(raw[i]!, raw[i + 1]!);
       continue;
     }
     const n = raw[i]!.toLowerCase();
     if (n === 'connection') named = connectionTokens(raw[i + 1]!, named);
     if (n === 'upgrade' && info.upgrade === true) {
-      out[w++] = raw[i]!;
-      out[w++] = raw[i + 1]!;
+      out.push(raw[i]!, raw[i + 1]!);
       continue;
     }
     // `expect` is answered by the front end itself (and undici refuses to send it).
@@ -81,29 +78,16 @@ export function upstreamRequestHeaders(raw: string[], info: ForwardInfo): string
       xff = xff === null ? raw[i + 1]! : `${xff}, ${raw[i + 1]!}`;
       continue;
     }
-    out[w++] = raw[i]!;
-    out[w++] = raw[i + 1]!;
+    out.push(raw[i]!, raw[i + 1]!);
   }
   if (named !== null) {
-    // Rare (a Connection header naming other fields): compacted in place, then filled on.
-    out.length = w;
+    // Rare (a Connection header naming other fields).
     if (info.upgrade === true) named.delete('upgrade');
     removeNamed(out, named);
-    w = out.length;
   }
-  if (info.upgrade === true) {
-    out[w++] = 'connection';
-    out[w++] = 'upgrade';
-  }
-  out[w++] = 'x-forwarded-for';
-  out[w++] = xff === null ? info.remoteAddress : `${xff}, ${info.remoteAddress}`;
-  out[w++] = 'x-forwarded-proto';
-  out[w++] = info.scheme;
-  if (info.authority.length > 0) {
-    out[w++] = 'x-forwarded-host';
-    out[w++] = info.authority;
-  }
-  out.length = w;
+  if (info.upgrade === true) out.push('connection', 'upgrade');
+  out.push('x-forwarded-for', xff === null ? info.remoteAddress : `${xff}, ${info.remoteAddress}`, 'x-forwarded-proto', info.scheme);
+  if (info.authority.length > 0) out.push('x-forwarded-host', info.authority);
   return out;
 }
 

@@ -35,8 +35,24 @@ export interface RequestHead {
   checked: boolean;
 }
 
+/**
+ * The last authority normalised and its result: keep-alive clients repeat their Host header (the
+ * strict parser even hands the same string again), and lastIndexOf and toLowerCase are calls into
+ * the runtime on every request otherwise.
+ */
+let lastAuthority = '';
+let lastHost = '';
+
 /** Lower case, without a port and without a trailing dot: the form hostnames are matched in. */
 export function normaliseHost(authority: string): string {
+  if (authority === lastAuthority) return lastHost;
+  const host = normaliseHostOnce(authority);
+  lastAuthority = authority;
+  lastHost = host;
+  return host;
+}
+
+function normaliseHostOnce(authority: string): string {
   let end = authority.length;
   if (authority.charCodeAt(0) === 91 /* [ */) {
     // IPv6 literal: [::1]:8080

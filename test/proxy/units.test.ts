@@ -138,6 +138,11 @@ describe('request heads', () => {
     assert.equal(normaliseHost('[::1]:80'), '[::1]');
     assert.equal(normaliseHost(''), '');
   });
+  test('host normalisation remembers only the last authority (alternating hosts, repeats)', () => {
+    const seq = ['A.example:80', 'b.example.', 'A.example:80', 'A.example:80', '', 'b.example.', '[::1]:8080', 'A.example:80'];
+    const want = ['a.example', 'b.example', 'a.example', 'a.example', '', 'b.example', '[::1]', 'a.example'];
+    assert.deepEqual(seq.map(normaliseHost), want);
+  });
   test('path and query split at the first ?', () => {
     const h = makeHead('GET', 'http', '/a/b?x=1?y', ['host', 'h'], '', 80, null);
     assert.equal(h.path, '/a/b');

@@ -11,6 +11,10 @@
 // such a connection goes, bytes put back, to the HTTP/2 engine. Checked here rather than by a
 // separate reader before this object exists: that one put every connection through the socket's
 // stream events, a timer and a put-back, and its first request through the slow path.
+// Imported, not the globals: Node defines globalThis.Buffer, performance and process as getters,
+// which optimized code calls on every use (a load-global IC miss each time on the hot path).
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
 import { STATUS_CODES } from '../../node-http.ts';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';

@@ -3,6 +3,7 @@
 // token names, no control bytes in values); conflicting Content-Length values are refused, and a
 // response with both Transfer-Encoding and Content-Length is read as chunked and its connection not
 // reused (RFC 9112 §6.3), so a confused upstream can never shift the framing of the next response.
+import { Buffer } from 'node:buffer';
 import { TCHAR, VCHAR } from './byte-classes.ts';
 import { headEnd, latin1 } from './parse-request.ts';
 

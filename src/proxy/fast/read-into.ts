@@ -10,6 +10,7 @@
 // installed are exactly onread's: the callback gets (nread, buffer) with `this` the socket, the
 // bytes are valid only during the call, returning false stops reading, pause()/resume() stop and
 // restart the handle, and 'end' / 'close' / 'error' are emitted as usual.
+import { Buffer } from 'node:buffer';
 import { Socket } from 'node:net';
 
 type Callback<S extends Socket = Socket> = (this: S, nread: number, buf: Buffer) => boolean | void;

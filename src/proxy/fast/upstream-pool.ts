@@ -7,6 +7,9 @@
 // head buffer written in one write, one response-head parse; the connection object is reused, idle
 // ones kept LIFO. Reads land in one shared buffer, or in a connection's own while it lends a large
 // body to the client write (see deliver()).
+// Imported, not the globals: Node defines globalThis.Buffer, performance and process as getters,
+// which optimized code calls on every use (a load-global IC miss each time on the hot path).
+import { Buffer } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ChunkedDecoder, INVALID, parseResponseHead, ResponseHead } from './parse-response.ts';
