@@ -1,19 +1,21 @@
-// `node bench/relay-floor.ts [--rounds 6] [--seconds 2] [--conns 64] [--root DIR]`: how much of
-// Wicket's per-core cost is Node's and how much is Wicket's own. Runs, pinned like the bench's
-// "pinned" scenario (proxy on core 0; backend nginx and wrk on core 1), a bare byte relay on Node
-// that moves bytes the way Wicket's fast path does and nothing else (bench/lib/bare-relay.ts), and
-// `wicket run` serving one route to the same backend. Rounds alternate between the two; each prints
-// req/s, p99 and the proxy's CPU per request from /proc/PID/stat (user and system, µs). Medians at
-// the end, with Wicket ÷ relay: what is left above the relay is Wicket's parsing, routing,
-// filters and pooling; what the relay itself costs is the runtime and the kernel. Not part of
-// `npm run bench` (it measures no peer). Loopback only; bounded by --rounds × --seconds.
+// `node bench/relay-floor.ts [--rounds 6] [--seconds 2] [--conns 64] [--gap MS] [--root DIR]`:
+// how much of Wicket's per-core cost is Node's and how much is Wicket's own. Runs, pinned like the
+// bench's "pinned" scenario (proxy on core 0; backend nginx and wrk on core 1), a bare byte relay
+// on Node that moves bytes the way Wicket's fast path does and nothing else
+// (bench/lib/bare-relay.ts), and `wicket run` serving one route to the same backend. Rounds
+// alternate between the two (`--gap`: a pause before each, as the bench's other targets take
+// their turns between two rounds of one target); each prints req/s, p99 and the proxy's CPU per
+// request from /proc/PID/stat (user and system, µs). Medians at the end, with Wicket ÷ relay: what
+// is left above the relay is Wicket's parsing, routing, filters and pooling; what the relay costs
+// is the runtime and the kernel. Not part of `npm run bench` (it measures no peer). Loopback
+// only; bounded by --rounds × (--seconds + --gap).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installTools } from './lib/install.ts';
-import { freePort, waitFor200 } from './lib/net.ts';
+import { freePort, sleep, waitFor200 } from './lib/net.ts';
 import { median } from './lib/stats.ts';
 import { REPO } from './lib/wicket-tree.ts';
 import { runWrk } from './lib/wrk.ts';
@@ -21,11 +23,12 @@ import { makeRouteSet, requestFor, toYaml } from './peers/routes.ts';
 import { startBackend } from './targets/backend.ts';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string' }, seconds: { type: 'string' }, conns: { type: 'string' }, root: { type: 'string' } },
+  options: { rounds: { type: 'string' }, seconds: { type: 'string' }, conns: { type: 'string' }, gap: { type: 'string' }, root: { type: 'string' } },
 });
 const ROUNDS = Math.min(50, Math.max(1, Number(values.rounds ?? 6) || 6));
 const SECONDS = Math.min(30, Math.max(1, Number(values.seconds ?? 2) || 2));
 const CONNS = Math.min(1000, Math.max(1, Number(values.conns ?? 64) || 64));
+const GAP_MS = Math.min(60_000, Math.max(0, Number(values.gap ?? 0) || 0));
 const ROOT = resolve(values.root ?? REPO);
 const TICK_US = 1e6 / 100; // USER_HZ
 
@@ -84,6 +87,7 @@ try {
   }
   for (let r = 0; r < ROUNDS; r++) {
     for (const t of targets) {
+      if (GAP_MS > 0) await sleep(GAP_MS);
       const c0 = cpuUs(t.pid);
       const w = await load(t.port, CONNS, SECONDS);
       const c1 = cpuUs(t.pid);
