@@ -84,6 +84,19 @@ export function killAllSync(): void {
   }
 }
 
+/** Clock ticks of /proc/PID/stat (USER_HZ, 100 on Linux), in milliseconds. */
+const TICK_MS = 10;
+
+/**
+ * CPU time a process has used so far, ms: utime and stime from /proc/PID/stat (the fields after
+ * the last ')', since the command name may hold spaces and parentheses). Throws once it is gone.
+ */
+export function cpuTimeMs(pid: number | string): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * TICK_MS, system: Number(f[12]) * TICK_MS };
+}
+
 function children(): Map<number, number[]> {
   const byParent = new Map<number, number[]>();
   for (const d of readdirSync('/proc')) {

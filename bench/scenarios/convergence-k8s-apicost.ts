@@ -13,6 +13,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { startControlPlane, type ControlPlane } from '../../test/kubernetes/control-plane.ts';
 import { create, createBase, inParallel, ROUTES_PATH } from '../lib/kube-api.ts';
+import { cpuTimeMs } from '../lib/proc.ts';
 import { percentile } from '../lib/stats.ts';
 import { CONTROLLER, makeBase, makeRoute, NS } from '../peers/routes.ts';
 
@@ -23,8 +24,8 @@ const GATEWAYS_PATH = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gatew
 
 const cpuOf = (pid: number): number => {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
+    const c = cpuTimeMs(pid);
+    return c.user + c.system;
   } catch {
     return 0;
   }

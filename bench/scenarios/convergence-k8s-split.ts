@@ -18,6 +18,7 @@ const { translate } = await import(`${S}/src/translate/index.ts`);
 const { Registry } = await import(`${S}/src/metrics/registry.ts`);
 const { setLogLevel } = await import(`${S}/src/log.ts`);
 const { makeBase, makeRoute, NS, CONTROLLER } = await import(`${R}/bench/peers/routes.ts`);
+const { cpuTimeMs } = await import(`${R}/bench/lib/proc.ts`);
 const { freePort } = await import(`${R}/bench/lib/net.ts`);
 
 setLogLevel(process.env.LOG ?? 'warn');
@@ -105,7 +106,7 @@ try {
   };
   const runtime = new Runtime({ provider, dataPlane: dp, translate: tr, translateOptions: { controllerName: CONTROLLER, defaultAddress: '127.0.0.1' }, registry });
   const { readFileSync, readdirSync } = await import('node:fs');
-  const cpuOf = (pid: number | string) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+  const cpuOf = (pid: number | string) => { const c = cpuTimeMs(pid); return (c.user + c.system) / 1000; };
   const pidsOf = (name: string) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => { try { return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(cp.dir); } catch { return false; } });
   const cpus = () => ({ self: cpuOf(process.pid), apiserver: pidsOf('kube-apiserver').reduce((a, p) => a + cpuOf(p), 0), etcd: pidsOf('etcd').reduce((a, p) => a + cpuOf(p), 0) });
   const c0 = cpus();

@@ -25,7 +25,7 @@ import { create, createBase, inParallel, ROUTES_PATH } from '../lib/kube-api.ts'
 import { startNetnsBackend, type NetnsBackend } from '../lib/netns.ts';
 import { percentile } from '../lib/stats.ts';
 import { freePort, sleep, waitFor200, closeAgent } from '../lib/net.ts';
-import { start, stop, type Owned } from '../lib/proc.ts';
+import { cpuTimeMs, start, stop, type Owned } from '../lib/proc.ts';
 import { makeBase, makeRoute, requestFor } from '../peers/routes.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -68,8 +68,8 @@ interface Cpu { wicket: number; apiserver: number; etcd: number; bench: number }
 
 const cpuOf = (pid: number | string): number => {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // ms (USER_HZ 100)
+    const c = cpuTimeMs(pid);
+    return c.user + c.system;
   } catch {
     return 0;
   }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeAtomic } from '../lib/files.ts';
+import { cpuTimeMs } from '../lib/proc.ts';
 import { freePort, get, sleep } from '../lib/net.ts';
 import { rotateScript, runWrk } from '../lib/wrk.ts';
 import { makeRouteSet, requestFor, sampleRequests, toYaml } from '../peers/routes.ts';
@@ -35,7 +36,6 @@ const n = Number(positionals[0] ?? 5000);
 if (!Number.isInteger(n) || n < 1) throw new Error(`route count must be a positive integer, got ${positionals[0]}`);
 const root = resolve(values.root!);
 const loadS = Number(values.load);
-const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 if (values.build) execFileSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
@@ -45,9 +45,8 @@ const backendPort = (backend.address() as { port: number }).port;
 const work = mkdtempSync(join(tmpdir(), 'ladder-start-'));
 
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  const c = cpuTimeMs(pid);
+  return c.user + c.system;
 }
 
 function rssMb(pid: number): number {
